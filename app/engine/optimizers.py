@@ -54,10 +54,8 @@ class OptimizerSpec:
             )
         if not isinstance(self.nesterov, bool):
             raise ValueError(f"expected nesterov to be a bool, received {self.nesterov!r}")
-        _check("momentum", self.momentum, 0.0, 1.0, lo_open=False, hi_open=True)
-        _check("beta1", self.beta1, 0.0, 1.0, lo_open=False, hi_open=True)
-        _check("beta2", self.beta2, 0.0, 1.0, lo_open=False, hi_open=True)
-        _check("rho", self.rho, 0.0, 1.0, lo_open=False, hi_open=True)
+        for knob in ("momentum", "beta1", "beta2", "rho"):
+            _check(knob, getattr(self, knob), 0.0, 1.0, lo_open=False, hi_open=True)
         _check("eps", self.eps, 0.0, 1.0, lo_open=True, hi_open=False)
         _check("weight_decay", self.weight_decay, 0.0, math.inf, lo_open=False, hi_open=True)
 
