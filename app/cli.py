@@ -1,0 +1,168 @@
+"""Command line: `backprop-lab serve` runs the server, `backprop-lab train` trains headless."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from app.schemas.config import SessionConfig, merge_config
+from app.schemas.messages import describe_validation_error, replace_non_finite
+from app.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `backprop-lab` console script and of `python -m app`."""
+    parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the page on HOST:PORT")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    train = commands.add_parser("train", help="train without a server and write per-epoch metrics")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", help="a preset id (see GET /api/presets)")
+    source.add_argument("--config", type=Path, help="a JSON file with a (partial) session config")
+    train.add_argument("--epochs", type=int, default=100, help="epochs to train (default 100)")
+    train.add_argument("--seed", type=int, help="override training.seed")
+    train.add_argument("--out", type=Path, help="write metrics to FILE.csv or FILE.json")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.host, args.port, args.log_level)
+    return _train(args)
+
+
+def _serve(host: str, port: int, log_level: str) -> int:
+    import uvicorn
+
+    from app.main import MissingAssets, create_app
+
+    settings = Settings(host=host, port=port)
+    try:
+        app = create_app(settings)
+    except MissingAssets as exc:
+        sys.stderr.write(f"backprop-lab: {exc}\n")
+        return 1
+    logging.basicConfig(level=log_level.upper())
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        ws="websockets",
+        ws_max_size=settings.ws_max_message_bytes,
+    )
+    return 0
+
+
+def _load_config(args: argparse.Namespace) -> SessionConfig:
+    from app.training.presets import PRESETS, preset_config
+
+    if args.preset is not None:
+        if args.preset not in PRESETS:
+            raise SystemExit(f"backprop-lab: unknown preset {args.preset!r}; expected one of: {', '.join(PRESETS)}")
+        config = preset_config(args.preset)
+    else:
+        try:
+            patch = json.loads(args.config.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"backprop-lab: cannot read {args.config}: {exc}") from None
+        if not isinstance(patch, dict):
+            raise SystemExit(f"backprop-lab: {args.config} must hold a JSON object, got {type(patch).__name__}")
+        try:
+            config = merge_config(SessionConfig(), patch)
+        except ValidationError as exc:
+            raise SystemExit(f"backprop-lab: invalid config: {describe_validation_error(exc)}") from None
+    if args.seed is not None:
+        config = merge_config(config, {"training": {"seed": args.seed}})
+    return config
+
+
+def _train(args: argparse.Namespace) -> int:
+    from threadpoolctl import threadpool_limits
+
+    from app.training.run import ConfigError, Run
+
+    if args.epochs < 1:
+        raise SystemExit("backprop-lab: --epochs must be at least 1")
+    if args.out is not None and args.out.suffix not in (".csv", ".json"):
+        raise SystemExit(f"backprop-lab: --out must end in .csv or .json, got {args.out}")
+    config = _load_config(args)
+    with threadpool_limits(limits=1):
+        try:
+            run = Run(config)
+        except (ConfigError, ValueError) as exc:
+            raise SystemExit(f"backprop-lab: {exc}") from None
+        records = []
+        started = time.perf_counter()
+        for _ in range(args.epochs):
+            record = run.train_epoch()
+            record.pop("histograms", None)
+            records.append(record)
+            if not args.quiet:
+                _progress(sys.stderr, record, args.epochs, time.perf_counter() - started)
+            if not math.isfinite(record["train_loss"]) or record.get("stopped"):
+                break
+    if not args.quiet:
+        sys.stderr.write("\n")
+    if args.out is not None:
+        write_metrics(args.out, config, records)
+    last = records[-1]
+    sys.stdout.write(
+        f"epoch {last['epoch']}: train loss {last['train_loss']:.4f}, val loss {last['val_loss']:.4f}, "
+        f"train acc {last['train_acc']:.3f}, val acc {last['val_acc']:.3f}\n"
+    )
+    return 0
+
+
+def _progress(out: TextIO, record: dict[str, Any], total: int, elapsed: float) -> None:
+    done = record["epoch"]
+    width = 30
+    filled = int(width * min(done, total) / total)
+    bar = "#" * filled + "-" * (width - filled)
+    rate = done / elapsed if elapsed > 0 else 0.0
+    out.write(
+        f"\r[{bar}] {done}/{total} epochs  loss {record['train_loss']:.4f}  "
+        f"val {record['val_loss']:.4f}  {rate:,.0f} epochs/s"
+    )
+    out.flush()
+
+
+def write_metrics(path: Path, config: SessionConfig, records: list[dict[str, Any]]) -> None:
+    """Write per-epoch metrics as JSON ({config, epochs}) or CSV (one row per epoch)."""
+    if path.suffix == ".json":
+        payload = {"config": config.model_dump(), "epochs": records}
+        path.write_text(json.dumps(replace_non_finite(payload), indent=1), encoding="utf-8")
+        return
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        scalars = [key for key, value in records[0].items() if key != "layers" and not isinstance(value, dict | list)]
+        layer_keys = [key for key in records[0]["layers"][0] if key != "name"]
+        header = list(scalars)
+        for layer in records[0]["layers"]:
+            header += [f"{layer['name']}.{key}" for key in layer_keys]
+        writer.writerow(header)
+        for record in records:
+            row = [record[key] for key in scalars]
+            for layer in record["layers"]:
+                row += [layer[key] for key in layer_keys]
+            writer.writerow(["" if value is None else value for value in row])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""create_app(settings): routers, static files, templates and the session manager's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from threadpoolctl import threadpool_limits
+
+from app import __version__
+from app.settings import Settings
+from app.training.manager import SessionManager
+from app.web import api, pages, ws
+from app.web.limits import BodySizeLimit
+
+
+class MissingAssets(RuntimeError):
+    """The front-end vendor files were not built."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Compose the application; raises MissingAssets when the page could not work."""
+    settings = settings or Settings()
+    missing = settings.missing_assets()
+    if missing:
+        names = ", ".join(str(p) for p in missing)
+        raise MissingAssets(f"static assets are missing ({names}): run `make run` or `make assets` first")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One BLAS thread per training thread: parallelism comes from sessions (see DESIGN.md).
+        with threadpool_limits(limits=1):
+            app.state.manager.start()
+            try:
+                yield
+            finally:
+                await app.state.manager.stop()
+
+    app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.manager = SessionManager(max_sessions=settings.max_sessions)
+    app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",))
+    return app

@@ -1,0 +1,172 @@
+"""Session configuration: the one source of truth for what a session trains, with its limits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_HIDDEN_LAYERS = 10
+MAX_UNITS = 256
+MAX_PARAMETERS = 250_000
+MAX_SAMPLES = 5000
+
+DatasetName = Literal[
+    "circle",
+    "xor",
+    "gaussian",
+    "spiral",
+    "moons",
+    "checkerboard",
+    "blobs",
+    "plane",
+    "multi_gaussian",
+    "sine",
+    "iris",
+    "wine",
+    "breast_cancer",
+    "diabetes",
+    "csv",
+]
+FeatureName = Literal[
+    "x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2"
+]
+Activation = Literal[
+    "linear", "relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu", "softplus", "swish"
+]
+Initializer = Literal["zeros", "uniform", "normal", "xavier", "he", "lecun", "orthogonal"]
+OptimizerName = Literal["sgd", "rmsprop", "adagrad", "adam", "adamw"]
+ScheduleKind = Literal["constant", "step", "exponential", "cosine", "plateau"]
+Task = Literal["auto", "classification", "regression"]
+
+
+class _Strict(BaseModel):
+    """Base for config sections: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DatasetConfig(_Strict):
+    """Which data to train on and how it is split."""
+
+    name: DatasetName = "spiral"
+    samples: Annotated[int, Field(ge=10, le=MAX_SAMPLES)] = 400
+    noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    val_fraction: Annotated[float, Field(ge=0.05, le=0.9)] = 0.3
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
+    classes: Annotated[int, Field(ge=2, le=6)] | None = None
+    features: Annotated[list[FeatureName], Field(min_length=1, max_length=9)] = Field(
+        default_factory=lambda: ["x1", "x2"]
+    )
+    upload_id: Annotated[str, Field(max_length=64)] | None = None
+    target: Annotated[str, Field(max_length=200)] | None = None
+    task: Task = "auto"
+
+    @model_validator(mode="after")
+    def _check(self) -> DatasetConfig:
+        if len(set(self.features)) != len(self.features):
+            raise ValueError(f"features must not repeat, got {self.features}")
+        if self.name == "csv" and not self.upload_id:
+            raise ValueError("dataset 'csv' needs upload_id: the id returned by POST /api/datasets")
+        return self
+
+
+class LayerConfig(_Strict):
+    """One hidden layer: Dense -> (batch norm) -> activation -> (dropout)."""
+
+    units: Annotated[int, Field(ge=1, le=MAX_UNITS)] = 8
+    activation: Activation = "tanh"
+    batch_norm: bool = False
+    dropout: Annotated[float, Field(ge=0.0, le=0.9)] = 0.0
+
+
+class ModelConfig(_Strict):
+    """The network between the inputs and the output layer (which follows from the data)."""
+
+    layers: Annotated[list[LayerConfig], Field(max_length=MAX_HIDDEN_LAYERS)] = Field(
+        default_factory=lambda: [LayerConfig(), LayerConfig()]
+    )
+    init: Initializer = "xavier"
+    init_scale: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
+    dtype: Literal["float32", "float64"] = "float32"
+
+
+class ScheduleConfig(_Strict):
+    """Learning-rate schedule over epochs; knobs apply to the kinds named in their descriptions."""
+
+    kind: ScheduleKind = "constant"
+    step_size: Annotated[int, Field(ge=1, le=100_000, description="step")] = 50
+    gamma: Annotated[float, Field(gt=0.0, le=1.0, description="step, exponential")] = 0.5
+    warmup_epochs: Annotated[int, Field(ge=0, le=100_000, description="all kinds")] = 0
+    period: Annotated[int, Field(ge=1, le=1_000_000, description="cosine")] = 500
+    min_lr: Annotated[float, Field(ge=0.0, le=10.0, description="floor for every kind")] = 0.0
+    patience: Annotated[int, Field(ge=1, le=10_000, description="plateau")] = 10
+    factor: Annotated[float, Field(gt=0.0, lt=1.0, description="plateau")] = 0.5
+
+
+class EarlyStoppingConfig(_Strict):
+    """Stop when validation loss has not improved for `patience` epochs."""
+
+    enabled: bool = False
+    patience: Annotated[int, Field(ge=1, le=10_000)] = 20
+    min_delta: Annotated[float, Field(ge=0.0)] = 0.0
+    restore_best: bool = True
+
+
+class TrainingConfig(_Strict):
+    """Optimisation settings; all of these apply live without resetting the weights."""
+
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.03
+    batch_size: Annotated[int, Field(ge=1, le=4096)] = 10
+    optimizer: OptimizerName = "sgd"
+    momentum: Annotated[float, Field(ge=0.0, lt=1.0, description="sgd")] = 0.9
+    nesterov: Annotated[bool, Field(description="sgd")] = False
+    beta1: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.9
+    beta2: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.999
+    eps: Annotated[float, Field(gt=0.0, le=1.0, description="rmsprop, adagrad, adam, adamw")] = (
+        1e-8
+    )
+    rho: Annotated[float, Field(ge=0.0, lt=1.0, description="rmsprop")] = 0.9
+    weight_decay: Annotated[float, Field(ge=0.0, le=1.0, description="adamw")] = 0.0
+    l1: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    l2: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    clip_norm: Annotated[float, Field(gt=0.0, le=1e6)] | None = None
+    clip_value: Annotated[float, Field(gt=0.0, le=1e6)] | None = None
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
+    histogram_every: Annotated[int, Field(ge=0, le=10_000)] = 10
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+
+
+class SessionConfig(_Strict):
+    """Everything a session trains: data, network, optimisation."""
+
+    dataset: DatasetConfig = Field(default_factory=DatasetConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+
+
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Return `base` with `patch` merged in: dicts merge key by key, anything else (lists too) replaces."""
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_config(current: SessionConfig, patch: dict[str, Any]) -> SessionConfig:
+    """Apply a partial config to `current`; raises pydantic.ValidationError naming the bad field."""
+    return SessionConfig.model_validate(deep_merge(current.model_dump(), patch))
+
+
+def needs_rebuild(old: SessionConfig, new: SessionConfig) -> bool:
+    """True when the change alters the data or the network's shape, so weights must be re-initialised."""
+    if old.dataset != new.dataset:
+        return True
+    old_model, new_model = old.model.model_dump(), new.model.model_dump()
+    for layer in old_model["layers"] + new_model["layers"]:
+        layer.pop("dropout")  # dropout rates change live
+    return old_model != new_model

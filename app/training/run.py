@@ -1,0 +1,256 @@
+"""A Run: one model training on one dataset under one config. Sessions drive it; the CLI runs it headless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from app.data import DataSpec, PreparedData, Table, prepare, with_point, without_point_near
+from app.engine.early_stopping import EarlyStoppingSpec
+from app.engine.model import LayerSpec, Model, ModelSpec, build_model
+from app.engine.optimizers import OptimizerSpec
+from app.engine.schedules import ScheduleSpec
+from app.engine.trainer import Trainer, TrainSettings
+from app.schemas.config import MAX_PARAMETERS, SessionConfig, TrainingConfig, needs_rebuild
+
+BOUNDARY_RESOLUTION = 64
+MAX_SNAPSHOT_BLOCK = 64  # weights beyond a 64×64 block per layer are not sent: the view draws ≤ 32 units
+
+TableLookup = Callable[[str], Table | None]
+
+
+class ConfigError(Exception):
+    """A config that validates field by field but cannot be built (unknown upload, model too large)."""
+
+    def __init__(self, message: str, code: str = "bad_config") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def data_spec(config: SessionConfig, tables: TableLookup | None) -> DataSpec:
+    """The data layer's spec for a session config."""
+    ds = config.dataset
+    table = None
+    if ds.name == "csv":
+        table = tables(ds.upload_id or "") if tables else None
+        if table is None:
+            raise ConfigError(
+                f"unknown upload_id {ds.upload_id!r}: upload the CSV again (uploads live until the server restarts)"
+            )
+    return DataSpec(
+        name=ds.name,
+        samples=ds.samples,
+        noise=ds.noise,
+        val_fraction=ds.val_fraction,
+        seed=ds.seed,
+        classes=ds.classes,
+        features=tuple(ds.features),
+        table=table,
+        target=ds.target,
+        task=ds.task,
+    )
+
+
+def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
+    """The engine's model spec: hidden layers from the config, inputs and outputs from the data."""
+    m = config.model
+    hidden = tuple(
+        LayerSpec(units=l.units, activation=l.activation, batch_norm=l.batch_norm, dropout=l.dropout)
+        for l in m.layers
+    )
+    spec = ModelSpec(
+        n_inputs=data.x_train.shape[1],
+        n_outputs=data.n_outputs(),
+        hidden=hidden,
+        task=data.task,
+        init=m.init,
+        init_scale=m.init_scale,
+        dtype=m.dtype,
+    )
+    sizes = [spec.n_inputs, *(l.units for l in hidden), spec.n_outputs]
+    count = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    if count > MAX_PARAMETERS:
+        raise ConfigError(
+            f"model too large: {count:,} parameters, at most {MAX_PARAMETERS:,} allowed; "
+            "use fewer or narrower hidden layers",
+            code="too_large",
+        )
+    return spec
+
+
+def train_settings(t: TrainingConfig) -> TrainSettings:
+    """The engine's training settings for a session's training config."""
+    es = t.early_stopping
+    return TrainSettings(
+        learning_rate=t.learning_rate,
+        batch_size=t.batch_size,
+        optimizer=OptimizerSpec(
+            name=t.optimizer,
+            momentum=t.momentum if t.optimizer == "sgd" else 0.0,
+            nesterov=t.nesterov,
+            beta1=t.beta1,
+            beta2=t.beta2,
+            eps=t.eps,
+            rho=t.rho,
+            weight_decay=t.weight_decay,
+        ),
+        l1=t.l1,
+        l2=t.l2,
+        clip_norm=t.clip_norm,
+        clip_value=t.clip_value,
+        schedule=ScheduleSpec(**t.schedule.model_dump()),
+        early_stopping=(
+            EarlyStoppingSpec(patience=es.patience, min_delta=es.min_delta, restore_best=es.restore_best)
+            if es.enabled
+            else None
+        ),
+        histogram_every=t.histogram_every,
+    )
+
+
+class Run:
+    """Data, model and trainer built from a config; changes keep the weights unless they must not."""
+
+    def __init__(self, config: SessionConfig, tables: TableLookup | None = None) -> None:
+        self.tables = tables
+        self.config = config
+        self.data = prepare(data_spec(config, tables))
+        self.model, self.trainer = self._build(config, self.data)
+
+    def _build(self, config: SessionConfig, data: PreparedData) -> tuple[Model, Trainer]:
+        spec = model_spec(config, data)
+        seed = config.training.seed
+        model = build_model(spec, np.random.default_rng([seed, 0]))
+        trainer = Trainer(
+            model,
+            train_settings(config.training),
+            data.x_train,
+            data.y_train,
+            data.x_val,
+            data.y_val,
+            np.random.default_rng([seed, 1]),
+        )
+        return model, trainer
+
+    @property
+    def epoch(self) -> int:
+        """Completed epochs since the last build or reset."""
+        return self.trainer.epoch
+
+    def train_epoch(self) -> dict[str, Any]:
+        """Run one epoch and return its record."""
+        return self.trainer.run_epoch()
+
+    def reset(self) -> None:
+        """Fresh weights from the config's seed, same data."""
+        self.model, self.trainer = self._build(self.config, self.data)
+
+    def apply(self, new: SessionConfig) -> bool:
+        """Switch to a new config; returns True when the network had to be rebuilt."""
+        if needs_rebuild(self.config, new):
+            data = prepare(data_spec(new, self.tables))
+            model, trainer = self._build(new, data)
+            self.config, self.data, self.model, self.trainer = new, data, model, trainer
+            return True
+        self.trainer.update_settings(train_settings(new.training))
+        self.model.set_dropout([layer.dropout for layer in new.model.layers])
+        self.config = new
+        return False
+
+    def regenerate(self) -> None:
+        """New points from the next data seed; the weights are kept."""
+        dataset = self.config.dataset.model_copy(update={"seed": (self.config.dataset.seed + 1) % 2**31})
+        config = self.config.model_copy(update={"dataset": dataset})
+        self._set_data(config, prepare(data_spec(config, self.tables)))
+
+    def add_point(self, x: float, y: float, label: float) -> None:
+        """Add a hand-placed training point (planar data only)."""
+        self._set_data(self.config, with_point(self.data, data_spec(self.config, self.tables), (x, y), label))
+
+    def remove_point(self, x: float, y: float) -> None:
+        """Remove the point nearest to (x, y) (planar data only)."""
+        self._set_data(self.config, without_point_near(self.data, data_spec(self.config, self.tables), (x, y)))
+
+    def _set_data(self, config: SessionConfig, data: PreparedData) -> None:
+        self.trainer.set_data(data.x_train, data.y_train, data.x_val, data.y_val)
+        self.config, self.data = config, data
+        self._grid = None
+
+    _grid: np.ndarray | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The decision boundary (or per-point predictions) and the weights, as a `snapshot` frame."""
+        return {
+            "type": "snapshot",
+            "epoch": self.epoch,
+            "boundary": self._boundary(),
+            "weights": self._weights(),
+        }
+
+    def _boundary(self) -> dict[str, Any]:
+        data, task = self.data, self.data.task
+        if not data.is_planar:
+            return {
+                "task": task,
+                "train_pred": _predictions(self.model.predict(data.x_train), task),
+                "val_pred": _predictions(self.model.predict(data.x_val), task),
+            }
+        if self._grid is None:
+            self._grid = data.grid_inputs(BOUNDARY_RESOLUTION)
+        out = self.model.predict(self._grid)
+        boundary: dict[str, Any] = {
+            "task": task,
+            "resolution": BOUNDARY_RESOLUTION,
+            "extent": [float(v) for v in data.extent],
+        }
+        if task == "multiclass":
+            boundary["values"] = np.argmax(out, axis=1).tolist()
+            boundary["confidence"] = np.round(np.max(out, axis=1), 3).tolist()
+        else:
+            boundary["values"] = np.round(np.asarray(out, dtype=np.float64).ravel(), 4).tolist()
+        return boundary
+
+    def _weights(self) -> list[dict[str, Any]]:
+        n = MAX_SNAPSHOT_BLOCK
+        return [
+            {
+                "name": name,
+                "shape": list(w.shape),
+                "W": np.round(w[:n, :n].astype(np.float64), 4).tolist(),
+                "b": np.round(b[:n].astype(np.float64), 4).tolist(),
+            }
+            for name, w, b in self.model.dense_weights()
+        ]
+
+    def dataset_frame(self) -> dict[str, Any]:
+        """The points to draw and what they mean, as a `dataset` frame."""
+        d = self.data
+        return {
+            "type": "dataset",
+            "name": self.config.dataset.name,
+            "task": d.task,
+            "class_names": list(d.class_names),
+            "feature_names": list(d.feature_names),
+            "input_labels": list(d.input_labels),
+            "is_planar": bool(d.is_planar),
+            "extent": [float(v) for v in d.extent],
+            "train": {"x": np.round(d.points_train, 3).tolist(), "y": _labels(d.y_train, d.task)},
+            "val": {"x": np.round(d.points_val, 3).tolist(), "y": _labels(d.y_val, d.task)},
+        }
+
+
+def _labels(y: np.ndarray, task: str) -> list[Any]:
+    if task == "regression":
+        return np.round(np.asarray(y, dtype=np.float64).ravel(), 4).tolist()
+    return np.asarray(y).ravel().astype(np.int64).tolist()
+
+
+def _predictions(out: np.ndarray, task: str) -> list[Any]:
+    if task == "multiclass":
+        return np.argmax(out, axis=1).tolist()
+    if task == "binary":
+        return (np.asarray(out).ravel() > 0.5).astype(np.int64).tolist()
+    return np.round(np.asarray(out, dtype=np.float64).ravel(), 4).tolist()

@@ -1,0 +1,361 @@
+"""A training session: a state machine driven by one asyncio task that runs the engine in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.schemas.config import SessionConfig, merge_config
+from app.schemas.messages import (
+    AddPoint,
+    Command,
+    Configure,
+    Pause,
+    Play,
+    RemovePoint,
+    Reset,
+    Step,
+    describe_validation_error,
+    error_frame,
+)
+from app.training.history import DecimatedHistory, to_columns
+from app.training.run import ConfigError, Run
+
+log = logging.getLogger(__name__)
+
+CHUNK_SECONDS = 0.03
+SNAPSHOT_SECONDS = 0.25
+LOG_CAPACITY = 20_000
+HISTOGRAM_CAPACITY = 120
+COMMAND_QUEUE_SIZE = 256
+
+
+class SessionState(StrEnum):
+    """Where a session is in its life."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DIVERGED = "diverged"
+    STOPPED = "stopped"
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One connection: its position in the session's event log and frames for it alone (errors)."""
+
+    cursor: int
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    outbox: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=64))
+
+
+@dataclass
+class ChunkResult:
+    """What one worker-thread chunk produced."""
+
+    records: list[dict[str, Any]]
+    snapshot: dict[str, Any] | None
+    stop: tuple[SessionState, str | None] | None
+
+
+class TrainingSession:
+    """One browser session's training: commands in, an ordered log of events out."""
+
+    def __init__(self, session_id: str, token: str, run: Run) -> None:
+        self.id = session_id
+        self.token = token
+        self.run = run
+        self.state = SessionState.IDLE
+        self.reason: str | None = None
+        self.history = DecimatedHistory()
+        self.histograms: deque[dict[str, Any]] = deque(maxlen=HISTOGRAM_CAPACITY)
+        self.subscribers: set[Subscriber] = set()
+        self.last_active = time.monotonic()
+        self._log: deque[tuple[str, dict[str, Any]]] = deque(maxlen=LOG_CAPACITY)
+        self._log_end = 0
+        self._commands: asyncio.Queue[tuple[Command, Subscriber | None]] = asyncio.Queue(
+            COMMAND_QUEUE_SIZE
+        )
+        self._steps_left = 0
+        self._last_snapshot_at = 0.0
+        self._snapshot = run.snapshot()
+        self._dataset = run.dataset_frame()
+        self._task: asyncio.Task[None] | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the driver task (call from the event loop)."""
+        self._task = asyncio.create_task(self._drive(), name=f"session-{self.id}")
+
+    async def close(self) -> None:
+        """Stop the driver; the worker finishes its chunk and is discarded."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    # ---- connections -----------------------------------------------------------------------
+
+    def subscribe(self) -> tuple[Subscriber, dict[str, Any]]:
+        """Register a connection; returns it with the `hello` frame that brings it up to date."""
+        sub = Subscriber(cursor=self._log_end)
+        self.subscribers.add(sub)
+        self.last_active = time.monotonic()
+        return sub, self.hello()
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        """Forget a connection."""
+        self.subscribers.discard(sub)
+        self.last_active = time.monotonic()
+
+    def submit(self, command: Command, origin: Subscriber | None = None) -> None:
+        """Queue a command; it is applied between chunks, in order."""
+        self.last_active = time.monotonic()
+        try:
+            self._commands.put_nowait((command, origin))
+        except asyncio.QueueFull:
+            self._reply(origin, error_frame("busy", "too many commands queued; wait for the server"))
+
+    def submit_pause(self) -> None:
+        """Pause on behalf of the server (nobody is watching)."""
+        self.submit(Pause(type="pause"))
+
+    def hello(self) -> dict[str, Any]:
+        """Everything a new connection needs: config, state, history, data, last snapshot."""
+        records = self.history.records
+        return {
+            "type": "hello",
+            "session": self.id,
+            "config": self.run.config.model_dump(),
+            "state": self.state.value,
+            "reason": self.reason,
+            "history": to_columns(records, self._layer_names()),
+            "decimation": self.history.stride,
+            "dataset": self._dataset,
+            "snapshot": self._snapshot,
+            "histograms": list(self.histograms),
+        }
+
+    def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
+        """Frames for `sub` since its last drain: records coalesced into one metrics frame per run."""
+        frames = list(sub.outbox)
+        sub.outbox.clear()
+        base = self._log_end - len(self._log)
+        if sub.cursor < base:  # fell too far behind: resynchronise rather than skip silently
+            sub.cursor = self._log_end
+            frames.append(self.hello())
+            return frames
+        entries = itertools.islice(self._log, sub.cursor - base, None)
+        sub.cursor = self._log_end
+        batch: list[dict[str, Any]] = []
+        pending_snapshot: int | None = None
+
+        def flush() -> None:
+            if batch:
+                names = [layer["name"] for layer in batch[0]["layers"]]
+                frames.append({"type": "metrics", **to_columns(batch, names)})
+                batch.clear()
+
+        for kind, payload in entries:
+            if kind == "record":
+                batch.append(payload)
+                continue
+            flush()
+            if kind == "snapshot" and pending_snapshot is not None:
+                frames[pending_snapshot] = payload  # only the newest snapshot matters
+                continue
+            pending_snapshot = len(frames) if kind == "snapshot" else None
+            frames.append(payload)
+        flush()
+        return frames
+
+    # ---- the driver ------------------------------------------------------------------------
+
+    async def _drive(self) -> None:
+        while True:
+            if self.state is SessionState.RUNNING:
+                while not self._commands.empty():
+                    await self._handle(*self._commands.get_nowait())
+                if self.state is SessionState.RUNNING:
+                    await self._run_chunk()
+            else:
+                await self._handle(*(await self._commands.get()))
+
+    async def _run_chunk(self) -> None:
+        try:
+            result = await asyncio.to_thread(self._chunk)
+        except Exception:
+            log.exception("training chunk failed in session %s", self.id)
+            self._set_state(SessionState.PAUSED, "Internal error while training; see the server log.")
+            return
+        for record in result.records:
+            hist = record.pop("histograms", None)
+            self.history.add(record)
+            self._emit("record", record)
+            if hist:
+                frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
+                self.histograms.append(frame)
+                self._emit("histograms", frame)
+        if result.snapshot is not None:
+            self._snapshot = result.snapshot
+            self._emit("snapshot", result.snapshot)
+        if result.stop is not None:
+            self._set_state(*result.stop)
+        self._notify()
+
+    def _chunk(self) -> ChunkResult:
+        """Worker thread: train epochs for about CHUNK_SECONDS, stopping early on divergence or a stop."""
+        deadline = time.perf_counter() + CHUNK_SECONDS
+        records: list[dict[str, Any]] = []
+        stop: tuple[SessionState, str | None] | None = None
+        while stop is None:
+            record = self.run.train_epoch()
+            records.append(record)
+            stop = self._stop_reason(record)
+            if stop is None and self._steps_left:
+                self._steps_left -= 1
+                if not self._steps_left:
+                    stop = (SessionState.PAUSED, None)
+            if time.perf_counter() >= deadline:
+                break
+        now = time.monotonic()
+        snapshot = None
+        if stop is not None or now - self._last_snapshot_at >= SNAPSHOT_SECONDS:
+            snapshot = self.run.snapshot()
+            self._last_snapshot_at = now
+        return ChunkResult(records, snapshot, stop)
+
+    @staticmethod
+    def _stop_reason(record: dict[str, Any]) -> tuple[SessionState, str | None] | None:
+        loss = record["train_loss"]
+        if loss is None or not math.isfinite(loss):
+            return (
+                SessionState.DIVERGED,
+                f"Diverged at epoch {record['epoch']}: the training loss became {loss}. "
+                "Lower the learning rate, clip gradients, then press play to restart.",
+            )
+        if record.get("stopped"):
+            return (
+                SessionState.STOPPED,
+                f"Early stopping at epoch {record['epoch']}: validation loss stopped improving.",
+            )
+        return None
+
+    # ---- commands --------------------------------------------------------------------------
+
+    async def _handle(self, command: Command, origin: Subscriber | None) -> None:
+        try:
+            await self._dispatch(command, origin)
+        except ConfigError as exc:
+            self._reply(origin, error_frame(exc.code, exc.message))
+        except ValueError as exc:  # the data or engine layer rejected a setting
+            self._reply(origin, error_frame("bad_config", str(exc)))
+        except Exception:
+            log.exception("command %s failed in session %s", command.type, self.id)
+            self._reply(origin, error_frame("internal", f"'{command.type}' failed; see the server log"))
+        self._notify()
+
+    async def _dispatch(self, command: Command, origin: Subscriber | None) -> None:
+        if isinstance(command, Play):
+            if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
+                await asyncio.to_thread(self.run.reset)
+                await self._after_rebuild()
+            self._steps_left = 0
+            self._set_state(SessionState.RUNNING)
+        elif isinstance(command, Pause):
+            self._steps_left = 0
+            if self.state is SessionState.RUNNING:
+                self._set_state(SessionState.PAUSED)
+        elif isinstance(command, Step):
+            if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
+                await asyncio.to_thread(self.run.reset)
+                await self._after_rebuild()
+            self._steps_left = command.epochs
+            self._set_state(SessionState.RUNNING)
+        elif isinstance(command, Reset):
+            await asyncio.to_thread(self.run.reset)
+            await self._after_rebuild()
+            if self.state is not SessionState.RUNNING:
+                self._set_state(SessionState.IDLE)
+        elif isinstance(command, Configure):
+            await self._configure(command.config, origin)
+        elif isinstance(command, AddPoint | RemovePoint):
+            if not self.run.data.is_planar:
+                self._reply(origin, error_frame("not_planar", "points can be edited on 2-D data only"))
+                return
+            if isinstance(command, AddPoint):
+                await asyncio.to_thread(self.run.add_point, command.x, command.y, command.label)
+            else:
+                await asyncio.to_thread(self.run.remove_point, command.x, command.y)
+            await self._after_data_change()
+        else:  # Regenerate
+            await asyncio.to_thread(self.run.regenerate)
+            self._emit("frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": False})
+            await self._after_data_change()
+
+    async def _configure(self, patch: dict[str, Any], origin: Subscriber | None) -> None:
+        try:
+            new = merge_config(self.run.config, patch)
+        except ValidationError as exc:
+            message = f"invalid config: {describe_validation_error(exc)}"
+            self._reply(origin, error_frame("bad_config", message))
+            return
+        rebuilt = await asyncio.to_thread(self.run.apply, new)
+        if rebuilt:
+            await self._after_rebuild()
+            if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
+                self._set_state(SessionState.IDLE)
+        else:
+            self._emit("frame", {"type": "config", "config": new.model_dump(), "rebuilt": False})
+
+    async def _after_rebuild(self) -> None:
+        """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
+        self.history.clear()
+        self.histograms.clear()
+        self._emit("frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": True})
+        await self._after_data_change()
+
+    async def _after_data_change(self) -> None:
+        self._dataset, self._snapshot = await asyncio.to_thread(
+            lambda: (self.run.dataset_frame(), self.run.snapshot())
+        )
+        self._emit("frame", self._dataset)
+        self._emit("snapshot", self._snapshot)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _set_state(self, state: SessionState, reason: str | None = None) -> None:
+        if state is self.state and reason == self.reason:
+            return
+        self.state, self.reason = state, reason
+        frame: dict[str, Any] = {"type": "state", "state": state.value}
+        if reason:
+            frame["reason"] = reason
+        self._emit("frame", frame)
+
+    def _emit(self, kind: str, payload: dict[str, Any]) -> None:
+        self._log.append((kind, payload))
+        self._log_end += 1
+
+    def _reply(self, origin: Subscriber | None, frame: dict[str, Any]) -> None:
+        if origin is not None:
+            origin.outbox.append(frame)
+            origin.wake.set()
+
+    def _notify(self) -> None:
+        for sub in self.subscribers:
+            sub.wake.set()
+
+    def _layer_names(self) -> list[str]:
+        return list(self.run.model.dense_names)

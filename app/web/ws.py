@@ -1,0 +1,98 @@
+"""The session websocket: Origin check, token check, then a receiver and a rate-limited sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from app.schemas.messages import ProtocolError, encode_frame, error_frame, parse_command
+from app.training.manager import SessionManager
+from app.training.session import Subscriber, TrainingSession
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+CLOSE_POLICY = 1008
+CLOSE_NO_SESSION = 4404
+
+
+def origin_allowed(origin: str | None, host: str | None) -> bool:
+    """A browser's Origin must name the host it connected to; clients without an Origin are not browsers."""
+    if origin is None:
+        return True
+    return bool(host) and urlsplit(origin).netloc.lower() == (host or "").lower()
+
+
+@router.websocket("/ws/sessions/{session_id}")
+async def session_socket(websocket: WebSocket, session_id: str, token: str = "") -> None:
+    """Stream a session to one browser tab and take its commands."""
+    if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
+        await websocket.close(code=CLOSE_POLICY, reason="cross-origin websocket refused")
+        return
+    manager: SessionManager = websocket.app.state.manager
+    session = manager.get(session_id, token)
+    await websocket.accept()
+    if session is None:
+        await websocket.send_text(
+            encode_frame(error_frame("no_session", "unknown session or wrong token; create a new session"))
+        )
+        await websocket.close(code=CLOSE_NO_SESSION, reason="unknown session")
+        return
+    sub, hello = session.subscribe()
+    settings = websocket.app.state.settings
+    try:
+        await websocket.send_text(encode_frame(hello))
+        sender = asyncio.create_task(_send_loop(websocket, session, sub, settings.frame_interval))
+        try:
+            await _receive_loop(websocket, session, sub, settings.ws_max_message_bytes)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await sender
+    except WebSocketDisconnect:
+        pass
+    finally:
+        session.unsubscribe(sub)
+
+
+async def _receive_loop(
+    websocket: WebSocket, session: TrainingSession, sub: Subscriber, max_bytes: int
+) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            _tell(sub, "bad_message", "expected a JSON text message, got binary data")
+            continue
+        if len(text) > max_bytes:
+            _tell(sub, "too_large", f"message of {len(text):,} characters; at most {max_bytes:,}")
+            continue
+        try:
+            session.submit(parse_command(text), sub)
+        except ProtocolError as exc:
+            _tell(sub, exc.code, exc.message)
+
+
+async def _send_loop(
+    websocket: WebSocket, session: TrainingSession, sub: Subscriber, interval: float
+) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        await sub.wake.wait()
+        sub.wake.clear()
+        started = loop.time()
+        for frame in session.drain(sub):
+            await websocket.send_text(encode_frame(frame))
+        # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
+        await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+
+
+def _tell(sub: Subscriber, code: str, message: str) -> None:
+    sub.outbox.append(error_frame(code, message))
+    sub.wake.set()

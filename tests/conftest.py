@@ -1,0 +1,28 @@
+"""Shared fixtures: the app under TestClient, and a helper to read strict-JSON frames."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def _reject_constant(name: str) -> Any:
+    raise AssertionError(f"frame contains {name}, which is not valid JSON")
+
+
+def strict_json(text: str) -> Any:
+    """Parse JSON the way a browser does: NaN and Infinity are errors."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    """A TestClient running the app's lifespan (session manager started and stopped)."""
+    from app.main import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client
