@@ -1,0 +1,276 @@
+// SVG network diagram with architecture editing: input nodes (labelled), hidden layers, output.
+// Edges are coloured by the sign of their weight and sized by its magnitude; setWeights only
+// updates attributes of existing elements (once per animation frame), it never rebuilds the SVG.
+import { POS, NEG, diverging, rgbCss } from './colors.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const MAX_LAYERS = 8;
+const MIN_UNITS = 1;
+const MAX_UNITS = 32;
+const W_REF = 1.5; // |w| drawn at full width/opacity
+const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid', 'linear', 'elu', 'gelu', 'softplus', 'swish'];
+const ACT_SHORT = { relu: 'ReLU', leaky_relu: 'leaky', tanh: 'tanh', sigmoid: 'sigm', linear: 'lin',
+  elu: 'ELU', gelu: 'GELU', softplus: 'soft+', swish: 'swish' };
+const ACT_TINY = { relu: 'ReLU', leaky_relu: 'LReLU', tanh: 'tanh', sigmoid: 'σ', linear: 'lin',
+  elu: 'ELU', gelu: 'GELU', softplus: 'S+', swish: 'SiLU' };
+const ACT_LONG = { relu: 'ReLU', leaky_relu: 'leaky ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear',
+  elu: 'ELU', gelu: 'GELU', softplus: 'softplus', swish: 'swish' };
+
+let measureCtx = null;
+/** Width in px of a label in the node-label font. */
+function textWidth(s) {
+  measureCtx ||= document.createElement('canvas').getContext('2d');
+  measureCtx.font = '600 14px system-ui, sans-serif';
+  return measureCtx.measureText(s).width;
+}
+
+/** Long input names are cut to 14 characters (the full name is in the tooltip). */
+const shorten = (s) => (String(s).length > 14 ? String(s).slice(0, 13) + '…' : String(s));
+
+function svgEl(tag, attrs = {}) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+function button(text, testid, title) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'bp-btn';
+  b.textContent = text;
+  b.title = title;
+  b.setAttribute('aria-label', title);
+  b.dataset.testid = testid;
+  return b;
+}
+
+/** Create the network view in `containerEl`; `onLayersChange(layers)` fires on every edit. */
+export function createNetworkView(containerEl, { onLayersChange = () => {} } = {}) {
+  const root = document.createElement('div');
+  root.className = 'bp-net';
+  const bar = document.createElement('div');
+  bar.className = 'bp-net-bar';
+  const removeLayer = button('− layer', 'remove-layer', 'Remove the last hidden layer');
+  const addLayer = button('+ layer', 'add-layer', 'Add a hidden layer');
+  const count = document.createElement('span');
+  count.className = 'bp-net-count';
+  const key = document.createElement('span');
+  key.className = 'bp-net-key';
+  for (const [color, text] of [[POS, 'w > 0'], [NEG, 'w < 0']]) {
+    const sw = document.createElement('span');
+    sw.className = 'bp-net-swatch';
+    sw.style.background = color;
+    const t = document.createElement('span');
+    t.textContent = text;
+    key.append(sw, t);
+  }
+  bar.append(removeLayer, addLayer, count, key);
+  const stage = document.createElement('div');
+  stage.className = 'bp-net-stage';
+  const svg = svgEl('svg', { class: 'bp-net-svg', role: 'img', 'aria-label': 'Network diagram' });
+  const cols = document.createElement('div');
+  cols.className = 'bp-net-cols';
+  stage.append(svg, cols);
+  root.append(bar, stage);
+  containerEl.append(root);
+
+  let layers = [];
+  let inputLabels = ['x₁', 'x₂'];
+  let nOutputs = 1;
+  let structureKey = '';
+  let edges = []; // edges[g][a][b] -> <line> between drawn node a of column g and b of column g+1
+  let nodes = []; // nodes[c] -> [{el, unit}]
+  let drawn = []; // drawn[c] -> unit indices drawn in column c
+  let weights = null;
+  let raf = 0;
+
+  const emit = () => onLayersChange(layers.map((l) => ({ ...l })));
+  const edit = (fn) => {
+    fn();
+    render();
+    emit();
+  };
+
+  removeLayer.addEventListener('click', () => edit(() => layers.pop()));
+  addLayer.addEventListener('click', () => edit(() => {
+    const last = layers[layers.length - 1];
+    layers.push(last ? { ...last, dropout: last.dropout ?? 0 } : { units: 4, activation: 'tanh', batch_norm: false, dropout: 0 });
+  }));
+
+  /** Units per column: inputs, hidden layers, outputs. */
+  const sizes = () => [Math.max(1, inputLabels.length), ...layers.map((l) => l.units), Math.max(1, nOutputs)];
+
+  function render() {
+    const w = stage.clientWidth;
+    const h = stage.clientHeight;
+    removeLayer.disabled = layers.length <= 0;
+    addLayer.disabled = layers.length >= MAX_LAYERS;
+    count.textContent = `${layers.length} hidden layer${layers.length === 1 ? '' : 's'}`;
+    if (w < 20 || h < 20) return;
+    svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    svg.replaceChildren();
+    cols.replaceChildren();
+    const sz = sizes();
+    const nCols = sz.length;
+    const ctrlH = layers.length ? 62 : 0; // room for the per-layer controls at the top
+    const badgeLines = Math.max(0, ...layers.map((l) => (l.batch_norm ? 1 : 0) + (l.dropout > 0 ? 1 : 0)));
+    const left = Math.min(w * 0.3, 16 + Math.max(...inputLabels.map((s) => textWidth(shorten(s)))));
+    const right = 34;
+    const dx = (w - left - right) / nCols;
+    const colX = (c) => left + dx * (c + 0.5);
+    const top = ctrlH + 8;
+    const maxDrawnFor = (b) => Math.max(2, Math.floor((b - top) / 22));
+    let bottom = h - 22 - badgeLines * 14;
+    if (sz.some((n) => n > maxDrawnFor(bottom))) bottom -= 16;
+    const maxDrawn = maxDrawnFor(bottom);
+    drawn = sz.map((n) => Array.from({ length: Math.min(n, maxDrawn) }, (_, i) => i));
+    const spacing = Math.min(44, (bottom - top) / Math.max(...drawn.map((d) => d.length), 1));
+    const r = Math.max(4, Math.min(13, spacing * 0.36, dx * 0.16));
+    const nodeY = (c, i) => (top + bottom) / 2 + (i - (drawn[c].length - 1) / 2) * spacing;
+    const capY = sz.some((n) => n > maxDrawn) ? bottom + 26 : bottom + 10;
+
+    const gEdges = svgEl('g', { class: 'bp-net-edges' });
+    const gNodes = svgEl('g', { class: 'bp-net-nodes' });
+    const gText = svgEl('g', { class: 'bp-net-text' });
+    svg.append(gEdges, gNodes, gText);
+
+    edges = [];
+    for (let c = 0; c + 1 < nCols; c++) {
+      const g = [];
+      drawn[c].forEach((_, a) => {
+        const row = [];
+        drawn[c + 1].forEach((__, b) => {
+          const line = svgEl('line', {
+            x1: colX(c) + r, y1: nodeY(c, a), x2: colX(c + 1) - r, y2: nodeY(c + 1, b),
+            stroke: '#999', 'stroke-width': 1, 'stroke-opacity': 0.5,
+          });
+          gEdges.append(line);
+          row.push(line);
+        });
+        g.push(row);
+      });
+      edges.push(g);
+    }
+
+    nodes = drawn.map((d, c) => d.map((unit, i) => {
+      const isIn = c === 0;
+      const el = svgEl(isIn ? 'rect' : 'circle', isIn
+        ? { x: colX(c) - r, y: nodeY(c, i) - r, width: 2 * r, height: 2 * r, rx: 3, class: 'bp-net-node bp-net-input' }
+        : { cx: colX(c), cy: nodeY(c, i), r, class: 'bp-net-node' });
+      el.setAttribute('fill', '#fff');
+      gNodes.append(el);
+      return { el, unit };
+    }));
+
+    const text = (x, y, s, cls, anchor = 'middle') => {
+      const t = svgEl('text', { x, y, class: cls, 'text-anchor': anchor, 'dominant-baseline': 'middle' });
+      t.textContent = s;
+      gText.append(t);
+      return t;
+    };
+    drawn[0].forEach((unit, i) => {
+      const full = String(inputLabels[unit] ?? `x${unit + 1}`);
+      const t = text(colX(0) - r - 6, nodeY(0, i), shorten(full), 'bp-net-label', 'end');
+      const tip = svgEl('title');
+      tip.textContent = full;
+      t.append(tip);
+    });
+    sz.forEach((n, c) => {
+      const hidden = n - drawn[c].length;
+      if (hidden > 0) text(colX(c), bottom + 8, `+${hidden}`, 'bp-net-more');
+      const inner = c > 0 && c < nCols - 1;
+      text(colX(c), capY, c === 0 ? 'input' : inner ? String(n) : 'output', inner ? 'bp-net-cap bp-net-units' : 'bp-net-cap');
+      const l = inner ? layers[c - 1] : null;
+      const badges = l ? [l.batch_norm ? 'BN' : '', l.dropout > 0 ? `drop ${String(l.dropout).replace(/^0\./, '.')}` : ''] : [];
+      badges.filter(Boolean).forEach((b, k) => text(colX(c), capY + 15 + 14 * k, b, 'bp-net-badge'));
+    });
+
+    layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
+    applyWeights();
+  }
+
+  function layerControls(l, i, x, width) {
+    const box = document.createElement('div');
+    box.className = 'bp-net-layer';
+    box.style.left = `${x - width / 2}px`;
+    box.style.width = `${width}px`;
+    const rm = button('−', `remove-neuron-${i}`, `Remove a neuron from hidden layer ${i + 1}`);
+    const add = button('+', `add-neuron-${i}`, `Add a neuron to hidden layer ${i + 1}`);
+    rm.disabled = l.units <= MIN_UNITS;
+    add.disabled = l.units >= MAX_UNITS;
+    rm.addEventListener('click', () => edit(() => (layers[i] = { ...layers[i], units: Math.max(MIN_UNITS, layers[i].units - 1) })));
+    add.addEventListener('click', () => edit(() => (layers[i] = { ...layers[i], units: Math.min(MAX_UNITS, layers[i].units + 1) })));
+    const row = document.createElement('div');
+    row.className = 'bp-net-pm';
+    row.append(rm, add);
+    const sel = document.createElement('select');
+    sel.className = 'bp-select';
+    sel.dataset.testid = `activation-${i}`;
+    sel.title = `Activation of hidden layer ${i + 1}`;
+    sel.setAttribute('aria-label', sel.title);
+    const names = width < 56 ? ACT_TINY : width < 84 ? ACT_SHORT : ACT_LONG;
+    sel.classList.toggle('bp-tiny', width < 56);
+    sel.title = `Activation of hidden layer ${i + 1}: ${ACT_LONG[l.activation] || l.activation}`;
+    const acts = ACTIVATIONS.includes(l.activation) ? ACTIVATIONS : [...ACTIVATIONS, l.activation];
+    for (const a of acts) {
+      const o = document.createElement('option');
+      o.value = a;
+      o.textContent = names[a] || a;
+      sel.append(o);
+    }
+    sel.value = l.activation;
+    sel.addEventListener('change', () => edit(() => (layers[i] = { ...layers[i], activation: sel.value })));
+    box.append(row, sel);
+    return box;
+  }
+
+  /** Colour edges and nodes from the latest weights (skips layers whose shape no longer matches). */
+  function applyWeights() {
+    if (!weights) return;
+    const sz = sizes();
+    weights.forEach((layer, g) => {
+      const W = layer?.W;
+      if (!edges[g] || !Array.isArray(W) || W.length !== sz[g] || (W[0]?.length ?? 0) !== sz[g + 1]) return;
+      drawn[g].forEach((ua, a) => {
+        drawn[g + 1].forEach((ub, b) => {
+          const v = W[ua][ub];
+          const line = edges[g][a][b];
+          const t = Number.isFinite(v) ? Math.min(1, Math.abs(v) / W_REF) : 0;
+          line.setAttribute('stroke', Number.isFinite(v) ? (v >= 0 ? POS : NEG) : '#999');
+          line.setAttribute('stroke-width', (0.6 + 5 * t).toFixed(2));
+          line.setAttribute('stroke-opacity', (0.25 + 0.75 * t).toFixed(2));
+        });
+      });
+      const bias = layer.b;
+      if (Array.isArray(bias) && bias.length === sz[g + 1]) {
+        for (const { el, unit } of nodes[g + 1]) el.setAttribute('fill', rgbCss(diverging(bias[unit] / W_REF, 0.9)));
+      }
+    });
+  }
+
+  new ResizeObserver(() => render()).observe(stage);
+
+  return {
+    /** Show a model config ({layers: [...]}) with its input labels and output count. */
+    setModel(modelConfig, { inputLabels: labels, nOutputs: outs } = {}) {
+      layers = (modelConfig?.layers || []).map((l) => ({ ...l }));
+      if (labels) inputLabels = labels.slice();
+      if (outs) nOutputs = outs;
+      const k = JSON.stringify([sizes(), layers]);
+      if (k !== structureKey) {
+        structureKey = k;
+        render();
+      }
+    },
+    /** Take per-layer weights [{name, W (in×out), b}]; edges update on the next animation frame. */
+    setWeights(w) {
+      weights = w;
+      if (!raf) {
+        raf = requestAnimationFrame(() => {
+          raf = 0;
+          applyWeights();
+        });
+      }
+    },
+  };
+}
