@@ -1,0 +1,80 @@
+// REST calls. Every failure becomes an ApiError whose message a person can read.
+
+export class ApiError extends Error {
+  constructor(message, status = 0, detail = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+// FastAPI errors: {"detail": "text"} or {"detail": [{loc, msg, input}, ...]} (pydantic).
+function describeDetail(detail) {
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((item) => {
+        if (!item || typeof item !== 'object') return String(item);
+        const loc = Array.isArray(item.loc) ? item.loc.filter((p) => p !== 'body').join('.') : '';
+        return loc ? `${loc}: ${item.msg}` : String(item.msg ?? '');
+      })
+      .join('; ');
+  }
+  if (detail && typeof detail === 'object') {
+    return detail.message ? String(detail.message) : JSON.stringify(detail);
+  }
+  return '';
+}
+
+async function request(method, url, { json, form, signal } = {}) {
+  const init = { method, headers: { Accept: 'application/json' }, signal };
+  if (json !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    init.body = form; // the browser sets the multipart boundary
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError('Cannot reach the Backprop Lab server — is it still running?', 0);
+  }
+  let body = null;
+  const text = await response.text();
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    const what = body && 'detail' in body ? describeDetail(body.detail) : '';
+    const fallback =
+      response.status === 413
+        ? 'The file is too large for the server.'
+        : `${response.status} ${response.statusText || 'error'}`;
+    throw new ApiError(what || fallback, response.status, body);
+  }
+  return body;
+}
+
+export const api = {
+  health: () => request('GET', '/api/health'),
+  presets: () => request('GET', '/api/presets'),
+  schema: () => request('GET', '/api/schema'),
+  datasets: () => request('GET', '/api/datasets'),
+  /** body: {} | {preset: id} | {config: partial} -> {id, token, config} */
+  createSession: (body = {}) => request('POST', '/api/sessions', { json: body }),
+  /** -> {id, rows, features, target, task, classes} */
+  uploadDataset(file, { target = null, task = null } = {}) {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    if (target) form.append('target', target);
+    if (task && task !== 'auto') form.append('task', task);
+    return request('POST', '/api/datasets', { form });
+  },
+};
