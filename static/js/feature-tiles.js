@@ -1,0 +1,129 @@
+// TensorFlow-Playground-style input feature toggles: one tile per feature with a small heatmap of
+// that feature over [-6, 6]², toggled by click. At least one feature stays selected; the tiles are
+// disabled (greyed) when the data are not planar.
+import { diverging } from './colors.js';
+
+/** Feature id, label, and its value at (x1, x2). */
+export const FEATURES = [
+  ['x1', 'x₁', (a) => a],
+  ['x2', 'x₂', (a, b) => b],
+  ['x1sq', 'x₁²', (a) => a * a],
+  ['x2sq', 'x₂²', (a, b) => b * b],
+  ['x1x2', 'x₁x₂', (a, b) => a * b],
+  ['sin_x1', 'sin x₁', (a) => Math.sin(a)],
+  ['sin_x2', 'sin x₂', (a, b) => Math.sin(b)],
+  ['cos_x1', 'cos x₁', (a) => Math.cos(a)],
+  ['cos_x2', 'cos x₂', (a, b) => Math.cos(b)],
+];
+const RES = 40;
+
+/** Paint feature `fn` over [-6, 6]² into `canvas` (RES×RES, scaled by CSS). */
+function paint(canvas, fn) {
+  canvas.width = RES;
+  canvas.height = RES;
+  const g = canvas.getContext('2d');
+  const img = g.createImageData(RES, RES);
+  const vals = new Float64Array(RES * RES);
+  let max = 0;
+  for (let r = 0; r < RES; r++) {
+    for (let c = 0; c < RES; c++) {
+      const v = fn(-6 + (12 * (c + 0.5)) / RES, 6 - (12 * (r + 0.5)) / RES);
+      vals[r * RES + c] = v;
+      max = Math.max(max, Math.abs(v));
+    }
+  }
+  vals.forEach((v, i) => {
+    const col = diverging(max ? v / max : 0, 0.9);
+    img.data.set([col[0], col[1], col[2], 255], i * 4);
+  });
+  g.putImageData(img, 0, 0);
+}
+
+/** Create the tiles in `containerEl`; `onChange(features)` gets the new selection. */
+export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
+  const root = document.createElement('div');
+  root.className = 'bp-tiles';
+  root.setAttribute('role', 'group');
+  root.setAttribute('aria-label', 'Input features');
+  const gridEl = document.createElement('div');
+  gridEl.className = 'bp-tiles-grid';
+  root.append(gridEl);
+  containerEl.append(root);
+
+  let selected = new Set(['x1', 'x2']);
+  let enabled = true;
+  const tiles = FEATURES.map(([id, label, fn]) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'bp-tile';
+    b.dataset.testid = `feature-${id}`;
+    b.dataset.feature = id;
+    const c = document.createElement('canvas');
+    c.className = 'bp-tile-map';
+    paint(c, fn);
+    const t = document.createElement('span');
+    t.className = 'bp-tile-label';
+    t.textContent = label;
+    b.append(c, t);
+    b.addEventListener('click', () => toggle(id, b));
+    gridEl.append(b);
+    return b;
+  });
+
+  function toggle(id, b) {
+    if (!enabled) return;
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    if (!next.size) {
+      b.classList.remove('bp-deny');
+      void b.offsetWidth; // restart the "no" animation
+      b.classList.add('bp-deny');
+      return;
+    }
+    selected = next;
+    sync();
+    onChange(FEATURES.map(([f]) => f).filter((f) => selected.has(f)));
+  }
+
+  function sync() {
+    root.classList.toggle('bp-disabled', !enabled);
+    for (const b of tiles) {
+      const on = selected.has(b.dataset.feature);
+      b.setAttribute('aria-pressed', String(on));
+      b.disabled = !enabled;
+      b.title = enabled
+        ? `${on ? 'Remove' : 'Add'} input feature ${b.textContent}`
+        : 'Feature transforms apply to 2-D data only';
+    }
+  }
+
+  /** Pick the column count that gives the largest square tiles in the container. */
+  function layout() {
+    const w = root.clientWidth;
+    const h = root.clientHeight;
+    if (!w || !h) return;
+    const gap = 6;
+    const labelH = 20;
+    let best = [1, 0];
+    for (let cols = 1; cols <= FEATURES.length; cols++) {
+      const rows = Math.ceil(FEATURES.length / cols);
+      const side = Math.min((w - gap * (cols - 1)) / cols, (h - gap * (rows - 1)) / rows - labelH);
+      if (side > best[1]) best = [cols, side];
+    }
+    const side = Math.max(16, Math.min(96, Math.floor(best[1])));
+    gridEl.style.gridTemplateColumns = `repeat(${best[0]}, ${side}px)`;
+    gridEl.style.setProperty('--tile', `${side}px`);
+  }
+  new ResizeObserver(layout).observe(root);
+  sync();
+
+  return {
+    /** Show `features` as selected; `enabled: false` greys the tiles out (tabular data). */
+    set(features, { enabled: en = true } = {}) {
+      selected = new Set((features || []).filter((f) => FEATURES.some(([id]) => id === f)));
+      enabled = !!en;
+      sync();
+    },
+  };
+}
