@@ -9,7 +9,7 @@ export const LABELS = {
   sgd: 'SGD', rmsprop: 'RMSProp', adagrad: 'Adagrad', adam: 'Adam', adamw: 'AdamW',
   linear: 'Linear', relu: 'ReLU', leaky_relu: 'Leaky ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid',
   elu: 'ELU', gelu: 'GELU', softplus: 'Softplus', swish: 'Swish (SiLU)',
-  zeros: 'Zeros', uniform: 'Uniform', normal: 'Normal', xavier: 'Xavier (Glorot)', he: 'He',
+  zeros: 'Zeros', uniform: 'Uniform', normal: 'Normal', xavier: 'Xavier', he: 'He',
   lecun: 'LeCun', orthogonal: 'Orthogonal',
   constant: 'Constant', step: 'Step decay', exponential: 'Exponential', cosine: 'Cosine',
   plateau: 'Reduce on plateau',
@@ -87,7 +87,7 @@ let lastClip = 1;
 const FIELDS = [
   // Training
   { section: 'training', path: 'training.learning_rate', label: 'Learning rate', kind: 'log',
-    min: 1e-5, max: 10, testid: 'lr', hint: 'Step size of each update (log scale)' },
+    min: 1e-5, max: 10, testid: 'lr', hint: 'Step size of each update (log scale)', stacked: true },
   { section: 'training', path: 'training.batch_size', label: 'Batch size', kind: 'choice',
     choices: [1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024], testid: 'batch-size' },
   { section: 'training', path: 'training.optimizer', label: 'Optimizer', kind: 'select',
@@ -140,7 +140,7 @@ const FIELDS = [
     choices: [0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1], testid: 'l1' },
   { section: 'regularisation', path: 'training.l2', label: 'L2', kind: 'choice',
     choices: [0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1], testid: 'l2' },
-  { section: 'regularisation', path: 'training.clip', label: 'Clip gradients', kind: 'select',
+  { section: 'regularisation', path: 'training.clip', label: 'Clip grads', kind: 'select', hint: 'Gradient clipping',
     options: ['off', 'norm', 'value'], testid: 'clip-mode',
     optionLabel: (v) => ({ off: 'Off', norm: 'By global norm', value: 'By value' })[v],
     get: clipMode,
@@ -150,8 +150,8 @@ const FIELDS = [
     min: 1e-6, max: 1e6, step: 'any', testid: 'clip-threshold', when: (c) => clipMode(c) !== 'off',
     get: (c) => c.training.clip_norm ?? c.training.clip_value,
     set: (v, c) => { lastClip = v; return { training: { [clipMode(c) === 'norm' ? 'clip_norm' : 'clip_value']: v } }; } },
-  { section: 'regularisation', path: 'training.early_stopping.enabled', label: 'Early stopping',
-    kind: 'check', testid: 'early-stopping', hint: 'Stop when validation loss stops improving' },
+  { section: 'regularisation', path: 'training.early_stopping.enabled', label: 'Early stop',
+    kind: 'check', testid: 'early-stopping', hint: 'Early stopping: stop when the validation loss stops improving' },
   { section: 'regularisation', path: 'training.early_stopping.patience', label: 'Patience',
     kind: 'number', min: 1, max: 10000, step: 1, testid: 'es-patience',
     when: (c) => c.training.early_stopping.enabled },
@@ -218,7 +218,7 @@ const toOption = (value, text) => el('option', { value: value === null ? '' : St
 // ---- one field's widget -------------------------------------------------------------------------
 function buildField(spec, send) {
   const id = `f-${spec.testid}`;
-  const row = el('div', { class: `field field-${spec.kind}`, 'data-path': spec.path });
+  const row = el('div', { class: `field field-${spec.kind}${spec.stacked ? ' stacked' : ''}`, 'data-path': spec.path });
   const lab = el('label', { for: spec.kind === 'log' || spec.kind === 'range' ? `${id}-input` : id, text: spec.label });
   if (spec.hint) lab.title = spec.hint;
   row.append(lab);

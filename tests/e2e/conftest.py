@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -45,7 +46,9 @@ def server_url() -> Iterator[str]:
     """Start `python -m app serve` from the repo root and yield its base URL once healthy."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile("w+", prefix="backprop-e2e-", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
+        "w+", prefix="backprop-e2e-", suffix=".log", delete=False
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -60,7 +63,9 @@ def server_url() -> Iterator[str]:
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"the server exited with code {proc.returncode} before answering:\n{server_log()}")
+            pytest.fail(
+                f"the server exited with code {proc.returncode} before answering:\n{server_log()}"
+            )
         try:
             with urllib.request.urlopen(f"{url}/api/health", timeout=1) as reply:
                 if reply.status == 200:
@@ -69,7 +74,10 @@ def server_url() -> Iterator[str]:
             pass
         if time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"the server did not answer /api/health within {STARTUP_SECONDS:.0f} s:\n{server_log()}")
+            pytest.fail(
+                f"the server did not answer /api/health within {STARTUP_SECONDS:.0f} s:\n"
+                + server_log()
+            )
         time.sleep(0.1)
     try:
         yield url
@@ -91,7 +99,9 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("playwright is not installed: run `make test` (it installs the test extra)")
-    executable = os.environ.get("BACKPROP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    executable = (
+        os.environ.get("BACKPROP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    )
     if not Path(executable).is_file():
         pytest.fail(
             f"Chromium not found (looked for {executable!r}): run `make test`, which installs it, "
@@ -112,16 +122,19 @@ def page(browser: Any, server_url: str) -> Iterator[Any]:
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
     problems: list[str] = []
-    pg.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+
+    def on_console(msg: Any) -> None:
+        if msg.type == "error":
+            problems.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
+
+    pg.on("console", on_console)
     pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     try:
         yield pg
     finally:
         # Pause the session so an abandoned run does not keep a CPU busy during later tests.
-        try:
+        with contextlib.suppress(Exception):  # the page may already be gone
             pg.evaluate("window.backpropLab && window.backpropLab.socket.send({type: 'pause'})")
-        except Exception:  # the page may already be gone; nothing to clean up then
-            pass
         context.close()
     if problems:
         pytest.fail("the page reported errors:\n" + "\n".join(problems))
@@ -132,7 +145,9 @@ def open_app(page: Any, hash_part: str = "") -> Any:
     page.goto("/" + hash_part)
     page.wait_for_selector("#app[data-ws-state='open']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series]")
-    page.wait_for_function("document.querySelector('[data-testid=net-summary]').textContent.includes('→')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
+    )
     return page
 
 
@@ -149,3 +164,11 @@ def wait_epoch_above(page: Any, n: int) -> None:
 def wait_epoch_equal(page: Any, n: int) -> None:
     """Wait until the page's epoch counter is exactly n."""
     page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) === {n}")
+
+
+def wait_train_points(page: Any, n: int) -> None:
+    """Wait until the dataset info reports n training points."""
+    page.wait_for_function(
+        "(n) => Number(document.querySelector('[data-testid=dataset-info]').dataset.train) === n",
+        arg=n,
+    )

@@ -25,14 +25,16 @@ def test_page_loads_and_socket_opens(page: Any) -> None:
     assert page.get_attribute("[data-testid='chart-grad']", "data-series") == "3"
     # Every control of the page's own panels is reachable by tests.
     untagged = page.evaluate(
-        """() => [...document.querySelectorAll('.topbar :is(button, input, select), .sidebar :is(button, input, select)')]
+        """() => [...document.querySelectorAll(
+                 '.topbar :is(button, input, select), .sidebar :is(button, input, select)')]
               .filter((el) => !el.dataset.testid).map((el) => el.outerHTML.slice(0, 80))"""
     )
     assert untagged == []
     # The essentials fit a 1280×720 projector without scrolling.
     for testid in ("play", "epoch", "lr-slider", "network", "boundary", "chart-loss", "chart-grad"):
         box = page.locator(f"[data-testid='{testid}']").bounding_box()
-        assert box is not None and box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= 1280, testid
+        assert box is not None, testid
+        assert box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= 1280, testid
 
 
 def test_play_raises_epochs_and_fills_charts(page: Any) -> None:
@@ -72,7 +74,9 @@ def test_adding_a_layer_adds_a_gradient_series(page: Any) -> None:
     assert page.get_attribute("[data-testid='chart-grad']", "data-series") == "3"
     page.click("[data-testid='add-layer']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series='4']")
-    page.wait_for_function("document.querySelector('[data-testid=net-summary]').textContent.split('→').length === 5")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=net-summary]').textContent.split('→').length === 5"
+    )
     page.click("[data-testid='play']")
     wait_epoch_above(page, 5)
     page.hover("[data-testid='chart-grad'] .u-over")
