@@ -69,16 +69,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   bar.className = 'bp-bd-bar';
   const legend = document.createElement('div');
   legend.className = 'bp-bd-legend';
-  const pickWrap = document.createElement('label');
-  pickWrap.className = 'bp-bd-pick';
-  const pickText = document.createElement('span');
-  pickText.textContent = 'Add';
-  const picker = document.createElement('select');
-  picker.className = 'bp-select';
-  picker.dataset.testid = 'class-picker';
-  picker.title = 'Class of the points a click adds (shift-click: the other class, alt-click: remove)';
-  pickWrap.append(pickText, picker);
-  bar.append(legend, pickWrap);
+  legend.dataset.testid = 'class-picker';
+  bar.append(legend);
   const stage = document.createElement('div');
   stage.className = 'bp-bd-stage';
   const canvas = document.createElement('canvas');
@@ -377,7 +369,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
 
   function updateReadout() {
     if (!hover) {
-      readout.textContent = '';
+      readout.replaceChildren();
       return;
     }
     const [x, y] = toData(hover.px, hover.py);
@@ -396,7 +388,14 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
         else text += `  ŷ = ${v.toFixed(2)}`;
       }
     }
-    readout.textContent = text;
+    readout.replaceChildren(text);
+    if (editable() && choices.length) {
+      const h = document.createElement('div');
+      h.className = 'bp-bd-hint';
+      const name = (v) => (task() === 'regression' ? `y=${v}` : className(v));
+      h.textContent = `click: ${name(choices[pick])} · shift: ${name(otherLabel())} · alt: delete`;
+      readout.append(h);
+    }
   }
 
   const className = (k) => String(ds?.class_names?.[k] ?? `class ${k}`);
@@ -419,69 +418,73 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     return c;
   }
 
+  // The legend doubles as the picker of the class (or value) a click adds: a radio group.
+  let choices = []; // label values a click can add, in legend order
+  let pick = 0;
+
   function buildLegend() {
     legend.replaceChildren();
-    picker.replaceChildren();
     wrongEl = null;
-    const item = (children, cls = 'bp-bd-item') => {
-      const s = document.createElement('span');
-      s.className = cls;
-      s.append(...children);
-      legend.append(s);
-      return s;
-    };
+    const editing = planar();
+    legend.setAttribute('role', editing ? 'radiogroup' : 'list');
+    legend.setAttribute('aria-label', editing ? 'Class added by a click' : 'Classes');
     const label = (t) => {
       const s = document.createElement('span');
       s.textContent = t;
       return s;
     };
+    const entries = [];
     if (task() === 'regression') {
-      const bar = document.createElement('span');
-      bar.className = 'bp-bd-ramp';
-      bar.style.background = `linear-gradient(90deg, ${rgbCss(diverging(-1))}, #fff, ${rgbCss(diverging(1))})`;
-      item([label(fmtTick(yRange[0])), bar, label(fmtTick(yRange[1]))]);
-      const steps = [0, 0.25, 0.5, 0.75, 1].map((q) => yRange[0] + q * (yRange[1] - yRange[0]));
-      for (const v of steps) addOption(String(Number(v.toPrecision(2))), String(Number(v.toPrecision(2))));
+      const ramp = document.createElement('span');
+      ramp.className = 'bp-bd-ramp';
+      ramp.style.background = `linear-gradient(90deg, ${rgbCss(diverging(-1))}, #fff, ${rgbCss(diverging(1))})`;
+      const [lo, hi] = yRange;
+      legend.append(ramp);
+      for (const v of [lo, (lo + hi) / 2, hi]) {
+        const r = Number(v.toPrecision(2));
+        entries.push([r, `y=${r}`, swatch('circle', labelColor(v), false)]);
+      }
     } else {
       (ds?.class_names?.length ? ds.class_names : ['class 0', 'class 1']).forEach((name, k) => {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'bp-bd-item bp-bd-classbtn';
-        b.title = planar() ? `Clicks add points of ${name}` : String(name);
-        b.disabled = !planar();
-        b.append(swatch(shapeOf(k), classColor(k), false), label(String(name)));
-        b.addEventListener('click', () => {
-          picker.value = String(k);
-          syncPicked();
-        });
-        legend.append(b);
-        addOption(String(k), String(name));
+        entries.push([k, String(name), swatch(shapeOf(k), classColor(k), false)]);
       });
     }
-    if (!planar()) {
+    choices = entries.map(([v]) => v);
+    pick = Math.min(pick, choices.length - 1);
+    entries.forEach(([value, text, sw], i) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'bp-bd-item bp-bd-classbtn';
+      b.dataset.value = String(value);
+      b.title = editing ? `Clicks on the plot add points of ${text}` : text;
+      b.disabled = !editing;
+      if (editing) b.setAttribute('role', 'radio');
+      b.append(sw, label(text));
+      b.addEventListener('click', () => {
+        pick = i;
+        syncPicked();
+      });
+      legend.append(b);
+    });
+    if (!editing) {
       const x = label('✕');
       x.className = 'bp-bd-x';
       wrongEl = label('');
-      item([x, wrongEl], 'bp-bd-item bp-bd-key');
+      const s = document.createElement('span');
+      s.className = 'bp-bd-item bp-bd-key';
+      s.append(x, wrongEl);
+      legend.append(s);
     }
-    pickWrap.hidden = !planar();
     syncPicked();
   }
 
-  function addOption(value, text) {
-    const o = document.createElement('option');
-    o.value = value;
-    o.textContent = text;
-    picker.append(o);
-  }
-
   function syncPicked() {
-    for (const b of legend.querySelectorAll('.bp-bd-classbtn')) {
-      const k = [...legend.querySelectorAll('.bp-bd-classbtn')].indexOf(b);
-      b.setAttribute('aria-pressed', String(planar() && String(k) === picker.value));
-    }
+    legend.querySelectorAll('.bp-bd-classbtn').forEach((b, i) => {
+      if (planar()) b.setAttribute('aria-checked', String(i === pick));
+      else b.removeAttribute('aria-checked');
+    });
+    legend.dataset.value = choices.length ? String(choices[pick]) : '';
   }
-  picker.addEventListener('change', syncPicked);
 
   // ----- editing -----
   function eventPos(ev) {
@@ -490,11 +493,10 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   }
   const inPlot = (px, py) => px >= plot.x && px <= plot.x + plot.w && py >= plot.y && py <= plot.y + plot.h;
 
+  /** Shift-click label: the other class (binary) or the next choice (multiclass, regression). */
   function otherLabel() {
-    const idx = picker.selectedIndex;
-    const n = picker.options.length;
-    if (task() === 'binary') return picker.options[idx === 0 ? 1 : 0]?.value;
-    return picker.options[(idx + 1) % n]?.value;
+    if (task() === 'binary') return choices[pick === 0 ? 1 : 0];
+    return choices[(pick + 1) % choices.length];
   }
 
   function removeAt(px, py) {
@@ -509,8 +511,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
       removeAt(px, py);
       return;
     }
-    const raw = ev.shiftKey ? otherLabel() : picker.value;
-    const label = task() === 'regression' ? Number(raw) : Number.parseInt(raw, 10);
+    const label = ev.shiftKey ? otherLabel() : choices[pick];
     if (!Number.isFinite(label)) return;
     const [x, y] = toData(px, py);
     pending.push({ x, y, label });
@@ -548,10 +549,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
       const ys = [...(frame?.train?.y || []), ...(frame?.val?.y || [])].filter(Number.isFinite);
       yRange = ys.length ? [Math.min(...ys), Math.max(...ys)] : [-1, 1];
       const key = `${ds.task}|${(ds.class_names || []).join('\u0000')}|${ds.is_planar}`;
-      const keep = picker.value;
+      if (key !== prevKey) pick = 0;
       if (key !== prevKey || task() === 'regression') buildLegend();
-      if ([...picker.options].some((o) => o.value === keep)) picker.value = keep;
-      syncPicked();
       root.dataset.planar = String(planar());
       root.dataset.points = String((frame?.train?.x?.length || 0) + (frame?.val?.x?.length || 0));
       buildHeat();

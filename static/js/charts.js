@@ -28,18 +28,18 @@ const pairKind = (title, a, b, opts = {}) => ({ title, pair: [a, b], ...opts });
 
 /** Chart kinds: which columns they plot and how. */
 const KINDS = {
-  loss: pairKind('Loss', ['train_loss', 'train'], ['val_loss', 'validation'], { min0: true, logToggle: true }),
-  acc: pairKind('Accuracy', ['train_acc', 'train'], ['val_acc', 'validation'], { acc: true }),
-  grad: layerKind('Gradient norm ‖∇W‖ per layer', 'grad_norm', { log: true }),
-  gradb: layerKind('Gradient norm ‖∇b‖ per layer', 'grad_norm_b', { log: true }),
+  loss: pairKind('Loss', ['train_loss', 'train'], ['val_loss', 'val'], { min0: true, logToggle: true }),
+  acc: pairKind('Accuracy', ['train_acc', 'train'], ['val_acc', 'val'], { acc: true }),
+  grad: layerKind('Gradient norm per layer', 'grad_norm', { log: true }),
+  gradb: layerKind('Bias gradient norm per layer', 'grad_norm_b', { log: true }),
   update: layerKind('Update / weight ratio per layer', 'update_ratio', { log: true, ref: 1e-3 }),
   clip: pairKind('Global gradient norm', ['grad_norm_global', 'before clip'], ['grad_norm_clipped', 'after clip'], { log: true }),
   actstd: layerKind('Activation std per layer', 'act_std', { min0: true }),
   actmean: layerKind('Activation mean per layer', 'act_mean'),
   deadsat: layerKind('Dead (ReLU) / saturated units, fraction', ['dead_frac', 'saturated_frac'], { unit: true }),
-  weight: layerKind('Weight norm ‖W‖ per layer', 'weight_norm', { log: true }),
+  weight: layerKind('Weight norm per layer', 'weight_norm', { log: true }),
   lr: { title: 'Learning rate (used)', single: ['lr', 'learning rate'], min0: true },
-  mae: pairKind('Mean absolute error', ['train_mae', 'train'], ['val_mae', 'validation'], { min0: true, regressionOnly: true }),
+  mae: pairKind('Mean absolute error', ['train_mae', 'train'], ['val_mae', 'val'], { min0: true, regressionOnly: true }),
 };
 
 const TABS = [
@@ -88,6 +88,7 @@ function logSplits(self, axisIdx, min, max) {
 
 /** Tick label on a log axis: decades as 10ⁿ, other ticks as plain numbers. */
 function logLabel(v) {
+  if (v == null) return '';
   const k = Math.round(Math.log10(v));
   return Math.abs(v / 10 ** k - 1) < 1e-6 ? pow10Label(k) : fmtValue(v);
 }
@@ -191,7 +192,7 @@ export function createCharts(containerEl) {
     } else {
       yAxis.values = (u, splits) => splits.map((v) => fmtValue(v));
     }
-    const hooks = {};
+    const hooks = { setLegend: [(u) => showEpoch(u, kindId)] };
     const ref = KINDS[kindId].ref;
     if (ref) {
       hooks.draw = [(u) => drawRef(u, ref, fg)];
@@ -207,7 +208,7 @@ export function createCharts(containerEl) {
       axes: [
         {
           stroke: fg, font: FONT, labelFont: LABEL_FONT, grid, ticks: { stroke: 'rgba(128,128,128,0.5)', size: 5 },
-          label: 'epoch', labelSize: 22, size: 30, gap: 3, space: 60,
+          size: 26, gap: 3, space: 60,
           values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')),
         },
         yAxis,
@@ -228,6 +229,13 @@ export function createCharts(containerEl) {
       legend: { live: true, markers: { width: 3 }, mount: (u, el) => legendHost.append(el) },
       hooks,
     };
+  }
+
+  function showEpoch(u, kindId) {
+    const p = panels.find((q) => q.u === u || q.kindId === kindId);
+    if (!p) return;
+    const idx = u.cursor.idx;
+    p.epochEl.textContent = idx == null || u.data[0][idx] == null ? '' : `epoch ${u.data[0][idx]}`;
   }
 
   function drawRef(u, ref, fg) {
@@ -259,7 +267,9 @@ export function createCharts(containerEl) {
     head.className = 'bp-chart-head';
     const h = document.createElement('h3');
     h.className = 'bp-chart-title';
-    head.append(h);
+    const epochEl = document.createElement('span');
+    epochEl.className = 'bp-chart-epoch';
+    head.append(h, epochEl);
     if (KINDS[kindId].logToggle) {
       const t = document.createElement('button');
       t.type = 'button';
@@ -280,7 +290,7 @@ export function createCharts(containerEl) {
     const legendHost = document.createElement('div');
     legendHost.className = 'bp-chart-legend';
     el.append(head, host, legendHost);
-    const panel = { kindId, el, h, host, legendHost, u: null, data: null, len: 0, defs: [], ro: null };
+    const panel = { kindId, el, h, epochEl, host, legendHost, u: null, data: null, len: 0, defs: [], ro: null };
     panel.ro = new ResizeObserver(() => {
       const w = host.clientWidth;
       const ht = host.clientHeight;

@@ -54,17 +54,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   const addLayer = button('+ layer', 'add-layer', 'Add a hidden layer');
   const count = document.createElement('span');
   count.className = 'bp-net-count';
-  const key = document.createElement('span');
-  key.className = 'bp-net-key';
-  for (const [color, text] of [[POS, 'w > 0'], [NEG, 'w < 0']]) {
-    const sw = document.createElement('span');
-    sw.className = 'bp-net-swatch';
-    sw.style.background = color;
-    const t = document.createElement('span');
-    t.textContent = text;
-    key.append(sw, t);
-  }
-  bar.append(removeLayer, addLayer, count, key);
+  bar.append(removeLayer, addLayer, count);
   const stage = document.createElement('div');
   stage.className = 'bp-net-stage';
   const svg = svgEl('svg', { class: 'bp-net-svg', role: 'img', 'aria-label': 'Network diagram' });
@@ -112,7 +102,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     cols.replaceChildren();
     const sz = sizes();
     const nCols = sz.length;
-    const ctrlH = layers.length ? 62 : 0; // room for the per-layer controls at the top
+    const ctrlH = layers.length ? 62 : 36; // room for the per-layer controls (and the key) at the top
     const badgeLines = Math.max(0, ...layers.map((l) => (l.batch_norm ? 1 : 0) + (l.dropout > 0 ? 1 : 0)));
     const left = Math.min(w * 0.3, 16 + Math.max(...inputLabels.map((s) => textWidth(shorten(s)))));
     const right = 34;
@@ -183,6 +173,13 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
       const l = inner ? layers[c - 1] : null;
       const badges = l ? [l.batch_norm ? 'BN' : '', l.dropout > 0 ? `drop ${String(l.dropout).replace(/^0\./, '.')}` : ''] : [];
       badges.filter(Boolean).forEach((b, k) => text(colX(c), capY + 15 + 14 * k, b, 'bp-net-badge'));
+    });
+
+    // Key: edge colour = sign of the weight (top right, above the output column).
+    [[POS, 'w > 0'], [NEG, 'w < 0']].forEach(([color, label], k) => {
+      const y = 10 + 16 * k;
+      gText.append(svgEl('line', { x1: w - 74, y1: y, x2: w - 52, y2: y, stroke: color, 'stroke-width': 5, 'stroke-linecap': 'round' }));
+      text(w - 47, y, label, 'bp-net-key', 'start');
     });
 
     layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
