@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from app.data import DataSpec, PreparedData, Table, prepare, with_point, without_point_near
+from app.data import (
+    GENERATORS,
+    DataSpec,
+    PreparedData,
+    Table,
+    prepare,
+    with_point,
+    without_point_near,
+)
 from app.engine.early_stopping import EarlyStoppingSpec
 from app.engine.model import LayerSpec, Model, ModelSpec, build_model
 from app.engine.optimizers import OptimizerSpec
@@ -46,7 +54,8 @@ def data_spec(config: SessionConfig, tables: TableLookup | None) -> DataSpec:
         noise=ds.noise,
         val_fraction=ds.val_fraction,
         seed=ds.seed,
-        classes=ds.classes,
+        # `classes` is kept in the config when switching shapes; only multi-class generators read it.
+        classes=ds.classes if ds.name in GENERATORS and len(GENERATORS[ds.name].classes) > 1 else None,
         features=tuple(ds.features),
         table=table,
         target=ds.target,
