@@ -116,7 +116,7 @@ class EarlyStoppingConfig(_Strict):
 class TrainingConfig(_Strict):
     """Optimisation settings; all of these apply live without resetting the weights."""
 
-    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.03
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.01
     batch_size: Annotated[int, Field(ge=1, le=4096)] = 10
     optimizer: OptimizerName = "sgd"
     momentum: Annotated[float, Field(ge=0.0, lt=1.0, description="sgd")] = 0.9

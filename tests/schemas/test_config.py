@@ -13,7 +13,7 @@ def test_defaults_are_the_spiral_with_two_tanh_layers() -> None:
     config = SessionConfig()
     assert config.dataset.name == "spiral"
     assert [layer.units for layer in config.model.layers] == [8, 8]
-    assert config.training.learning_rate == pytest.approx(0.03)
+    assert config.training.learning_rate == pytest.approx(0.01)
 
 
 def test_deep_merge_merges_dicts_and_replaces_lists() -> None:

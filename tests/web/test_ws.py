@@ -72,7 +72,7 @@ def test_learning_rate_change_applies_live_without_reset(client: TestClient) -> 
         epochs = [e for f in metrics for e in f["epoch"]]
         assert epochs == sorted(epochs) and epochs == list(range(1, epochs[-1] + 1))
         lrs = [lr for f in metrics for lr in f["lr"]]
-        assert lrs[0] == pytest.approx(0.03) and lrs[-1] == pytest.approx(0.3)
+        assert lrs[0] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.3)
 
 
 def test_architecture_change_rebuilds_and_adds_a_layer(client: TestClient) -> None:
