@@ -186,18 +186,24 @@ function emptyHistory(names) {
   };
 }
 
+let chartTask = null;
 function resetCharts(history) {
   const fromHistory = namesOf(history);
   layerNames = fromHistory.length ? fromHistory : configLayerNames();
   const h = history && Array.isArray(history.epoch) ? history : emptyHistory(layerNames);
-  views.charts.reset(h, { task: state.dataset?.task ?? 'classification', layerNames });
+  chartTask = state.dataset?.task ?? 'binary';
+  views.charts.reset(h, { task: chartTask, layerNames });
   views.hist.reset(layerNames);
   setEpoch(last(h.epoch) ?? 0);
   showStats(h);
 }
 
 function showStats(frame) {
-  const pct = (v) => (v == null ? '—' : isRegression() ? fmt(v, 3) : `${(v * 100).toFixed(1)}%`);
+  const pct = (v) => {
+    if (v == null) return '—';
+    if (!isRegression()) return `${(v * 100).toFixed(1)}%`;
+    return Math.abs(v) < 10 ? v.toFixed(3) : fmt(v, 3); // R²
+  };
   $('stat-train-loss').textContent = fmt(last(frame.train_loss) ?? null, 3);
   $('stat-val-loss').textContent = fmt(last(frame.val_loss) ?? null, 3);
   $('stat-train-acc').textContent = pct(last(frame.train_acc) ?? null);
@@ -237,6 +243,8 @@ function showDataset(d) {
   info.dataset.val = String(nVal);
   showTaskLabels();
   showModel();
+  // New data of another kind (the rebuild already emptied the history): retitle the charts.
+  if (chartTask !== null && d.task !== chartTask) resetCharts(emptyHistory(layerNames));
 }
 
 // ---- frames -----------------------------------------------------------------------------------------
@@ -404,7 +412,7 @@ window.addEventListener('hashchange', () => {
 window.addEventListener('pagehide', () => socket.close());
 
 // Tests and the curious can reach the live objects from the console.
-window.backpropLab = { state, views, socket, controls, deepMerge };
+window.backpropLab = { state, views, socket, controls, handleFrame, toast };
 
 async function main() {
   setWsState('connecting');

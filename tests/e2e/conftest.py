@@ -35,7 +35,7 @@ TIMEOUT_MS = 20_000
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -44,7 +44,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """Start `python -m app serve` from the repo root and yield its base URL once healthy."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
         "w+", prefix="backprop-e2e-", suffix=".log", delete=False
