@@ -135,11 +135,11 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
       if (v == null || !Number.isFinite(v)) c = [170, 170, 170];
       else if (t === 'multiclass') {
         const conf = bd.confidence?.[i] ?? 1;
-        c = classTint(v, 0.18 + 0.6 * Math.max(0, (conf - 1 / k) / (1 - 1 / k)));
+        c = classTint(v, 0.15 + 0.45 * Math.max(0, (conf - 1 / k) / (1 - 1 / k)));
       } else if (t === 'regression') {
         const [lo, hi] = yRange;
-        c = diverging(hi > lo ? (2 * (v - lo)) / (hi - lo) - 1 : 0, 0.75);
-      } else c = diverging(2 * v - 1, 0.7);
+        c = diverging(hi > lo ? (2 * (v - lo)) / (hi - lo) - 1 : 0, 0.6);
+      } else c = diverging(2 * v - 1, 0.55);
       img.data.set([c[0], c[1], c[2], 255], i * 4);
     }
     hctx.putImageData(img, 0, 0);
@@ -440,8 +440,9 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
       ramp.style.background = `linear-gradient(90deg, ${rgbCss(diverging(-1))}, #fff, ${rgbCss(diverging(1))})`;
       const [lo, hi] = yRange;
       legend.append(ramp);
+      const decimals = Math.max(0, 2 - Math.floor(Math.log10(Math.max(1e-9, hi - lo))));
       for (const v of [lo, (lo + hi) / 2, hi]) {
-        const r = Number(v.toPrecision(2));
+        const r = Number(v.toFixed(Math.min(10, decimals))) || 0;
         entries.push([r, `y=${r}`, swatch('circle', labelColor(v), false)]);
       }
     } else {

@@ -2,7 +2,7 @@
 // instruments, grouped in tabs of up to three large charts. Data live here as columns; uPlot
 // instances exist only for the visible tab and get setData at most once per animation frame.
 import uPlot from '/static/vendor/uPlot.esm.js';
-import { TRAIN, VAL, layerColor, LAYER_COLORS, textColor } from './colors.js';
+import { TRAIN, VAL, layerColor, LAYER_COLORS, shortLayerName, textColor } from './colors.js';
 
 const SUP = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
 const FONT = '600 14px system-ui, sans-serif';
@@ -19,9 +19,10 @@ function pow10Label(k) {
 export function fmtValue(v) {
   if (v == null || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return String(Number(v.toPrecision(4)));
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(1);
+  return String(Number(v.toPrecision(3)));
 }
+
 
 const layerKind = (title, col, opts = {}) => ({ title, perLayer: col, ...opts });
 const pairKind = (title, a, b, opts = {}) => ({ title, pair: [a, b], ...opts });
@@ -36,7 +37,7 @@ const KINDS = {
   clip: pairKind('Global gradient norm', ['grad_norm_global', 'before clip'], ['grad_norm_clipped', 'after clip'], { log: true }),
   actstd: layerKind('Activation std per layer', 'act_std', { min0: true }),
   actmean: layerKind('Activation mean per layer', 'act_mean'),
-  deadsat: layerKind('Dead (ReLU) / saturated units, fraction', ['dead_frac', 'saturated_frac'], { unit: true }),
+  deadsat: layerKind('Dead or saturated units (fraction)', ['dead_frac', 'saturated_frac'], { unit: true }),
   weight: layerKind('Weight norm per layer', 'weight_norm', { log: true }),
   lr: { title: 'Learning rate (used)', single: ['lr', 'learning rate'], min0: true },
   mae: pairKind('Mean absolute error', ['train_mae', 'train'], ['val_mae', 'val'], { min0: true, regressionOnly: true }),
@@ -131,7 +132,7 @@ export function createCharts(containerEl) {
     const k = KINDS[kindId];
     if (k.perLayer) {
       return layerNames.map((name, i) => ({
-        label: name,
+        label: shortLayerName(name, i, layerNames.length),
         color: layerColor(i),
         dash: i >= LAYER_COLORS.length ? [10, 5] : undefined,
         get: (j) => {
@@ -188,6 +189,7 @@ export function createCharts(containerEl) {
     };
     if (log) {
       yAxis.splits = logSplits;
+      yAxis.filter = (u, splits) => splits;
       yAxis.values = (u, splits) => splits.map(logLabel);
     } else {
       yAxis.values = (u, splits) => splits.map((v) => fmtValue(v));
@@ -289,7 +291,10 @@ export function createCharts(containerEl) {
     host.className = 'bp-chart-plot';
     const legendHost = document.createElement('div');
     legendHost.className = 'bp-chart-legend';
-    el.append(head, host, legendHost);
+    const body = document.createElement('div');
+    body.className = 'bp-chart-body';
+    body.append(host, legendHost);
+    el.append(head, body);
     const panel = { kindId, el, h, epochEl, host, legendHost, u: null, data: null, len: 0, defs: [], ro: null };
     panel.ro = new ResizeObserver(() => {
       const w = host.clientWidth;
@@ -308,6 +313,7 @@ export function createCharts(containerEl) {
     panel.h.textContent = titleOf(panel.kindId);
     panel.defs = seriesDefs(panel.kindId);
     panel.el.dataset.series = String(panel.defs.length);
+    panel.el.classList.toggle('bp-legend-side', panel.defs.length > 3);
     panel.data = [[], ...panel.defs.map(() => [])];
     panel.len = 0;
     fill(panel);

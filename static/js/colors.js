@@ -40,6 +40,13 @@ export function layerColor(i) {
   return LAYER_COLORS[i % LAYER_COLORS.length];
 }
 
+/** Legend name of a layer: the engine's "denseK" becomes L1, L2, … and "out" for the last one. */
+export function shortLayerName(name, i, count) {
+  const m = /^dense(\d+)$/.exec(String(name));
+  if (!m) return String(name);
+  return i === count - 1 ? 'out' : `L${Number(m[1]) + 1}`;
+}
+
 /** '#rrggbb' -> [r, g, b] (0..255). */
 export function hexToRgb(hex) {
   const h = hex.replace('#', '');

@@ -1,7 +1,7 @@
 // Distributions over time, like TensorBoard's: one heatmap strip per layer, x = histogram frame
 // (epoch), y = value, colour = share of the layer's values in that bin (normalised per column).
 // Each frame has its own bins [lo, hi]; they are re-binned into one shared y range per strip.
-import { sequential, textColor } from './colors.js';
+import { sequential, shortLayerName, textColor } from './colors.js';
 
 const KINDS = [['weights', 'weights'], ['grads', 'gradients'], ['acts', 'activations']];
 const YBINS = 48;
@@ -115,7 +115,7 @@ export function createHistogramView(containerEl) {
       ctx.globalAlpha = 1;
       return;
     }
-    const left = 118;
+    const left = 100;
     const right = 6;
     const axisH = 22;
     const gap = 3;
@@ -123,12 +123,12 @@ export function createHistogramView(containerEl) {
     geom = { x: left, w: w - left - right };
     names.forEach((name, li) => {
       const y = li * (stripH + gap);
-      drawStrip(name, y, stripH, fg);
+      drawStrip(name, shortLayerName(name, li, names.length), y, stripH, fg);
     });
     drawEpochAxis(h - axisH, fg);
   }
 
-  function drawStrip(name, y, sh, fg) {
+  function drawStrip(name, label, y, sh, fg) {
     const hs = frames.map((f) => f.byName[name]?.[kind]).map((hh) => (hh && Number.isFinite(hh.lo) && Number.isFinite(hh.hi) ? hh : null));
     let L = Infinity;
     let H = -Infinity;
@@ -145,7 +145,7 @@ export function createHistogramView(containerEl) {
       L -= 0.5 * (Math.abs(L) || 1);
       H += 0.5 * (Math.abs(H) || 1);
     }
-    strips.push({ name, y, h: sh, L, H });
+    strips.push({ name: label, y, h: sh, L, H });
     const n = frames.length;
     tile.width = n;
     tile.height = YBINS;
@@ -183,7 +183,7 @@ export function createHistogramView(containerEl) {
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'left';
     ctx.font = `700 ${sh >= 28 ? 14 : 13}px system-ui, sans-serif`;
-    ctx.fillText(String(name).slice(0, 9), 2, y + sh / 2, 62);
+    ctx.fillText(label.slice(0, 9), 2, y + sh / 2, 62);
     ctx.font = '600 12px system-ui, sans-serif';
     ctx.textAlign = 'right';
     if (sh >= 28) {

@@ -7,7 +7,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 const MAX_LAYERS = 8;
 const MIN_UNITS = 1;
 const MAX_UNITS = 32;
-const W_REF = 1.5; // |w| drawn at full width/opacity
+const W_REF = 4; // |w| drawn at full width/opacity (edges scale with sqrt(|w| / W_REF))
 const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid', 'linear', 'elu', 'gelu', 'softplus', 'swish'];
 const ACT_SHORT = { relu: 'ReLU', leaky_relu: 'leaky', tanh: 'tanh', sigmoid: 'sigm', linear: 'lin',
   elu: 'ELU', gelu: 'GELU', softplus: 'soft+', swish: 'swish' };
@@ -24,8 +24,8 @@ function textWidth(s) {
   return measureCtx.measureText(s).width;
 }
 
-/** Long input names are cut to 14 characters (the full name is in the tooltip). */
-const shorten = (s) => (String(s).length > 14 ? String(s).slice(0, 13) + '…' : String(s));
+/** Long input names are cut to 18 characters (the full name is in the tooltip). */
+const shorten = (s) => (String(s).length > 18 ? String(s).slice(0, 17) + '…' : String(s));
 
 function svgEl(tag, attrs = {}) {
   const el = document.createElementNS(SVG, tag);
@@ -54,7 +54,19 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   const addLayer = button('+ layer', 'add-layer', 'Add a hidden layer');
   const count = document.createElement('span');
   count.className = 'bp-net-count';
-  bar.append(removeLayer, addLayer, count);
+  // Key: edge colour = sign of the weight.
+  const key = document.createElement('span');
+  key.className = 'bp-net-key';
+  key.setAttribute('aria-hidden', 'true');
+  for (const [color, label] of [[POS, 'w > 0'], [NEG, 'w < 0']]) {
+    const row = document.createElement('span');
+    const sw = document.createElement('span');
+    sw.className = 'bp-net-swatch';
+    sw.style.background = color;
+    row.append(sw, label);
+    key.append(row);
+  }
+  bar.append(removeLayer, addLayer, count, key);
   const stage = document.createElement('div');
   stage.className = 'bp-net-stage';
   const svg = svgEl('svg', { class: 'bp-net-svg', role: 'img', 'aria-label': 'Network diagram' });
@@ -102,7 +114,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     cols.replaceChildren();
     const sz = sizes();
     const nCols = sz.length;
-    const ctrlH = layers.length ? 62 : 36; // room for the per-layer controls (and the key) at the top
+    const ctrlH = layers.length ? 62 : 0; // room for the per-layer controls at the top
     const badgeLines = Math.max(0, ...layers.map((l) => (l.batch_norm ? 1 : 0) + (l.dropout > 0 ? 1 : 0)));
     const left = Math.min(w * 0.3, 16 + Math.max(...inputLabels.map((s) => textWidth(shorten(s)))));
     const right = 34;
@@ -169,17 +181,11 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
       const hidden = n - drawn[c].length;
       if (hidden > 0) text(colX(c), bottom + 8, `+${hidden}`, 'bp-net-more');
       const inner = c > 0 && c < nCols - 1;
-      text(colX(c), capY, c === 0 ? 'input' : inner ? String(n) : 'output', inner ? 'bp-net-cap bp-net-units' : 'bp-net-cap');
+      const edge = c === 0 ? (dx < 56 ? 'in' : 'input') : dx < 56 ? 'out' : 'output';
+      text(colX(c), capY, inner ? String(n) : edge, inner ? 'bp-net-cap bp-net-units' : 'bp-net-cap');
       const l = inner ? layers[c - 1] : null;
       const badges = l ? [l.batch_norm ? 'BN' : '', l.dropout > 0 ? `drop ${String(l.dropout).replace(/^0\./, '.')}` : ''] : [];
       badges.filter(Boolean).forEach((b, k) => text(colX(c), capY + 15 + 14 * k, b, 'bp-net-badge'));
-    });
-
-    // Key: edge colour = sign of the weight (top right, above the output column).
-    [[POS, 'w > 0'], [NEG, 'w < 0']].forEach(([color, label], k) => {
-      const y = 10 + 16 * k;
-      gText.append(svgEl('line', { x1: w - 74, y1: y, x2: w - 52, y2: y, stroke: color, 'stroke-width': 5, 'stroke-linecap': 'round' }));
-      text(w - 47, y, label, 'bp-net-key', 'start');
     });
 
     layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
@@ -232,15 +238,15 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
         drawn[g + 1].forEach((ub, b) => {
           const v = W[ua][ub];
           const line = edges[g][a][b];
-          const t = Number.isFinite(v) ? Math.min(1, Math.abs(v) / W_REF) : 0;
+          const t = Number.isFinite(v) ? Math.min(1, Math.sqrt(Math.abs(v) / W_REF)) : 0;
           line.setAttribute('stroke', Number.isFinite(v) ? (v >= 0 ? POS : NEG) : '#999');
-          line.setAttribute('stroke-width', (0.6 + 5 * t).toFixed(2));
-          line.setAttribute('stroke-opacity', (0.25 + 0.75 * t).toFixed(2));
+          line.setAttribute('stroke-width', (0.5 + 5 * t * t + 1.5 * t).toFixed(2));
+          line.setAttribute('stroke-opacity', (0.2 + 0.8 * t).toFixed(2));
         });
       });
       const bias = layer.b;
       if (Array.isArray(bias) && bias.length === sz[g + 1]) {
-        for (const { el, unit } of nodes[g + 1]) el.setAttribute('fill', rgbCss(diverging(bias[unit] / W_REF, 0.9)));
+        for (const { el, unit } of nodes[g + 1]) el.setAttribute('fill', rgbCss(diverging(bias[unit], 0.9)));
       }
     });
   }
