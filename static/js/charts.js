@@ -43,6 +43,10 @@ const KINDS = {
   mae: pairKind('Mean absolute error', ['train_mae', 'train'], ['val_mae', 'val'], { min0: true, regressionOnly: true }),
 };
 
+// Beyond this many epochs the client keeps every other point (again as needed): a 400-px chart
+// cannot show more, and setData on hundreds of thousands of points would stall the page.
+const MAX_POINTS = 40000;
+
 const TABS = [
   { id: 'training', title: 'Training', kinds: ['loss', 'acc', 'grad'] },
   { id: 'gradients', title: 'Gradients', kinds: ['update', 'clip', 'gradb'] },
@@ -416,6 +420,20 @@ export function createCharts(containerEl) {
         for (let j = 0; j < m; j++) lc[key].push(Array.isArray(val) && val[j] != null ? val[j] : null);
       }
     });
+    while (cols.epoch.length > MAX_POINTS) decimate();
+  }
+
+  /** Halve every column, keeping even indices and the latest point. */
+  function decimate() {
+    const last = cols.epoch.length - 1;
+    const halve = (arr) => {
+      let k = 0;
+      for (let i = 0; i <= last; i++) if (i % 2 === 0 || i === last) arr[k++] = arr[i];
+      arr.length = k;
+    };
+    Object.values(cols).forEach(halve);
+    layerCols.forEach((lc) => Object.values(lc).forEach(halve));
+    for (const p of panels) p.len = Infinity;
   }
 
   function truncate(len) {
