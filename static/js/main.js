@@ -223,10 +223,22 @@ function showModel() {
   const d = state.dataset;
   const inputLabels = d?.input_labels ?? cfg.dataset.features;
   views.net.setModel(cfg.model, { inputLabels, nOutputs: nOutputs() });
-  const sizes = [inputLabels.length, ...cfg.model.layers.map((l) => l.units), nOutputs()];
+  const hidden = cfg.model.layers.map((l) => l.units);
+  const sizes = [inputLabels.length, ...hidden, nOutputs()];
   let params = 0;
   for (let i = 1; i < sizes.length; i += 1) params += sizes[i - 1] * sizes[i] + sizes[i];
-  $('net-summary').textContent = `${sizes.join(' → ')}  ·  ${params.toLocaleString('en-US')} parameters`;
+  // Runs of three or more equal hidden layers read better as "12 ×8".
+  const parts = [];
+  for (let i = 0; i < hidden.length; ) {
+    let j = i;
+    while (j < hidden.length && hidden[j] === hidden[i]) j += 1;
+    if (j - i >= 3) parts.push(`${hidden[i]} ×${j - i}`);
+    else for (let k = i; k < j; k += 1) parts.push(String(hidden[k]));
+    i = j;
+  }
+  const summary = $('net-summary');
+  summary.textContent = `${[sizes[0], ...parts, sizes.at(-1)].join(' → ')}  ·  ${params.toLocaleString('en-US')} parameters`;
+  summary.dataset.hidden = String(hidden.length);
   views.tiles.set(cfg.dataset.features, { enabled: Boolean(d?.is_planar ?? true) });
 }
 
@@ -318,7 +330,10 @@ function showPresetNote(id) {
   note.hidden = !preset;
   if (!preset) return;
   note.querySelector('.preset-note-title').textContent = preset.title;
-  note.querySelector('.preset-note-text').textContent = preset.description;
+  const text = note.querySelector('.preset-note-text');
+  text.textContent = preset.description;
+  text.title = preset.description;
+  text.classList.remove('expanded');
 }
 
 async function loadPresets() {
@@ -393,6 +408,7 @@ $('preset').addEventListener('change', (event) => {
   if (id) startSession({ preset: id }).catch((err) => toast(err.message));
 });
 $('preset-note-close').addEventListener('click', () => ($('preset-note').hidden = true));
+document.querySelector('.preset-note-text').addEventListener('click', (event) => event.currentTarget.classList.toggle('expanded'));
 
 for (const tab of document.querySelectorAll('.tab')) {
   tab.addEventListener('click', () => {

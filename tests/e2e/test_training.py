@@ -74,9 +74,8 @@ def test_adding_a_layer_adds_a_gradient_series(page: Any) -> None:
     assert page.get_attribute("[data-testid='chart-grad']", "data-series") == "3"
     page.click("[data-testid='add-layer']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series='4']")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=net-summary]').textContent.split('→').length === 5"
-    )
+    page.wait_for_selector("[data-testid='net-summary'][data-hidden='3']")
+    assert page.text_content("[data-testid='net-summary']").startswith("2 → 8 ×3 → 1")
     page.click("[data-testid='play']")
     wait_epoch_above(page, 5)
     page.hover("[data-testid='chart-grad'] .u-over")
