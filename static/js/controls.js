@@ -438,13 +438,28 @@ export function createControls({ sidebar, getConfig, onConfigure, onCommand, onD
   stepBtn.addEventListener('click', step);
   resetBtn.addEventListener('click', reset);
 
-  const typing = (target) =>
-    target instanceof HTMLElement &&
-    (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName));
+  // Is this key meant for the focused element rather than for us? Text fields and selects take
+  // every key; checkboxes and buttons take the space bar; a slider takes none of ours.
+  const ownsKey = (target, key) => {
+    if (!(target instanceof HTMLElement)) return false;
+    if (target.isContentEditable || /^(SELECT|TEXTAREA)$/.test(target.tagName)) return true;
+    if (target.tagName !== 'INPUT') return false;
+    if (target.type === 'range') return false;
+    if (/^(checkbox|radio|file|button|submit|reset)$/.test(target.type)) return key === ' ';
+    return true;
+  };
+  // A select changed with the mouse gives the focus back to the page, so the shortcuts work again.
+  let lastPointer = 0;
+  let lastKey = 0;
+  document.addEventListener('pointerdown', () => (lastPointer = performance.now()), true);
+  document.addEventListener('keydown', () => (lastKey = performance.now()), true);
+  document.addEventListener('change', (event) => {
+    if (event.target instanceof HTMLSelectElement && lastPointer > lastKey) event.target.blur();
+  });
   document.addEventListener('keydown', (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    if (typing(event.target)) return;
     const key = event.key.toLowerCase();
+    if (ownsKey(event.target, key)) return;
     if (key === ' ' || event.code === 'Space') {
       event.preventDefault(); // also stops a focused button from being clicked by the space bar
       togglePlay();

@@ -150,6 +150,8 @@ async function startSession(request) {
     request = {};
     reply = await api.createSession({});
   }
+  // The session we leave would otherwise train on, unseen, until the server pauses it.
+  if (state.session) socket.send({ type: 'pause' });
   state.session = { id: reply.id, token: reply.token };
   state.presetId = request.preset ?? null;
   state.config = reply.config ?? state.config;
@@ -425,7 +427,13 @@ window.addEventListener('hashchange', () => {
   if (request.error) toast(request.error, 'warn');
   startSession(request).catch((err) => toast(err.message));
 });
-window.addEventListener('pagehide', () => socket.close());
+window.addEventListener('pagehide', () => {
+  socket.send({ type: 'pause' }); // a reload starts a new session; this one is abandoned
+  socket.close();
+});
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted && state.session) socket.connect(); // back from the back/forward cache
+});
 
 // Tests and the curious can reach the live objects from the console.
 window.backpropLab = { state, views, socket, controls, handleFrame, toast };
