@@ -1,0 +1,323 @@
+"""Layers: Dense, BatchNorm, Dropout and an activation layer.
+
+Contract: `params` and `grads` are dicts of arrays with the same keys; `forward(x, training)`
+returns the output and `backward(dout)` returns dL/dx, never modifying `dout`. In a Model the
+parameter arrays are views into one flat buffer, so they must only be written in place.
+
+Speed: every layer keeps preallocated work buffers per batch size (batch, last batch, eval set),
+and returns them from forward/backward. A returned array is therefore only valid until the next
+call of the same layer with the same batch size; copy it if you need to keep it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from app.engine.activations import Activation, Linear, make_activation
+from app.engine.numerics import Array, const, resolve_dtype
+
+_dot = np.dot
+_add = np.add
+_sub = np.subtract
+_mul = np.multiply
+
+
+class Layer:
+    """Base class: no parameters, identity."""
+
+    params: dict[str, Array]
+    grads: dict[str, Array]
+
+    def __init__(self) -> None:
+        self.params = {}
+        self.grads = {}
+
+    def forward(self, x: Array, training: bool) -> Array:
+        """Output for input x of shape (n, features)."""
+        return x
+
+    def backward(self, dout: Array) -> Array:
+        """dL/dx from dL/dout (after a forward call); fills `grads`."""
+        return dout
+
+
+class Dense(Layer):
+    """z = x W + b; W (in, out), b (out,). Backward: dW = xᵀ dz, db = 1ᵀ dz, dx = dz Wᵀ."""
+
+    def __init__(self, W: Array, b: Array, gW: Array, gb: Array) -> None:
+        super().__init__()
+        if W.ndim != 2 or b.shape != (W.shape[1],) or gW.shape != W.shape or gb.shape != b.shape:
+            raise ValueError(f"Dense expects W (in, out) and b (out,), got {W.shape} and {b.shape}")
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": gW, "b": gb}
+        self.W, self.b, self.gW, self.gb = W, b, gW, gb
+        self.n_in, self.n_out = W.shape
+        self.dtype = W.dtype
+        self._bufs: dict[int, tuple[Array, Array, Array]] = {}
+        self._x: Array = np.empty((0, self.n_in), dtype=self.dtype)
+        self._cur: tuple[Array, Array, Array] = self._alloc(0)
+
+    @classmethod
+    def create(cls, n_in: int, n_out: int, dtype: Any = np.float64) -> Dense:
+        """A standalone Dense layer with its own zeroed arrays."""
+        dt = resolve_dtype(dtype)
+        return cls(
+            np.zeros((n_in, n_out), dt),
+            np.zeros(n_out, dt),
+            np.zeros((n_in, n_out), dt),
+            np.zeros(n_out, dt),
+        )
+
+    def _alloc(self, n: int) -> tuple[Array, Array, Array]:
+        dt = self.dtype
+        bufs = (np.empty((n, self.n_out), dt), np.empty((n, self.n_in), dt), np.ones(n, dt))
+        if len(self._bufs) >= 8:
+            self._bufs.clear()
+        self._bufs[n] = bufs
+        return bufs
+
+    def forward(self, x: Array, training: bool) -> Array:
+        bufs = self._bufs.get(x.shape[0]) or self._alloc(x.shape[0])
+        self._x = x
+        self._cur = bufs
+        z = bufs[0]
+        _dot(x, self.W, out=z)
+        _add(z, self.b, out=z)
+        return z
+
+    def backward_params(self, dout: Array) -> None:
+        """Fill dW and db only (the first layer of a model needs no dx)."""
+        _dot(self._x.T, dout, out=self.gW)
+        _dot(self._cur[2], dout, out=self.gb)  # column sums via BLAS: cheaper than sum(axis=0)
+
+    def backward(self, dout: Array) -> Array:
+        self.backward_params(dout)
+        dx = self._cur[1]
+        _dot(dout, self.W.T, out=dx)
+        return dx
+
+
+class ActivationLayer(Layer):
+    """a = f(z) elementwise; backward dz = da * f'(z). Linear passes arrays through untouched."""
+
+    def __init__(self, activation: str | Activation, dtype: Any = np.float64) -> None:
+        super().__init__()
+        act = (
+            activation if isinstance(activation, Activation) else make_activation(activation, dtype)
+        )
+        self.act = act
+        self.dtype = act.dtype
+        self.identity = isinstance(act, Linear)
+        self._bufs: dict[int, tuple[Array, Array, Array, Array]] = {}
+        self._z: Array = np.empty((0, 0), dtype=self.dtype)
+        self.output: Array = self._z
+        self._cur: tuple[Array, Array, Array, Array] | None = None
+
+    def _alloc(self, shape: tuple[int, ...]) -> tuple[Array, Array, Array, Array]:
+        dt = self.dtype
+        bufs = (np.empty(shape, dt), np.empty(shape, dt), np.empty(shape, dt), np.empty(shape, dt))
+        if len(self._bufs) >= 8:
+            self._bufs.clear()
+        self._bufs[shape[0]] = bufs  # a, dz, aux, tmp
+        return bufs
+
+    @property
+    def pre_activation(self) -> Array:
+        """z of the last forward call."""
+        return self._z
+
+    def forward(self, x: Array, training: bool) -> Array:
+        self._z = x
+        if self.identity:
+            self.output = x
+            return x
+        bufs = self._bufs.get(x.shape[0])
+        if bufs is None or bufs[0].shape != x.shape:
+            bufs = self._alloc(x.shape)
+        self._cur = bufs
+        self.act.forward(x, bufs[0], bufs[2])
+        self.output = bufs[0]
+        return bufs[0]
+
+    def backward(self, dout: Array) -> Array:
+        if self.identity or self._cur is None:
+            return dout
+        a, dz, aux, tmp = self._cur
+        self.act.backward(self._z, a, aux, tmp, dout, dz)
+        return dz
+
+
+class Dropout(Layer):
+    """Inverted dropout: y = x * m, m = [u >= rate] / (1 - rate); identity in eval or at rate 0."""
+
+    def __init__(self, rate: float, rng: np.random.Generator, dtype: Any = np.float64) -> None:
+        super().__init__()
+        self.dtype = resolve_dtype(dtype)
+        self.rng = rng
+        self.rate = rate
+        self.fixed_mask: Array | None = None  # tests: reuse this (already scaled) mask
+        self.mask: Array | None = None
+        self._bufs: dict[int, tuple[Array, Array, Array]] = {}
+        self._active = False
+
+    @property
+    def rate(self) -> float:
+        """Probability of dropping a unit, in [0, 1)."""
+        return self._rate
+
+    @rate.setter
+    def rate(self, value: float) -> None:
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"dropout rate must be in [0, 1), got {value}")
+        self._rate = float(value)
+        self._p = const(self.dtype, self._rate)
+        self._keep_scale = const(self.dtype, 1.0 / (1.0 - self._rate))
+
+    def _alloc(self, shape: tuple[int, ...]) -> tuple[Array, Array, Array]:
+        dt = self.dtype
+        bufs = (np.empty(shape, dt), np.empty(shape, dt), np.empty(shape, dt))  # mask, out, dx
+        if len(self._bufs) >= 8:
+            self._bufs.clear()
+        self._bufs[shape[0]] = bufs
+        return bufs
+
+    def forward(self, x: Array, training: bool) -> Array:
+        if not training or self._rate == 0.0:
+            self._active = False
+            return x
+        bufs = self._bufs.get(x.shape[0])
+        if bufs is None or bufs[0].shape != x.shape:
+            bufs = self._alloc(x.shape)
+        mask, out, _dx = bufs
+        if self.fixed_mask is not None:
+            np.copyto(mask, self.fixed_mask)
+        else:
+            self.rng.random(out=mask, dtype=self.dtype.type)
+            np.greater_equal(mask, self._p, out=mask)
+            _mul(mask, self._keep_scale, out=mask)
+        self.mask = mask
+        self._active = True
+        _mul(x, mask, out=out)
+        return out
+
+    def backward(self, dout: Array) -> Array:
+        if not self._active or self.mask is None:
+            return dout
+        dx = self._bufs[dout.shape[0]][2]
+        _mul(dout, self.mask, out=dx)
+        return dx
+
+
+class BatchNorm(Layer):
+    """Per feature: y = gamma * (x - mu) / sqrt(var + eps) + beta.
+
+    Training uses batch statistics (biased var) and updates the running ones:
+    r <- momentum * r + (1 - momentum) * batch (running var uses the unbiased batch var).
+    Evaluation uses the running statistics. Backward (training mode):
+    dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat)).
+    """
+
+    def __init__(
+        self,
+        gamma: Array,
+        beta: Array,
+        dgamma: Array,
+        dbeta: Array,
+        running_mean: Array,
+        running_var: Array,
+        momentum: float = 0.9,
+        eps: float = 1e-5,
+    ) -> None:
+        super().__init__()
+        self.params = {"gamma": gamma, "beta": beta}
+        self.grads = {"gamma": dgamma, "beta": dbeta}
+        self.gamma, self.beta, self.dgamma, self.dbeta = gamma, beta, dgamma, dbeta
+        self.running_mean, self.running_var = running_mean, running_var
+        self.dtype = gamma.dtype
+        self.size = gamma.shape[0]
+        self.momentum = momentum
+        self.eps = eps
+        dt = self.dtype
+        self._m = const(dt, momentum)
+        self._1m = const(dt, 1.0 - momentum)
+        self._eps = const(dt, eps)
+        self._one = const(dt, 1.0)
+        self._bufs: dict[int, tuple[Array, ...]] = {}
+        self._cur: tuple[Array, ...] = ()
+        self._training = False
+
+    @classmethod
+    def create(cls, size: int, dtype: Any = np.float64, momentum: float = 0.9) -> BatchNorm:
+        """A standalone BatchNorm with gamma 1, beta 0, running mean 0 and running var 1."""
+        dt = resolve_dtype(dtype)
+        return cls(
+            np.ones(size, dt), np.zeros(size, dt), np.zeros(size, dt), np.zeros(size, dt),
+            np.zeros(size, dt), np.ones(size, dt), momentum,
+        )  # fmt: skip
+
+    def _alloc(self, n: int) -> tuple[Array, ...]:
+        dt, d = self.dtype, self.size
+        mats = tuple(np.empty((n, d), dt) for _ in range(4))  # xhat, out, dx, tmp
+        vecs = tuple(np.empty(d, dt) for _ in range(5))  # mu, var, inv, v1, v2
+        ones = np.ones(n, dt)
+        consts = (const(dt, 1.0 / max(n, 1)), const(dt, n / (n - 1) if n > 1 else 1.0))
+        bufs = (*mats, *vecs, ones, *consts)
+        if len(self._bufs) >= 8:
+            self._bufs.clear()
+        self._bufs[n] = bufs
+        return bufs
+
+    def forward(self, x: Array, training: bool) -> Array:
+        n = x.shape[0]
+        bufs = self._bufs.get(n) or self._alloc(n)
+        xhat, out, _dx, tmp, mu, var, inv, v1, _v2, ones, inv_n, unbias = bufs
+        self._cur = bufs
+        self._training = training
+        if not training:
+            np.add(self.running_var, self._eps, out=inv)
+            np.sqrt(inv, out=inv)
+            np.divide(self.gamma, inv, out=inv)  # scale
+            _mul(self.running_mean, inv, out=v1)
+            _sub(self.beta, v1, out=v1)  # shift
+            _mul(x, inv, out=out)
+            _add(out, v1, out=out)
+            return out
+        _dot(ones, x, out=mu)
+        _mul(mu, inv_n, out=mu)
+        _sub(x, mu, out=xhat)
+        _mul(xhat, xhat, out=tmp)
+        _dot(ones, tmp, out=var)
+        _mul(var, inv_n, out=var)
+        rm, rv = self.running_mean, self.running_var
+        _mul(rm, self._m, out=rm)
+        _mul(mu, self._1m, out=v1)
+        _add(rm, v1, out=rm)
+        _mul(rv, self._m, out=rv)
+        _mul(var, self._1m, out=v1)
+        _mul(v1, unbias, out=v1)
+        _add(rv, v1, out=rv)
+        _add(var, self._eps, out=inv)
+        np.sqrt(inv, out=inv)
+        np.divide(self._one, inv, out=inv)
+        _mul(xhat, inv, out=xhat)
+        _mul(xhat, self.gamma, out=out)
+        _add(out, self.beta, out=out)
+        return out
+
+    def backward(self, dout: Array) -> Array:
+        xhat, _out, dx, tmp, _mu, _var, inv, v1, v2, ones, inv_n, _unbias = self._cur
+        if not self._training:
+            raise RuntimeError("BatchNorm.backward needs a forward pass in training mode")
+        _dot(ones, dout, out=self.dbeta)
+        _mul(dout, xhat, out=tmp)
+        _dot(ones, tmp, out=self.dgamma)
+        _mul(self.dgamma, inv_n, out=v1)
+        _mul(xhat, v1, out=dx)
+        _mul(self.dbeta, inv_n, out=v2)
+        _add(dx, v2, out=dx)
+        _sub(dout, dx, out=dx)
+        _mul(inv, self.gamma, out=v1)
+        _mul(dx, v1, out=dx)
+        return dx

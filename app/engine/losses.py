@@ -1,0 +1,236 @@
+"""Losses with the output activation folded in (numerically stable), plus task metrics.
+
+Target formats (`y` as the caller supplies it):
+- binary: 0/1 floats (or bools/ints), shape (n,) or (n, 1); logits (n, 1).
+- multiclass: integer labels in [0, k), shape (n,); logits (n, k).
+- regression: floats, shape (n,) or (n, 1); logits (n, 1).
+
+`prepare(y)` turns that into the loss's working form once per dataset (a float column, or a
+one-hot matrix); the fast paths `value`, `grad_into` and `score` take the prepared form.
+`loss(logits, y)` is the allocating contract call: (mean loss over the batch, dL/dlogits).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from app.engine.numerics import Array, const, resolve_dtype
+
+_mul = np.multiply
+_sub = np.subtract
+
+
+class Loss:
+    """Base class; subclasses set `task` and implement the four methods."""
+
+    task: ClassVar[str] = ""
+
+    def __init__(self, n_outputs: int, dtype: Any = np.float64) -> None:
+        self.n_outputs = n_outputs
+        self.dtype = resolve_dtype(dtype)
+        self.half = const(self.dtype, 0.5)
+        self._scale: dict[int, Array] = {}
+
+    def _grad_scale(self, n: int, factor: float = 1.0) -> Array:
+        s = self._scale.get(n)
+        if s is None:
+            s = self._scale[n] = const(self.dtype, factor / max(n, 1))
+        return s
+
+    def prepare(self, y: Any) -> Array:
+        """Validated working-form targets for this loss (see module docstring)."""
+        raise NotImplementedError
+
+    def value(self, logits: Array, t: Array) -> float:
+        """Mean loss over the rows of `logits` against prepared targets `t`."""
+        raise NotImplementedError
+
+    def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
+        """out = dL/dlogits (mean over rows) against prepared targets; returns out."""
+        raise NotImplementedError
+
+    def outputs(self, logits: Array) -> Array:
+        """Predictions from logits: P(class 1) (n,), probabilities (n, k) or values (n,)."""
+        raise NotImplementedError
+
+    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
+        """(accuracy, None) for classification, (R², MAE) for regression."""
+        raise NotImplementedError
+
+    def loss(self, logits: Array, y: Any) -> tuple[float, Array]:
+        """(mean loss, dL/dlogits) for raw targets `y`."""
+        t = self.prepare(y)
+        if t.shape[0] != logits.shape[0]:
+            raise ValueError(f"expected {logits.shape[0]} targets, got {t.shape[0]}")
+        d = np.empty_like(logits)
+        self.grad_into(logits, t, d)
+        return self.value(logits, t), d
+
+    def _column(self, y: Any) -> Array:
+        arr = np.asarray(y, dtype=self.dtype)
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.ndim != 2 or arr.shape[1] != 1:
+            raise ValueError(f"{self.task} targets must have shape (n,) or (n, 1), got {arr.shape}")
+        return np.ascontiguousarray(arr)
+
+
+class BinaryCrossEntropy(Loss):
+    """Sigmoid + BCE: L = mean(log(1 + e^z) - y z); dL/dz = (sigmoid(z) - y) / n."""
+
+    task = "binary"
+
+    def prepare(self, y: Any) -> Array:
+        t = self._column(y)
+        if t.size and not np.all((t == 0) | (t == 1)):
+            raise ValueError("binary targets must be 0 or 1")
+        return t
+
+    def value(self, logits: Array, t: Array) -> float:
+        with np.errstate(all="ignore"):
+            per = np.logaddexp(0.0, logits) - t * logits
+            return float(np.mean(per, dtype=np.float64))
+
+    def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
+        h = self.half
+        _mul(logits, h, out=out)
+        np.tanh(out, out=out)
+        _mul(out, h, out=out)
+        np.add(out, h, out=out)  # sigmoid(z), computed without overflow
+        _sub(out, t, out=out)
+        _mul(out, self._grad_scale(logits.shape[0]), out=out)
+        return out
+
+    def outputs(self, logits: Array) -> Array:
+        return np.asarray(0.5 * np.tanh(0.5 * logits[:, 0]) + 0.5)
+
+    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
+        hit = np.equal(logits > 0, t > 0.5)
+        return float(np.mean(hit)), None
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax + CE: L = mean(logsumexp(z) - z[y]); dL/dz = (softmax(z) - onehot(y)) / n."""
+
+    task = "multiclass"
+
+    def __init__(self, n_outputs: int, dtype: Any = np.float64) -> None:
+        super().__init__(n_outputs, dtype)
+        self._ones_k = np.ones((n_outputs, 1), dtype=self.dtype)
+        self._bufs: dict[int, tuple[Array, Array]] = {}
+
+    def prepare(self, y: Any) -> Array:
+        labels = np.asarray(y)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        if labels.ndim != 1:
+            raise ValueError(
+                f"multiclass targets must be integer labels of shape (n,), got {labels.shape}"
+            )
+        if labels.size:
+            as_int = labels.astype(np.int64)
+            if not np.array_equal(as_int, labels):
+                raise ValueError("multiclass targets must be integer class labels")
+            if as_int.min() < 0 or as_int.max() >= self.n_outputs:
+                raise ValueError(
+                    f"multiclass labels must lie in [0, {self.n_outputs}), "
+                    f"got [{as_int.min()}, {as_int.max()}]"
+                )
+            labels = as_int
+        onehot = np.zeros((labels.shape[0], self.n_outputs), dtype=self.dtype)
+        onehot[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
+        return onehot
+
+    def _logsumexp(self, logits: Array) -> Array:
+        m = np.max(logits, axis=1, keepdims=True)
+        return np.asarray(np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True)) + m)
+
+    def value(self, logits: Array, t: Array) -> float:
+        with np.errstate(all="ignore"):
+            lse = self._logsumexp(logits)[:, 0]
+            picked = np.sum(logits * t, axis=1)
+            return float(np.mean(lse - picked, dtype=np.float64))
+
+    def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
+        n = logits.shape[0]
+        bufs = self._bufs.get(n)
+        if bufs is None:
+            bufs = self._bufs[n] = (
+                np.empty((n, 1), dtype=self.dtype),
+                np.empty((n, 1), dtype=self.dtype),
+            )
+        m, s = bufs
+        np.max(logits, axis=1, keepdims=True, out=m)
+        _sub(logits, m, out=out)
+        np.exp(out, out=out)
+        np.dot(out, self._ones_k, out=s)  # row sums via BLAS: cheaper than a reduction
+        np.divide(out, s, out=out)
+        _sub(out, t, out=out)
+        _mul(out, self._grad_scale(n), out=out)
+        return out
+
+    def outputs(self, logits: Array) -> Array:
+        m = np.max(logits, axis=1, keepdims=True)
+        e = np.exp(logits - m)
+        return np.asarray(e / np.sum(e, axis=1, keepdims=True))
+
+    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
+        pred = np.argmax(logits, axis=1)[:, None]
+        return float(np.mean(np.take_along_axis(t, pred, axis=1))), None
+
+
+class MeanSquaredError(Loss):
+    """Identity + MSE: L = mean((z - y)²); dL/dz = 2 (z - y) / n."""
+
+    task = "regression"
+
+    def prepare(self, y: Any) -> Array:
+        return self._column(y)
+
+    def value(self, logits: Array, t: Array) -> float:
+        with np.errstate(all="ignore"):
+            return float(np.mean(np.square(logits - t), dtype=np.float64))
+
+    def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
+        _sub(logits, t, out=out)
+        _mul(out, self._grad_scale(logits.shape[0], 2.0), out=out)
+        return out
+
+    def outputs(self, logits: Array) -> Array:
+        return np.asarray(logits[:, 0].copy())
+
+    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
+        with np.errstate(all="ignore"):
+            diff = logits[:, 0].astype(np.float64) - t[:, 0]
+            ss_res = float(np.dot(diff, diff))
+            tc = t[:, 0].astype(np.float64)
+            tc = tc - tc.mean()
+            ss_tot = float(np.dot(tc, tc))
+            mae = float(np.mean(np.abs(diff)))
+        # constant targets: R² is undefined; follow scikit-learn (1 if perfect, else 0)
+        r2 = (1.0 if ss_res == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - ss_res / ss_tot
+        return r2, mae
+
+
+LOSSES: dict[str, type[Loss]] = {
+    "binary": BinaryCrossEntropy,
+    "multiclass": SoftmaxCrossEntropy,
+    "regression": MeanSquaredError,
+}
+
+
+def make_loss(task: str, n_outputs: int, dtype: Any = np.float64) -> Loss:
+    """The loss for a task: binary -> sigmoid+BCE, multiclass -> softmax+CE, regression -> MSE."""
+    try:
+        cls = LOSSES[task]
+    except KeyError:
+        raise ValueError(
+            f"unknown task {task!r}; expected binary, multiclass or regression"
+        ) from None
+    if task != "multiclass" and n_outputs != 1:
+        raise ValueError(f"a {task} model needs exactly 1 output, got {n_outputs}")
+    if task == "multiclass" and n_outputs < 2:
+        raise ValueError(f"a multiclass model needs at least 2 outputs, got {n_outputs}")
+    return cls(n_outputs, dtype)

@@ -1,0 +1,1 @@
+"""Engine benchmarks: `python -m bench` (run by `make bench`)."""

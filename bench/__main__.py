@@ -1,0 +1,113 @@
+"""`python -m bench`: engine throughput in epochs/s (median of repeats, BLAS pinned to 1 thread).
+
+Rows: (a) 2-8-8-1 tanh on 500 spiral points, batch 10; (b) 64-128-64-10 relu softmax on 1800x64
+Gaussian blobs, batch 64; (c) Adam vs SGD+momentum on both; (d) instruments on (per-layer
+statistics every epoch, histograms every 10 epochs) vs off, and the overhead in %; (e) a deep
+8x32 sigmoid net on 1000 points, batch 32. Figures only, never a pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from app.engine.trainer import Trainer
+from bench.workloads import (
+    ADAM,
+    build,
+    deep_sigmoid,
+    relu_64_128_64_10,
+    tanh_2_8_8_1,
+)
+
+TARGETS = {"a": 600.0, "b": 280.0}
+
+
+def _rate(trainer: Trainer, epochs: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        trainer.run_epoch()
+    return epochs / (time.perf_counter() - t0)
+
+
+def measure(builders: list[Callable[[], Trainer]], seconds: float, repeats: int) -> list[float]:
+    """Median epochs/s per builder; the builders take turns so background load hits all alike."""
+    trainers = [b() for b in builders]
+    counts = []
+    for t in trainers:
+        rate = _rate(t, 10)  # warm-up: buffers, caches, first-use optimiser state
+        counts.append(max(5, int(rate * seconds)))
+    results: list[list[float]] = [[] for _ in trainers]
+    for _ in range(repeats):
+        for i, t in enumerate(trainers):
+            results[i].append(_rate(t, counts[i]))
+    return [statistics.median(r) for r in results]
+
+
+def _row(label: str, opt: str, instr: str, rate: float, note: str = "") -> str:
+    return f"{label:<48} {opt:<10} {instr:<13} {rate:>9.0f} {1000.0 / rate:>9.3f}  {note}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run every benchmark row and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=0.4, help="time per repeat and config")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats per config (median)")
+    args = parser.parse_args(argv)
+    with threadpool_limits(limits=1):
+        run(args.seconds, args.repeats)
+
+
+def run(seconds: float, repeats: int) -> None:
+    """Measure and print."""
+    print(
+        f"Backprop Lab engine benchmark: numpy {np.__version__}, "
+        f"Python {platform.python_version()}, BLAS threads 1, float32, "
+        f"median of {repeats} x ~{seconds:.1f} s"
+    )
+    print(f"{'workload':<48} {'optimizer':<10} {'instruments':<13} {'epochs/s':>9} {'ms/epoch':>9}")
+    print("-" * 96)
+    overheads: dict[str, float] = {}
+    a, b, e = tanh_2_8_8_1(), relu_64_128_64_10(), deep_sigmoid()
+    adam_lr = {"a": 0.01, "b": 0.001}
+    for w in (a, b):
+        sgd_on, sgd_off, adam_on = measure(
+            [
+                partial(build, w),
+                partial(build, w, instruments=False),
+                partial(build, w.with_optimizer(ADAM, adam_lr[w.key])),
+            ],
+            seconds,
+            repeats,
+        )
+        target = TARGETS[w.key]
+        verdict = "meets target" if sgd_on >= target else "BELOW target"
+        label = f"({w.key}) {w.title}"
+        print(_row(label, "sgd+mom", "on, hist/10", sgd_on, f"target >= {target:.0f}: {verdict}"))
+        print(_row(label, "sgd+mom", "off", sgd_off))
+        print(_row(label, "adam", "on, hist/10", adam_on))
+        overheads[w.key] = 100.0 * (sgd_off / sgd_on - 1.0)
+    e_on, e_off = measure(
+        [partial(build, e), partial(build, e, instruments=False)], seconds, repeats
+    )
+    print(_row(f"(e) {e.title}", "sgd+mom", "on, hist/10", e_on))
+    print(_row(f"(e) {e.title}", "sgd+mom", "off", e_off))
+    overheads["e"] = 100.0 * (e_off / e_on - 1.0)
+    print("-" * 96)
+    print(
+        "(d) instrument overhead (extra time per epoch with statistics and histograms on): "
+        + ", ".join(f"({k}) {v:.1f} %" for k, v in overheads.items())
+    )
+    print(f"SGD+momentum lr: a {a.settings.learning_rate}, b {b.settings.learning_rate}, "
+          f"e {e.settings.learning_rate}; Adam lr: a {adam_lr['a']}, b {adam_lr['b']}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Layers: gradient checks (float64) and the train/eval behaviour of BatchNorm and Dropout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.engine.gradcheck import check_layer
+from app.engine.layers import ActivationLayer, BatchNorm, Dense, Dropout
+
+
+def test_dense_gradients() -> None:
+    rng = np.random.default_rng(0)
+    layer = Dense.create(4, 3)
+    layer.W[:] = rng.normal(size=(4, 3))
+    layer.b[:] = rng.normal(size=3)
+    errors = check_layer(layer, rng.normal(size=(6, 4)), rng)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_dense_forward_is_xw_plus_b_and_works_for_several_batch_sizes() -> None:
+    rng = np.random.default_rng(1)
+    layer = Dense.create(3, 2)
+    layer.W[:] = rng.normal(size=(3, 2))
+    layer.b[:] = [1.0, -1.0]
+    for n in (1, 5, 2, 5):
+        x = rng.normal(size=(n, 3))
+        np.testing.assert_allclose(layer.forward(x, True), x @ layer.W + layer.b)
+
+
+def test_dense_rejects_mismatched_shapes() -> None:
+    with pytest.raises(ValueError, match=r"W \(in, out\)"):
+        Dense(np.zeros((3, 2)), np.zeros(3), np.zeros((3, 2)), np.zeros(3))
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "gelu", "linear"])
+def test_activation_layer_gradients(name: str) -> None:
+    rng = np.random.default_rng(2)
+    errors = check_layer(ActivationLayer(name), rng.normal(size=(5, 4)) + 0.01, rng)
+    assert errors["x"] < 1e-6
+
+
+def test_batchnorm_train_mode_gradients() -> None:
+    rng = np.random.default_rng(3)
+    bn = BatchNorm.create(4)
+    bn.gamma[:] = rng.normal(size=4)
+    bn.beta[:] = rng.normal(size=4)
+    errors = check_layer(bn, rng.normal(2.0, 3.0, size=(8, 4)), rng)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_batchnorm_normalises_in_training_and_uses_running_stats_in_eval() -> None:
+    rng = np.random.default_rng(4)
+    bn = BatchNorm.create(3, momentum=0.5)
+    x = rng.normal(5.0, 2.0, size=(200, 3))
+    y = bn.forward(x, True)
+    np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(y.std(axis=0), 1.0, atol=1e-4)
+    # running <- 0.5 * running + 0.5 * batch (var unbiased), from mean 0 / var 1
+    np.testing.assert_allclose(bn.running_mean, 0.5 * x.mean(axis=0))
+    np.testing.assert_allclose(bn.running_var, 0.5 + 0.5 * x.var(axis=0, ddof=1))
+    bn.running_mean[:] = [1.0, 2.0, 3.0]
+    bn.running_var[:] = [4.0, 1.0, 0.25]
+    bn.gamma[:] = 2.0
+    bn.beta[:] = 1.0
+    xe = rng.normal(size=(4, 3))
+    expected = 2.0 * (xe - [1.0, 2.0, 3.0]) / np.sqrt(np.array([4.0, 1.0, 0.25]) + bn.eps) + 1.0
+    np.testing.assert_allclose(bn.forward(xe, False), expected)
+    np.testing.assert_allclose(bn.running_mean, [1.0, 2.0, 3.0])  # eval leaves them alone
+
+
+def test_dropout_with_a_fixed_mask_gradients() -> None:
+    rng = np.random.default_rng(5)
+    drop = Dropout(0.4, np.random.default_rng(6))
+    x = rng.normal(size=(6, 5))
+    drop.forward(x, True)
+    assert drop.mask is not None
+    drop.fixed_mask = drop.mask.copy()
+    assert check_layer(drop, x, rng)["x"] < 1e-6
+
+
+def test_dropout_keeps_the_expected_scale_and_is_off_in_eval() -> None:
+    drop = Dropout(0.3, np.random.default_rng(7), np.float32)
+    x = np.ones((400, 250), dtype=np.float32)
+    y = drop.forward(x, True)
+    assert y.dtype == np.float32
+    assert abs(float(y.mean()) - 1.0) < 0.01
+    assert abs(float(np.mean(y == 0)) - 0.3) < 0.01
+    np.testing.assert_allclose(np.unique(y), [0.0, 1.0 / 0.7], rtol=1e-6)
+    assert drop.forward(x, False) is x
+    drop.rate = 0.0
+    assert drop.forward(x, True) is x
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        drop.rate = 1.0

@@ -1,0 +1,133 @@
+"""Model: flat parameter layout, parameter naming, whole-model gradients, predict shapes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.engine.activations import ACTIVATIONS
+from app.engine.gradcheck import check_model
+from app.engine.model import LayerSpec, ModelSpec, build_model, count_parameters
+
+
+def _data(
+    task: str, n: int, d: int, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.normal(size=(n, d))
+    if task == "binary":
+        return x, (rng.random(n) > 0.5).astype(float)
+    if task == "multiclass":
+        return x, rng.integers(0, k, size=n)
+    return x, rng.normal(size=n)
+
+
+def test_flat_layout_puts_all_dense_weights_first() -> None:
+    spec = ModelSpec(3, 2, (LayerSpec(4, batch_norm=True), LayerSpec(5)), "multiclass")
+    m = build_model(spec, np.random.default_rng(0))
+    assert m.n_params == count_parameters(spec) == 3 * 4 + 4 * 5 + 5 * 2 + 4 + 5 + 2 + 2 * 4
+    assert m.n_weights == 3 * 4 + 4 * 5 + 5 * 2
+    assert [s.name for s in m.segments] == [
+        *("dense0.W", "dense1.W", "dense2.W", "dense0.b", "dense1.b", "dense2.b"),
+        *("bn0.gamma", "bn0.beta"),
+    ]
+    names = [n for n, _, _ in m.parameters()]
+    assert names == [
+        *("dense0.W", "dense0.b", "bn0.gamma", "bn0.beta"),
+        *("dense1.W", "dense1.b", "dense2.W", "dense2.b"),
+    ]
+    for name, value, grad in m.parameters():
+        assert np.shares_memory(value, m.theta) and np.shares_memory(grad, m.grad), name
+    w_views = [w for n, w, _ in m.parameters() if n.endswith(".W")]
+    np.testing.assert_array_equal(
+        np.concatenate([w.ravel() for w in w_views]), m.theta[: m.n_weights]
+    )
+    assert m.dense_names == ["dense0", "dense1", "dense2"]
+    assert [n for n, _, _ in m.dense_weights()] == m.dense_names
+    m.theta[:] = 7.0
+    assert np.all(m.dense_weights()[1][1] == 7.0)
+    assert m.flat.size == 3 * m.n_params
+
+
+ARCHITECTURES = [
+    ("binary", (LayerSpec(5, "tanh"), LayerSpec(4, "sigmoid"))),
+    ("multiclass", (LayerSpec(6, "relu", batch_norm=True), LayerSpec(4, "elu", dropout=0.3))),
+    ("regression", (LayerSpec(4, "gelu", batch_norm=True, dropout=0.2),)),
+    ("binary", (LayerSpec(3, "softplus"), LayerSpec(3, "swish"), LayerSpec(3, "leaky_relu"))),
+    ("regression", (LayerSpec(4, "linear"), LayerSpec(3, "silu", batch_norm=True))),
+    ("multiclass", ()),
+]
+
+
+@pytest.mark.parametrize("task,hidden", ARCHITECTURES)
+def test_whole_model_gradients(task: str, hidden: tuple[LayerSpec, ...]) -> None:
+    k = 3 if task == "multiclass" else 1
+    spec = ModelSpec(3, k, hidden, task, init="he", dtype="float64")
+    rng = np.random.default_rng(1)
+    m = build_model(spec, rng)
+    m.theta[m.n_weights :] += rng.normal(0.0, 0.3, size=m.n_params - m.n_weights)
+    x, y = _data(task, 10, 3, k, rng)
+    errors = check_model(m, x, y)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_every_activation_in_a_model_has_correct_gradients() -> None:
+    hidden = tuple(LayerSpec(3, name) for name in ACTIVATIONS)
+    spec = ModelSpec(2, 1, hidden, "binary", init="xavier", init_scale=1.5, dtype="float64")
+    rng = np.random.default_rng(2)
+    m = build_model(spec, rng)
+    m.theta[m.n_weights :] += rng.normal(0.0, 0.3, size=m.n_params - m.n_weights)  # off the kinks
+    x, y = _data("binary", 6, 2, 1, rng)
+    errors = check_model(m, x, y)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize(
+    "task,k,shape", [("binary", 1, (7,)), ("multiclass", 4, (7, 4)), ("regression", 1, (7,))]
+)
+def test_predict_shapes_and_ranges(task: str, k: int, shape: tuple[int, ...]) -> None:
+    m = build_model(ModelSpec(2, k, (LayerSpec(5, dropout=0.5),), task), np.random.default_rng(3))
+    x = np.random.default_rng(4).normal(size=(7, 2))
+    out = m.predict(x)
+    assert out.shape == shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out, m.predict(x))  # eval mode: no dropout noise
+    if task == "multiclass":
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+    if task == "binary":
+        assert np.all((out >= 0) & (out <= 1))
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        m.predict(np.zeros((3, 5)))
+
+
+def test_same_seed_same_weights_and_dropout_does_not_shift_init() -> None:
+    a = build_model(ModelSpec(2, 1, (LayerSpec(4),)), np.random.default_rng(5))
+    b = build_model(ModelSpec(2, 1, (LayerSpec(4, dropout=0.5),)), np.random.default_rng(5))
+    np.testing.assert_array_equal(a.theta, b.theta)
+
+
+def test_set_dropout_live() -> None:
+    m = build_model(ModelSpec(2, 1, (LayerSpec(50), LayerSpec(50))), np.random.default_rng(6))
+    x = np.ones((20, 2), dtype=np.float32)
+    before = m.theta.copy()
+    clean = m.forward(x, True).copy()
+    m.set_dropout([0.5, 0.0])
+    assert m.dropout_rates == [0.5, 0.0]
+    assert not np.allclose(m.forward(x, True), clean)
+    np.testing.assert_array_equal(m.forward(x, False), clean)
+    np.testing.assert_array_equal(m.theta, before)
+    with pytest.raises(ValueError, match="expected 2 dropout rates"):
+        m.set_dropout([0.1])
+
+
+def test_spec_validation_messages() -> None:
+    with pytest.raises(ValueError, match="unknown activation 'foo'"):
+        LayerSpec(3, "foo")
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        LayerSpec(0)
+    with pytest.raises(ValueError, match="dropout must be in"):
+        LayerSpec(3, dropout=1.0)
+    with pytest.raises(ValueError, match="unknown task"):
+        ModelSpec(2, 1, (), "ranking")
+    with pytest.raises(ValueError, match="float32 or float64"):
+        ModelSpec(2, 1, (), dtype="float16")
+    with pytest.raises(ValueError, match="exactly 1 output"):
+        build_model(ModelSpec(2, 3, (), "binary"), np.random.default_rng(0))
