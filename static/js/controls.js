@@ -298,7 +298,8 @@ function buildField(spec, send) {
     });
     ctl.append(num);
     field.show = (v) => {
-      if (document.activeElement !== num && v !== undefined) num.value = v === null ? '' : fmt(v, 6);
+      if (document.activeElement === num || v === undefined) return;
+      num.value = v === null ? '' : spec.step === 1 ? String(Math.round(v)) : fmt(v, 6);
     };
     field.controls = [num];
   } else if (spec.kind === 'select' || spec.kind === 'choice') {

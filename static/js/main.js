@@ -11,7 +11,10 @@ const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 // ---- toasts and status ---------------------------------------------------------------------------
 const toasts = $('toasts');
+const sentence = (text) => String(text).charAt(0).toUpperCase() + String(text).slice(1);
+
 function toast(text, kind = 'error', ms = 7000) {
+  text = sentence(text);
   const last = toasts.lastElementChild;
   if (last && last.dataset.text === text) {
     last.dataset.count = String(Number(last.dataset.count || 1) + 1);

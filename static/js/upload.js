@@ -71,7 +71,7 @@ export function createUploadPanel(container, { onUploaded }) {
   let busy = false;
 
   function say(text, kind = 'info') {
-    message.textContent = text;
+    message.textContent = text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
     message.dataset.kind = kind;
   }
 
