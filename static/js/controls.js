@@ -493,6 +493,13 @@ export function createControls({ sidebar, getConfig, onConfigure, onCommand, onD
       for (const n of names) if (!available || available.has(n)) g.append(toOption(n, label(n)));
       return g;
     });
+    const grouped = new Set(DATASET_GROUPS.flatMap(([, names]) => names).concat('csv'));
+    const others = available ? [...available].filter((n) => !grouped.has(n)) : [];
+    if (others.length) {
+      const g = el('optgroup', { label: 'More' });
+      for (const n of others) g.append(toOption(n, label(n)));
+      groups.push(g);
+    }
     if (uploads.length) {
       const g = el('optgroup', { label: 'Your uploads' });
       for (const u of uploads) g.append(toOption(`csv:${u.id}`, u.filename || `Upload ${u.id}`));

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 def test_screenshot_mid_training(page: Any) -> None:
     open_app(page)
     page.click("[data-testid='play']")
-    wait_epoch_above(page, 150)
+    wait_epoch_above(page, 600)
     page.mouse.move(0, 0)  # no hover tooltips in the picture
     shot = page.screenshot()
     for folder in (ROOT / "artifacts", ROOT / "docs"):
