@@ -502,7 +502,10 @@ export function createControls({ sidebar, getConfig, onConfigure, onCommand, onD
     }
     if (uploads.length) {
       const g = el('optgroup', { label: 'Your uploads' });
-      for (const u of uploads) g.append(toOption(`csv:${u.id}`, u.filename || `Upload ${u.id}`));
+      for (const u of uploads) {
+        const name = u.filename || `Upload ${u.id}`;
+        g.append(toOption(`csv:${u.id}`, u.target ? `${name} → ${u.target}` : name));
+      }
       groups.push(g);
     }
     datasetSel.replaceChildren(...groups);
