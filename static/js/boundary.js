@@ -435,11 +435,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     };
     const entries = [];
     if (task() === 'regression') {
-      const ramp = document.createElement('span');
-      ramp.className = 'bp-bd-ramp';
-      ramp.style.background = `linear-gradient(90deg, ${rgbCss(diverging(-1))}, #fff, ${rgbCss(diverging(1))})`;
+      // Three value buttons (low, middle, high) double as the colour key of the diverging scale.
       const [lo, hi] = yRange;
-      legend.append(ramp);
       const decimals = Math.max(0, 2 - Math.floor(Math.log10(Math.max(1e-9, hi - lo))));
       for (const v of [lo, (lo + hi) / 2, hi]) {
         const r = Number(v.toFixed(Math.min(10, decimals))) || 0;
