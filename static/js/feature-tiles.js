@@ -108,11 +108,16 @@ export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
     let best = [1, 0];
     for (let cols = 1; cols <= FEATURES.length; cols++) {
       const rows = Math.ceil(FEATURES.length / cols);
-      const side = Math.min((w - gap * (cols - 1)) / cols, (h - gap * (rows - 1)) / rows - labelH);
+      const colW = (w - gap * (cols - 1)) / cols;
+      if (cols > 1 && colW < 34) break; // the labels ("sin x₁") need about 34 px at 11 px
+      const side = Math.min(colW, (h - gap * (rows - 1)) / rows - labelH);
       if (side > best[1]) best = [cols, side];
     }
     const side = Math.max(16, Math.min(96, Math.floor(best[1])));
-    gridEl.style.gridTemplateColumns = `repeat(${best[0]}, ${side}px)`;
+    const colW = Math.min(96, Math.max(side, (w - gap * (best[0] - 1)) / best[0]));
+    gridEl.style.gridTemplateColumns = `repeat(${best[0]}, ${Math.floor(best[0] > 1 ? colW : side)}px)`;
+    root.classList.toggle('bp-tiles-small', colW < 52);
+    root.classList.toggle('bp-tiles-tiny', colW < 44);
     gridEl.style.setProperty('--tile', `${side}px`);
   }
   new ResizeObserver(layout).observe(root);
