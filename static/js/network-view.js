@@ -259,7 +259,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
       layers = (modelConfig?.layers || []).map((l) => ({ ...l }));
       if (labels) inputLabels = labels.slice();
       if (outs) nOutputs = outs;
-      const k = JSON.stringify([sizes(), layers]);
+      const k = JSON.stringify([sizes(), layers, inputLabels]);
       if (k !== structureKey) {
         structureKey = k;
         render();
