@@ -75,7 +75,10 @@ def _load_config(args: argparse.Namespace) -> SessionConfig:
 
     if args.preset is not None:
         if args.preset not in PRESETS:
-            raise SystemExit(f"backprop-lab: unknown preset {args.preset!r}; expected one of: {', '.join(PRESETS)}")
+            raise SystemExit(
+                f"backprop-lab: unknown preset {args.preset!r}; "
+                f"expected one of: {', '.join(PRESETS)}"
+            )
         config = preset_config(args.preset)
     else:
         try:
@@ -83,11 +86,15 @@ def _load_config(args: argparse.Namespace) -> SessionConfig:
         except (OSError, ValueError) as exc:
             raise SystemExit(f"backprop-lab: cannot read {args.config}: {exc}") from None
         if not isinstance(patch, dict):
-            raise SystemExit(f"backprop-lab: {args.config} must hold a JSON object, got {type(patch).__name__}")
+            raise SystemExit(
+                f"backprop-lab: {args.config} must hold a JSON object, got {type(patch).__name__}"
+            )
         try:
             config = merge_config(SessionConfig(), patch)
         except ValidationError as exc:
-            raise SystemExit(f"backprop-lab: invalid config: {describe_validation_error(exc)}") from None
+            raise SystemExit(
+                f"backprop-lab: invalid config: {describe_validation_error(exc)}"
+            ) from None
     if args.seed is not None:
         config = merge_config(config, {"training": {"seed": args.seed}})
     return config
@@ -124,7 +131,8 @@ def _train(args: argparse.Namespace) -> int:
         write_metrics(args.out, config, records)
     last = records[-1]
     sys.stdout.write(
-        f"epoch {last['epoch']}: train loss {last['train_loss']:.4f}, val loss {last['val_loss']:.4f}, "
+        f"epoch {last['epoch']}: train loss {last['train_loss']:.4f}, "
+        f"val loss {last['val_loss']:.4f}, "
         f"train acc {last['train_acc']:.3f}, val acc {last['val_acc']:.3f}\n"
     )
     return 0
@@ -151,7 +159,11 @@ def write_metrics(path: Path, config: SessionConfig, records: list[dict[str, Any
         return
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        scalars = [key for key, value in records[0].items() if key != "layers" and not isinstance(value, dict | list)]
+        scalars = [
+            key
+            for key, value in records[0].items()
+            if key != "layers" and not isinstance(value, dict | list)
+        ]
         layer_keys = [key for key in records[0]["layers"][0] if key != "name"]
         header = list(scalars)
         for layer in records[0]["layers"]:

@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     missing = settings.missing_assets()
     if missing:
         names = ", ".join(str(p) for p in missing)
-        raise MissingAssets(f"static assets are missing ({names}): run `make run` or `make assets` first")
+        raise MissingAssets(
+            f"static assets are missing ({names}): run `make run` or `make assets` first"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,5 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",))
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",)
+    )
     return app

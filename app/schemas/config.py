@@ -28,9 +28,7 @@ DatasetName = Literal[
     "diabetes",
     "csv",
 ]
-FeatureName = Literal[
-    "x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2"
-]
+FeatureName = Literal["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2"]
 Activation = Literal[
     "linear", "relu", "leaky_relu", "tanh", "sigmoid", "elu", "gelu", "softplus", "swish"
 ]
@@ -38,6 +36,10 @@ Initializer = Literal["zeros", "uniform", "normal", "xavier", "he", "lecun", "or
 OptimizerName = Literal["sgd", "rmsprop", "adagrad", "adam", "adamw"]
 ScheduleKind = Literal["constant", "step", "exponential", "cosine", "plateau"]
 Task = Literal["auto", "classification", "regression"]
+
+
+def _default_features() -> list[FeatureName]:
+    return ["x1", "x2"]
 
 
 class _Strict(BaseModel):
@@ -56,7 +58,7 @@ class DatasetConfig(_Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
     classes: Annotated[int, Field(ge=2, le=6)] | None = None
     features: Annotated[list[FeatureName], Field(min_length=1, max_length=9)] = Field(
-        default_factory=lambda: ["x1", "x2"]
+        default_factory=_default_features
     )
     upload_id: Annotated[str, Field(max_length=64)] | None = None
     target: Annotated[str, Field(max_length=200)] | None = None
@@ -123,9 +125,7 @@ class TrainingConfig(_Strict):
     nesterov: Annotated[bool, Field(description="sgd")] = False
     beta1: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.9
     beta2: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.999
-    eps: Annotated[float, Field(gt=0.0, le=1.0, description="rmsprop, adagrad, adam, adamw")] = (
-        1e-8
-    )
+    eps: Annotated[float, Field(gt=0.0, le=1.0, description="rmsprop, adagrad, adam, adamw")] = 1e-8
     rho: Annotated[float, Field(ge=0.0, lt=1.0, description="rmsprop")] = 0.9
     weight_decay: Annotated[float, Field(ge=0.0, le=1.0, description="adamw")] = 0.0
     l1: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
@@ -147,7 +147,7 @@ class SessionConfig(_Strict):
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Return `base` with `patch` merged in: dicts merge key by key, anything else (lists too) replaces."""
+    """Return `base` with `patch` merged in: dicts merge key by key; lists and values replace."""
     merged = dict(base)
     for key, value in patch.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -163,7 +163,7 @@ def merge_config(current: SessionConfig, patch: dict[str, Any]) -> SessionConfig
 
 
 def needs_rebuild(old: SessionConfig, new: SessionConfig) -> bool:
-    """True when the change alters the data or the network's shape, so weights must be re-initialised."""
+    """True when the data or the network's shape change, so the weights must be re-initialised."""
     if old.dataset != new.dataset:
         return True
     old_model, new_model = old.model.model_dump(), new.model.model_dump()

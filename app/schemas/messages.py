@@ -74,7 +74,16 @@ Command = Annotated[
     Play | Pause | Step | Reset | Configure | Regenerate | AddPoint | RemovePoint,
     Field(discriminator="type"),
 ]
-COMMAND_TYPES = ("play", "pause", "step", "reset", "configure", "regenerate", "add_point", "remove_point")
+COMMAND_TYPES = (
+    "play",
+    "pause",
+    "step",
+    "reset",
+    "configure",
+    "regenerate",
+    "add_point",
+    "remove_point",
+)
 _command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
 
 
@@ -88,7 +97,7 @@ class ProtocolError(Exception):
 
 
 def describe_validation_error(error: ValidationError, skip: int = 0) -> str:
-    """One readable line per problem: 'training.learning_rate: Input should be greater than 0 (got -1)'."""
+    """Readable problems: 'training.learning_rate: Input should be greater than 0 (got -1)'."""
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"][skip:]) or "message"
@@ -99,7 +108,7 @@ def describe_validation_error(error: ValidationError, skip: int = 0) -> str:
 
 
 def parse_command(text: str) -> Command:
-    """Parse one websocket text message into a command, or raise ProtocolError saying what was expected."""
+    """Parse one websocket text message, or raise ProtocolError saying what was expected."""
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -40,7 +40,7 @@ def to_columns(records: Sequence[dict[str, Any]], layer_names: Sequence[str]) ->
 
 
 class DecimatedHistory:
-    """Keeps at most `capacity` records spread over the whole run: when full, every other one goes."""
+    """At most `capacity` records spread over the whole run: when full, every other one goes."""
 
     def __init__(self, capacity: int = 4000) -> None:
         self.capacity = capacity

@@ -1,4 +1,4 @@
-"""All live sessions: creation within limits, lookup by id and token, and cleanup of abandoned ones."""
+"""All live sessions: creation within limits, lookup by id and token, cleanup of abandoned ones."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import secrets
 import time
 
+from app.data import Table
 from app.schemas.config import SessionConfig
 from app.training.run import ConfigError, Run
 from app.training.session import SessionState, TrainingSession
@@ -54,7 +55,7 @@ class SessionManager:
         session.start()
         return session
 
-    def lookup_table(self, upload_id: str) -> object | None:
+    def lookup_table(self, upload_id: str) -> Table | None:
         """The parsed table of an upload, for the data layer."""
         upload = self.uploads.get(upload_id)
         return upload.table if upload else None
@@ -67,7 +68,7 @@ class SessionManager:
         return session
 
     async def reap(self, force: bool = False) -> None:
-        """Pause sessions nobody watches; close those abandoned for long (all idle ones if forced)."""
+        """Pause sessions nobody watches; close long-abandoned ones (every idle one if forced)."""
         now = time.monotonic()
         for session_id, session in list(self.sessions.items()):
             if session.subscribers:

@@ -1,7 +1,8 @@
-"""A Run: one model training on one dataset under one config. Sessions drive it; the CLI runs it headless."""
+"""A Run: one model training on one dataset under one config; sessions and the CLI drive it."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,13 +25,15 @@ from app.engine.trainer import Trainer, TrainSettings
 from app.schemas.config import MAX_PARAMETERS, SessionConfig, TrainingConfig, needs_rebuild
 
 BOUNDARY_RESOLUTION = 64
-MAX_SNAPSHOT_BLOCK = 64  # weights beyond a 64×64 block per layer are not sent: the view draws ≤ 32 units
+MAX_SNAPSHOT_BLOCK = (
+    64  # weights beyond a 64×64 block per layer are not sent: the view draws ≤ 32 units
+)
 
 TableLookup = Callable[[str], Table | None]
 
 
 class ConfigError(Exception):
-    """A config that validates field by field but cannot be built (unknown upload, model too large)."""
+    """A config that is valid field by field but cannot be built (unknown upload, too large)."""
 
     def __init__(self, message: str, code: str = "bad_config") -> None:
         super().__init__(message)
@@ -46,7 +49,8 @@ def data_spec(config: SessionConfig, tables: TableLookup | None) -> DataSpec:
         table = tables(ds.upload_id or "") if tables else None
         if table is None:
             raise ConfigError(
-                f"unknown upload_id {ds.upload_id!r}: upload the CSV again (uploads live until the server restarts)"
+                f"unknown upload_id {ds.upload_id!r}: upload the CSV again "
+                "(uploads live until the server restarts)"
             )
     return DataSpec(
         name=ds.name,
@@ -54,8 +58,10 @@ def data_spec(config: SessionConfig, tables: TableLookup | None) -> DataSpec:
         noise=ds.noise,
         val_fraction=ds.val_fraction,
         seed=ds.seed,
-        # `classes` is kept in the config when switching shapes; only multi-class generators read it.
-        classes=ds.classes if ds.name in GENERATORS and len(GENERATORS[ds.name].classes) > 1 else None,
+        # `classes` stays in the config across shape switches; only multi-class shapes read it.
+        classes=ds.classes
+        if ds.name in GENERATORS and len(GENERATORS[ds.name].classes) > 1
+        else None,
         features=tuple(ds.features),
         table=table,
         target=ds.target,
@@ -67,8 +73,8 @@ def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
     """The engine's model spec: hidden layers from the config, inputs and outputs from the data."""
     m = config.model
     hidden = tuple(
-        LayerSpec(units=l.units, activation=l.activation, batch_norm=l.batch_norm, dropout=l.dropout)
-        for l in m.layers
+        LayerSpec(layer.units, layer.activation, layer.batch_norm, layer.dropout)
+        for layer in m.layers
     )
     spec = ModelSpec(
         n_inputs=data.x_train.shape[1],
@@ -79,8 +85,8 @@ def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
         init_scale=m.init_scale,
         dtype=m.dtype,
     )
-    sizes = [spec.n_inputs, *(l.units for l in hidden), spec.n_outputs]
-    count = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    sizes = [spec.n_inputs, *(layer.units for layer in hidden), spec.n_outputs]
+    count = sum(a * b + b for a, b in itertools.pairwise(sizes))
     if count > MAX_PARAMETERS:
         raise ConfigError(
             f"model too large: {count:,} parameters, at most {MAX_PARAMETERS:,} allowed; "
@@ -112,7 +118,9 @@ def train_settings(t: TrainingConfig) -> TrainSettings:
         clip_value=t.clip_value,
         schedule=ScheduleSpec(**t.schedule.model_dump()),
         early_stopping=(
-            EarlyStoppingSpec(patience=es.patience, min_delta=es.min_delta, restore_best=es.restore_best)
+            EarlyStoppingSpec(
+                patience=es.patience, min_delta=es.min_delta, restore_best=es.restore_best
+            )
             if es.enabled
             else None
         ),
@@ -121,7 +129,7 @@ def train_settings(t: TrainingConfig) -> TrainSettings:
 
 
 class Run:
-    """Data, model and trainer built from a config; changes keep the weights unless they must not."""
+    """Data, model and trainer built from a config; changes keep the weights where they can."""
 
     def __init__(self, config: SessionConfig, tables: TableLookup | None = None) -> None:
         self.tables = tables
@@ -171,17 +179,23 @@ class Run:
 
     def regenerate(self) -> None:
         """New points from the next data seed; the weights are kept."""
-        dataset = self.config.dataset.model_copy(update={"seed": (self.config.dataset.seed + 1) % 2**31})
+        dataset = self.config.dataset.model_copy(
+            update={"seed": (self.config.dataset.seed + 1) % 2**31}
+        )
         config = self.config.model_copy(update={"dataset": dataset})
         self._set_data(config, prepare(data_spec(config, self.tables)))
 
     def add_point(self, x: float, y: float, label: float) -> None:
         """Add a hand-placed training point (planar data only)."""
-        self._set_data(self.config, with_point(self.data, data_spec(self.config, self.tables), (x, y), label))
+        self._set_data(
+            self.config, with_point(self.data, data_spec(self.config, self.tables), (x, y), label)
+        )
 
     def remove_point(self, x: float, y: float) -> None:
         """Remove the point nearest to (x, y) (planar data only)."""
-        self._set_data(self.config, without_point_near(self.data, data_spec(self.config, self.tables), (x, y)))
+        self._set_data(
+            self.config, without_point_near(self.data, data_spec(self.config, self.tables), (x, y))
+        )
 
     def _set_data(self, config: SessionConfig, data: PreparedData) -> None:
         self.trainer.set_data(data.x_train, data.y_train, data.x_val, data.y_val)
@@ -191,7 +205,7 @@ class Run:
     _grid: np.ndarray | None = None
 
     def snapshot(self) -> dict[str, Any]:
-        """The decision boundary (or per-point predictions) and the weights, as a `snapshot` frame."""
+        """The decision boundary (or per-point predictions) and weights: a `snapshot` frame."""
         return {
             "type": "snapshot",
             "epoch": self.epoch,

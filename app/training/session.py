@@ -1,4 +1,4 @@
-"""A training session: a state machine driven by one asyncio task that runs the engine in a worker thread."""
+"""A training session: a state machine whose asyncio task runs the engine in a worker thread."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.schemas.config import SessionConfig, merge_config
+from app.schemas.config import merge_config
 from app.schemas.messages import (
     AddPoint,
     Command,
@@ -125,7 +125,9 @@ class TrainingSession:
         try:
             self._commands.put_nowait((command, origin))
         except asyncio.QueueFull:
-            self._reply(origin, error_frame("busy", "too many commands queued; wait for the server"))
+            self._reply(
+                origin, error_frame("busy", "too many commands queued; wait for the server")
+            )
 
     def submit_pause(self) -> None:
         """Pause on behalf of the server (nobody is watching)."""
@@ -148,7 +150,7 @@ class TrainingSession:
         }
 
     def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
-        """Frames for `sub` since its last drain: records coalesced into one metrics frame per run."""
+        """Frames for `sub` since its last drain; consecutive records become one metrics frame."""
         frames = list(sub.outbox)
         sub.outbox.clear()
         base = self._log_end - len(self._log)
@@ -197,7 +199,9 @@ class TrainingSession:
             result = await asyncio.to_thread(self._chunk)
         except Exception:
             log.exception("training chunk failed in session %s", self.id)
-            self._set_state(SessionState.PAUSED, "Internal error while training; see the server log.")
+            self._set_state(
+                SessionState.PAUSED, "Internal error while training; see the server log."
+            )
             return
         for record in result.records:
             hist = record.pop("histograms", None)
@@ -215,7 +219,7 @@ class TrainingSession:
         self._notify()
 
     def _chunk(self) -> ChunkResult:
-        """Worker thread: train epochs for about CHUNK_SECONDS, stopping early on divergence or a stop."""
+        """Worker thread: train for about CHUNK_SECONDS; stop early on divergence or a stop."""
         deadline = time.perf_counter() + CHUNK_SECONDS
         records: list[dict[str, Any]] = []
         stop: tuple[SessionState, str | None] | None = None
@@ -263,7 +267,9 @@ class TrainingSession:
             self._reply(origin, error_frame("bad_config", str(exc)))
         except Exception:
             log.exception("command %s failed in session %s", command.type, self.id)
-            self._reply(origin, error_frame("internal", f"'{command.type}' failed; see the server log"))
+            self._reply(
+                origin, error_frame("internal", f"'{command.type}' failed; see the server log")
+            )
         self._notify()
 
     async def _dispatch(self, command: Command, origin: Subscriber | None) -> None:
@@ -292,7 +298,9 @@ class TrainingSession:
             await self._configure(command.config, origin)
         elif isinstance(command, AddPoint | RemovePoint):
             if not self.run.data.is_planar:
-                self._reply(origin, error_frame("not_planar", "points can be edited on 2-D data only"))
+                self._reply(
+                    origin, error_frame("not_planar", "points can be edited on 2-D data only")
+                )
                 return
             if isinstance(command, AddPoint):
                 await asyncio.to_thread(self.run.add_point, command.x, command.y, command.label)
@@ -301,7 +309,10 @@ class TrainingSession:
             await self._after_data_change()
         else:  # Regenerate
             await asyncio.to_thread(self.run.regenerate)
-            self._emit("frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": False})
+            self._emit(
+                "frame",
+                {"type": "config", "config": self.run.config.model_dump(), "rebuilt": False},
+            )
             await self._after_data_change()
 
     async def _configure(self, patch: dict[str, Any], origin: Subscriber | None) -> None:
@@ -323,7 +334,9 @@ class TrainingSession:
         """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
         self.history.clear()
         self.histograms.clear()
-        self._emit("frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": True})
+        self._emit(
+            "frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": True}
+        )
         await self._after_data_change()
 
     async def _after_data_change(self) -> None:

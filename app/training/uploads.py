@@ -30,7 +30,9 @@ class Upload:
 class UploadStore:
     """Least-recently-used store of uploads: the oldest go first when a limit is reached."""
 
-    def __init__(self, max_count: int = MAX_UPLOADS, max_bytes: int = MAX_UPLOAD_BYTES_TOTAL) -> None:
+    def __init__(
+        self, max_count: int = MAX_UPLOADS, max_bytes: int = MAX_UPLOAD_BYTES_TOTAL
+    ) -> None:
         self._items: OrderedDict[str, Upload] = OrderedDict()
         self._lock = threading.Lock()
         self.max_count = max_count

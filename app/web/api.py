@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api")
 
 
 class CreateSession(BaseModel):
-    """Body of POST /api/sessions: defaults, a preset, a partial config, or a preset plus changes."""
+    """Body of POST /api/sessions: a preset and/or a partial config; both optional."""
 
     model_config = ConfigDict(extra="forbid")
     preset: str | None = None
@@ -29,7 +29,7 @@ class CreateSession(BaseModel):
 
 def manager(request: Request) -> SessionManager:
     """The app's session manager."""
-    return request.app.state.manager  # type: ignore[no-any-return]
+    return request.app.state.manager
 
 
 @router.get("/health")
@@ -42,7 +42,12 @@ async def health(request: Request) -> dict[str, Any]:
 async def presets() -> list[dict[str, Any]]:
     """The built-in demos: id, title, what to watch, and the full config."""
     return [
-        {"id": p.id, "title": p.title, "description": p.description, "config": p.config.model_dump()}
+        {
+            "id": p.id,
+            "title": p.title,
+            "description": p.description,
+            "config": p.config.model_dump(),
+        }
         for p in PRESETS.values()
     ]
 
@@ -83,7 +88,9 @@ async def datasets(request: Request) -> dict[str, Any]:
     """Built-in tables and the CSVs uploaded to this server."""
     return {
         "builtin": [{"name": name, **info} for name, info in BUILTIN.items()],
-        "uploads": [_describe_upload(u.id, u.filename, u.table) for u in manager(request).uploads.list()],
+        "uploads": [
+            _describe_upload(u.id, u.filename, u.table) for u in manager(request).uploads.list()
+        ],
     }
 
 

@@ -1,4 +1,4 @@
-"""An ASGI middleware that refuses request bodies over a size limit with 413, before they are parsed."""
+"""ASGI middleware: request bodies over a size limit get 413 before they are parsed."""
 
 from __future__ import annotations
 
@@ -60,7 +60,10 @@ class BodySizeLimit:
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

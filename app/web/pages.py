@@ -14,4 +14,4 @@ router = APIRouter()
 async def index(request: Request) -> HTMLResponse:
     """The training page."""
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "index.html", {"version": __version__})  # type: ignore[no-any-return]
+    return templates.TemplateResponse(request, "index.html", {"version": __version__})

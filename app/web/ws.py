@@ -21,7 +21,7 @@ CLOSE_NO_SESSION = 4404
 
 
 def origin_allowed(origin: str | None, host: str | None) -> bool:
-    """A browser's Origin must name the host it connected to; clients without an Origin are not browsers."""
+    """A browser's Origin must name the host it connected to; non-browsers send no Origin."""
     if origin is None:
         return True
     return bool(host) and urlsplit(origin).netloc.lower() == (host or "").lower()
@@ -38,7 +38,9 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
     await websocket.accept()
     if session is None:
         await websocket.send_text(
-            encode_frame(error_frame("no_session", "unknown session or wrong token; create a new session"))
+            encode_frame(
+                error_frame("no_session", "unknown session or wrong token; create a new session")
+            )
         )
         await websocket.close(code=CLOSE_NO_SESSION, reason="unknown session")
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from app.training.history import DecimatedHistory, to_columns
@@ -28,7 +29,7 @@ def test_history_stays_bounded_and_spans_the_whole_run() -> None:
     epochs = [r["epoch"] for r in history.records]
     assert len(epochs) <= 100
     assert epochs[0] <= 16 and epochs[-1] >= 990, "old and recent epochs are both kept"
-    steps = {b - a for a, b in zip(epochs, epochs[1:], strict=False)}
+    steps = {b - a for a, b in itertools.pairwise(epochs)}
     assert steps == {history.stride}, "evenly spaced"
     history.clear()
     assert history.records == [] and history.stride == 1

@@ -14,7 +14,9 @@ def test_upload_then_train_on_it(client: TestClient) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["rows"] == 60 and body["features"] == ["a", "b"]
-    assert body["target"] == "label" and body["task"] == "binary" and body["classes"] == ["no", "yes"]
+    assert (
+        body["target"] == "label" and body["task"] == "binary" and body["classes"] == ["no", "yes"]
+    )
     session = client.post(
         "/api/sessions", json={"config": {"dataset": {"name": "csv", "upload_id": body["id"]}}}
     )

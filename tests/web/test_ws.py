@@ -1,7 +1,8 @@
-"""The session websocket end to end with TestClient: streaming, live changes, bad input, divergence."""
+"""The session websocket with TestClient: streaming, live changes, bad input, divergence."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from tests.conftest import strict_json
 
 Frame = dict[str, Any]
+HUGE = [{"units": 256}] * 5  # about 260 000 parameters: over the cap
 
 
 def open_session(client: TestClient, config: dict[str, Any] | None = None) -> tuple[str, str]:
@@ -20,7 +22,9 @@ def open_session(client: TestClient, config: dict[str, Any] | None = None) -> tu
     return body["id"], body["token"]
 
 
-def read_until(ws: WebSocketTestSession, done: Callable[[Frame], bool], limit: int = 2000) -> list[Frame]:
+def read_until(
+    ws: WebSocketTestSession, done: Callable[[Frame], bool], limit: int = 2000
+) -> list[Frame]:
     """Read frames (as strict JSON) until `done(frame)`; fail after `limit` frames."""
     frames = []
     for _ in range(limit):
@@ -28,7 +32,9 @@ def read_until(ws: WebSocketTestSession, done: Callable[[Frame], bool], limit: i
         frames.append(frame)
         if done(frame):
             return frames
-    raise AssertionError(f"condition not met in {limit} frames; last types {[f['type'] for f in frames[-5:]]}")
+    raise AssertionError(
+        f"condition not met in {limit} frames; last types {[f['type'] for f in frames[-5:]]}"
+    )
 
 
 def last_epoch(frames: list[Frame]) -> int:
@@ -42,12 +48,16 @@ def test_hello_then_play_streams_metrics_columns(client: TestClient) -> None:
         hello = strict_json(ws.receive_text())
         assert hello["type"] == "hello" and hello["session"] == sid and hello["state"] == "idle"
         assert hello["dataset"]["is_planar"] and len(hello["dataset"]["train"]["x"]) == 280
-        assert hello["snapshot"]["boundary"]["resolution"] ** 2 == len(hello["snapshot"]["boundary"]["values"])
+        assert hello["snapshot"]["boundary"]["resolution"] ** 2 == len(
+            hello["snapshot"]["boundary"]["values"]
+        )
         ws.send_json({"type": "play"})
         frames = read_until(ws, lambda f: f["type"] == "metrics" and f["epoch"][-1] >= 30)
         metrics = [f for f in frames if f["type"] == "metrics"]
         epochs = [e for f in metrics for e in f["epoch"]]
-        assert epochs == list(range(1, epochs[-1] + 1)), "every epoch arrives exactly once, in order"
+        assert epochs == list(range(1, epochs[-1] + 1)), (
+            "every epoch arrives exactly once, in order"
+        )
         frame = metrics[-1]
         assert len(frame["train_loss"]) == len(frame["epoch"]) == len(frame["lr"])
         assert [layer["name"] for layer in frame["layers"]] == ["dense0", "dense1", "dense2"]
@@ -100,7 +110,7 @@ def test_architecture_change_rebuilds_and_adds_a_layer(client: TestClient) -> No
         ("this is not json", "bad_json"),
         ('{"type": "fly"}', "unknown_type"),
         ('{"type": "configure", "config": {"training": {"learning_rate": -5}}}', "bad_config"),
-        ('{"type": "configure", "config": {"model": {"layers": [{"units": 256}, {"units": 256}, {"units": 256}, {"units": 256}, {"units": 256}]}}}', "too_large"),
+        (json.dumps({"type": "configure", "config": {"model": {"layers": HUGE}}}), "too_large"),
         ('{"type": "step", "epochs": -1}', "bad_message"),
         ("[]", "bad_message"),
     ],
@@ -133,7 +143,11 @@ def test_binary_message_is_refused_politely(client: TestClient) -> None:
 
 def test_diverging_run_pauses_with_a_reason_and_frames_stay_strict_json(client: TestClient) -> None:
     config = {
-        "model": {"layers": [{"units": 32, "activation": "relu"}] * 3, "init": "normal", "init_scale": 5.0},
+        "model": {
+            "layers": [{"units": 32, "activation": "relu"}] * 3,
+            "init": "normal",
+            "init_scale": 5.0,
+        },
         "training": {"learning_rate": 10.0, "momentum": 0.99},
         "dataset": {"name": "plane"},
     }
@@ -155,8 +169,9 @@ def test_diverging_run_pauses_with_a_reason_and_frames_stay_strict_json(client: 
 def test_foreign_origin_is_refused_before_accepting(client: TestClient) -> None:
     sid, token = open_session(client)
     url = f"/ws/sessions/{sid}?token={token}"
-    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect(
-        url, headers={"origin": "http://evil.example"}
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect(url, headers={"origin": "http://evil.example"}),
     ):
         pass
     assert info.value.code == 1008
