@@ -1,4 +1,4 @@
-"""A screenshot of the page mid-training in artifacts/; UPDATE_SCREENSHOT=1 also refreshes the README's."""
+"""Screenshot mid-training into artifacts/; UPDATE_SCREENSHOT=1 also updates docs/."""
 
 from __future__ import annotations
 
