@@ -65,7 +65,7 @@ def _serve(host: str, port: int, log_level: str) -> int:
         port=port,
         log_level=log_level,
         ws="websockets",
-        ws_max_size=settings.ws_max_message_bytes,
+        ws_max_size=settings.ws_transport_max_bytes,
     )
     return 0
 

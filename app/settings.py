@@ -17,7 +17,8 @@ class Settings:
     static_dir: Path = field(default_factory=lambda: ROOT / "static")
     templates_dir: Path = field(default_factory=lambda: ROOT / "templates")
     max_sessions: int = 16
-    ws_max_message_bytes: int = 64 * 1024
+    ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
+    ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
     max_upload_bytes: int = 2 * 1024 * 1024
     frame_interval: float = 0.05  # ~20 frames per second per connection
 
