@@ -221,8 +221,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     }
     drawAxes(fg);
     drawKey(fg);
-    drawPoints(fg);
-    drawHover(fg);
+    drawPoints();
+    drawHover();
   }
 
   function drawAxes(fg) {
@@ -283,7 +283,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     ctx.restore();
   }
 
-  function drawPoints(fg) {
+  function drawPoints() {
     if (!ds) return;
     const r = Math.max(3, Math.min(6.5, plot.w / 85));
     const outline = 'rgba(0,0,0,0.8)';
@@ -350,7 +350,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     return best;
   }
 
-  function drawHover(fg) {
+  function drawHover() {
     if (!hover || !editable()) return;
     if (hover.alt) {
       const p = nearest(hover.px, hover.py);
@@ -534,6 +534,15 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     updateReadout();
     schedule();
   });
+
+  // Holding Alt over the plot rings the point an alt-click would delete.
+  const onAltKey = (ev) => {
+    if (ev.key !== 'Alt' || !hover) return;
+    hover.alt = ev.type === 'keydown';
+    schedule();
+  };
+  document.addEventListener('keydown', onAltKey);
+  document.addEventListener('keyup', onAltKey);
 
   new ResizeObserver(schedule).observe(stage);
   buildLegend();
