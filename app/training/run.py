@@ -200,9 +200,6 @@ class Run:
     def _set_data(self, config: SessionConfig, data: PreparedData) -> None:
         self.trainer.set_data(data.x_train, data.y_train, data.x_val, data.y_val)
         self.config, self.data = config, data
-        self._grid = None
-
-    _grid: np.ndarray | None = None
 
     def snapshot(self) -> dict[str, Any]:
         """The decision boundary (or per-point predictions) and weights: a `snapshot` frame."""
@@ -221,9 +218,7 @@ class Run:
                 "train_pred": _predictions(self.model.predict(data.x_train), task),
                 "val_pred": _predictions(self.model.predict(data.x_val), task),
             }
-        if self._grid is None:
-            self._grid = data.grid_inputs(BOUNDARY_RESOLUTION)
-        out = self.model.predict(self._grid)
+        out = self.model.predict(data.grid_inputs(BOUNDARY_RESOLUTION))  # the grid is cached
         boundary: dict[str, Any] = {
             "task": task,
             "resolution": BOUNDARY_RESOLUTION,

@@ -199,3 +199,21 @@ def test_reconnect_gets_the_history_so_far(client: TestClient) -> None:
         hello = strict_json(ws.receive_text())
         assert hello["state"] == "paused"
         assert hello["history"]["epoch"] == list(range(1, 13))
+
+
+def test_feature_change_while_running_rebuilds_and_keeps_running(client: TestClient) -> None:
+    sid, token = open_session(client)
+    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
+        ws.receive_text()
+        ws.send_json({"type": "play"})
+        read_until(ws, lambda f: f["type"] == "metrics")
+        ws.send_json(
+            {"type": "configure", "config": {"dataset": {"features": ["x1", "x2", "x1sq"]}}}
+        )
+        frames = read_until(ws, lambda f: f["type"] == "config")
+        assert frames[-1]["rebuilt"] is True
+        frames = read_until(ws, lambda f: f["type"] == "snapshot" and f["epoch"] > 3)
+        assert not [f for f in frames if f["type"] == "error"]
+        dataset = next(f for f in frames if f["type"] == "dataset")
+        assert len(dataset["input_labels"]) == 3
+        assert len(frames[-1]["weights"][0]["W"]) == 3, "the first layer now takes three inputs"
