@@ -6,12 +6,14 @@ Target formats (`y` as the caller supplies it):
 - regression: floats, shape (n,) or (n, 1); logits (n, 1).
 
 `prepare(y)` turns that into the loss's working form once per dataset (a float column, or a
-one-hot matrix); the fast paths `value`, `grad_into` and `score` take the prepared form.
+one-hot matrix); the fast paths `grad_into` and `evaluate` (loss and scores in one pass) take
+the prepared form.
 `loss(logits, y)` is the allocating contract call: (mean loss over the batch, dL/dlogits).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,7 +25,7 @@ _sub = np.subtract
 
 
 class Loss:
-    """Base class; subclasses set `task` and implement the four methods."""
+    """Base class; subclasses set `task` and implement prepare/grad_into/evaluate/outputs."""
 
     task: ClassVar[str] = ""
 
@@ -43,24 +45,29 @@ class Loss:
         """Validated working-form targets for this loss (see module docstring)."""
         raise NotImplementedError
 
-    def value(self, logits: Array, t: Array) -> float:
-        """Mean loss over the rows of `logits` against prepared targets `t`."""
-        raise NotImplementedError
-
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
         """out = dL/dlogits (mean over rows) against prepared targets; returns out."""
+        raise NotImplementedError
+
+    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
+        """(mean loss, accuracy or R², MAE or None) against prepared targets, in one pass."""
         raise NotImplementedError
 
     def outputs(self, logits: Array) -> Array:
         """Predictions from logits: P(class 1) (n,), probabilities (n, k) or values (n,)."""
         raise NotImplementedError
 
+    def value(self, logits: Array, t: Array) -> float:
+        """Mean loss over the rows of `logits` against prepared targets `t`."""
+        return self.evaluate(logits, t)[0]
+
     def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
         """(accuracy, None) for classification, (R², MAE) for regression."""
-        raise NotImplementedError
+        return self.evaluate(logits, t)[1:]
 
     def loss(self, logits: Array, y: Any) -> tuple[float, Array]:
         """(mean loss, dL/dlogits) for raw targets `y`."""
+        logits = np.ascontiguousarray(logits, dtype=self.dtype)
         t = self.prepare(y)
         if t.shape[0] != logits.shape[0]:
             raise ValueError(f"expected {logits.shape[0]} targets, got {t.shape[0]}")
@@ -88,11 +95,6 @@ class BinaryCrossEntropy(Loss):
             raise ValueError("binary targets must be 0 or 1")
         return t
 
-    def value(self, logits: Array, t: Array) -> float:
-        with np.errstate(all="ignore"):
-            per = np.logaddexp(0.0, logits) - t * logits
-            return float(np.mean(per, dtype=np.float64))
-
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
         h = self.half
         _mul(logits, h, out=out)
@@ -103,23 +105,34 @@ class BinaryCrossEntropy(Loss):
         _mul(out, self._grad_scale(logits.shape[0]), out=out)
         return out
 
+    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
+        n = logits.shape[0]
+        if n == 0:
+            return math.nan, math.nan, None
+        with np.errstate(all="ignore"):
+            z, y = logits.reshape(-1), t.reshape(-1)
+            total = float(np.logaddexp(0.0, z).sum(dtype=np.float64)) - float(np.dot(y, z))
+            hits = np.count_nonzero(np.equal(np.greater(z, 0.0), np.greater(y, 0.5)))
+        return total / n, float(hits) / n, None
+
     def outputs(self, logits: Array) -> Array:
         return np.asarray(0.5 * np.tanh(0.5 * logits[:, 0]) + 0.5)
 
-    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
-        hit = np.equal(logits > 0, t > 0.5)
-        return float(np.mean(hit)), None
-
 
 class SoftmaxCrossEntropy(Loss):
-    """Softmax + CE: L = mean(logsumexp(z) - z[y]); dL/dz = (softmax(z) - onehot(y)) / n."""
+    """Softmax + CE: L = mean(logsumexp(z) - z[y]); dL/dz = (softmax(z) - onehot(y)) / n.
+
+    Logits are shifted by their overall maximum (one cheap reduction, never overflows); a row far
+    below it (every exp underflows) falls back to the exact per-row maximum.
+    """
 
     task = "multiclass"
 
     def __init__(self, n_outputs: int, dtype: Any = np.float64) -> None:
         super().__init__(n_outputs, dtype)
         self._ones_k = np.ones((n_outputs, 1), dtype=self.dtype)
-        self._bufs: dict[int, tuple[Array, Array]] = {}
+        self._bufs: dict[int, Array] = {}
+        self._tiny = float(np.finfo(self.dtype).tiny) * 1e8
 
     def prepare(self, y: Any) -> Array:
         labels = np.asarray(y)
@@ -143,75 +156,84 @@ class SoftmaxCrossEntropy(Loss):
         onehot[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
         return onehot
 
-    def _logsumexp(self, logits: Array) -> Array:
-        m = np.max(logits, axis=1, keepdims=True)
-        return np.asarray(np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True)) + m)
-
-    def value(self, logits: Array, t: Array) -> float:
-        with np.errstate(all="ignore"):
-            lse = self._logsumexp(logits)[:, 0]
-            picked = np.sum(logits * t, axis=1)
-            return float(np.mean(lse - picked, dtype=np.float64))
+    def _exp_shifted(self, z: Array, e: Array, s: Array) -> Any:
+        """e = exp(z - shift), s = row sums of e; returns the shift (scalar or (n, 1))."""
+        shift: Any = z.max()
+        _sub(z, shift, out=e)
+        np.exp(e, out=e)
+        np.dot(e, self._ones_k, out=s)  # row sums via BLAS: cheaper than a reduction
+        if not s.min() > self._tiny:  # a row underflowed (or NaN): use each row's own maximum
+            shift = np.max(z, axis=1, keepdims=True)
+            _sub(z, shift, out=e)
+            np.exp(e, out=e)
+            np.dot(e, self._ones_k, out=s)
+        return shift
 
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
         n = logits.shape[0]
-        bufs = self._bufs.get(n)
-        if bufs is None:
-            bufs = self._bufs[n] = (
-                np.empty((n, 1), dtype=self.dtype),
-                np.empty((n, 1), dtype=self.dtype),
-            )
-        m, s = bufs
-        np.max(logits, axis=1, keepdims=True, out=m)
-        _sub(logits, m, out=out)
-        np.exp(out, out=out)
-        np.dot(out, self._ones_k, out=s)  # row sums via BLAS: cheaper than a reduction
+        s = self._bufs.get(n)
+        if s is None:
+            s = self._bufs[n] = np.empty((n, 1), dtype=self.dtype)
+        self._exp_shifted(logits, out, s)
         np.divide(out, s, out=out)
         _sub(out, t, out=out)
         _mul(out, self._grad_scale(n), out=out)
         return out
+
+    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
+        n = logits.shape[0]
+        if n == 0:
+            return math.nan, math.nan, None
+        with np.errstate(all="ignore"):
+            e = np.empty_like(logits)
+            s = np.empty((n, 1), dtype=logits.dtype)
+            shift = self._exp_shifted(logits, e, s)
+            np.log(s, out=s)
+            lse = float(s.sum(dtype=np.float64)) + float(np.sum(shift, dtype=np.float64)) * (
+                1 if np.ndim(shift) else n
+            )
+            np.multiply(logits, t, out=e)
+            picked = np.dot(e, self._ones_k)  # z[y] per row
+            row_max = np.ascontiguousarray(logits.T).max(axis=0)  # fast axis for small k
+            hits = np.count_nonzero(picked[:, 0] >= row_max)
+            return (lse - float(picked.sum(dtype=np.float64))) / n, float(hits) / n, None
 
     def outputs(self, logits: Array) -> Array:
         m = np.max(logits, axis=1, keepdims=True)
         e = np.exp(logits - m)
         return np.asarray(e / np.sum(e, axis=1, keepdims=True))
 
-    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
-        pred = np.argmax(logits, axis=1)[:, None]
-        return float(np.mean(np.take_along_axis(t, pred, axis=1))), None
-
 
 class MeanSquaredError(Loss):
-    """Identity + MSE: L = mean((z - y)²); dL/dz = 2 (z - y) / n."""
+    """Identity + MSE: L = mean((z - y)²); dL/dz = 2 (z - y) / n. Scores: R² and MAE."""
 
     task = "regression"
 
     def prepare(self, y: Any) -> Array:
         return self._column(y)
 
-    def value(self, logits: Array, t: Array) -> float:
-        with np.errstate(all="ignore"):
-            return float(np.mean(np.square(logits - t), dtype=np.float64))
-
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
         _sub(logits, t, out=out)
         _mul(out, self._grad_scale(logits.shape[0], 2.0), out=out)
         return out
 
-    def outputs(self, logits: Array) -> Array:
-        return np.asarray(logits[:, 0].copy())
-
-    def score(self, logits: Array, t: Array) -> tuple[float, float | None]:
+    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
+        n = logits.shape[0]
+        if n == 0:
+            return math.nan, math.nan, None
         with np.errstate(all="ignore"):
-            diff = logits[:, 0].astype(np.float64) - t[:, 0]
+            diff = (logits - t).reshape(-1)
             ss_res = float(np.dot(diff, diff))
-            tc = t[:, 0].astype(np.float64)
-            tc = tc - tc.mean()
+            mae = float(np.abs(diff).sum(dtype=np.float64)) / n
+            tc = t.reshape(-1).astype(np.float64)
+            tc -= tc.mean()
             ss_tot = float(np.dot(tc, tc))
-            mae = float(np.mean(np.abs(diff)))
         # constant targets: R² is undefined; follow scikit-learn (1 if perfect, else 0)
         r2 = (1.0 if ss_res == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - ss_res / ss_tot
-        return r2, mae
+        return ss_res / n, r2, mae
+
+    def outputs(self, logits: Array) -> Array:
+        return np.asarray(logits[:, 0].copy())
 
 
 LOSSES: dict[str, type[Loss]] = {

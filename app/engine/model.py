@@ -235,6 +235,8 @@ class Model:
         """(name, W, b) per Dense layer, output included; views: copy to keep."""
         return [(b.name, b.dense.W, b.dense.b) for b in self.blocks]
 
+    dense_layers = dense_weights  # alias
+
     @property
     def hidden_count(self) -> int:
         """Number of hidden layers."""

@@ -1,8 +1,9 @@
 """Per-layer instruments, computed cheaply on the model's flat buffers.
 
-Per step (`StepMeter`): squared L2 norms of every parameter segment's gradient, update and value.
-Small models take one `np.add.reduceat` over `model.flat` = [theta | grad | work]; larger ones a
-BLAS dot per Dense segment (the reduction is then the cost, and `dot` is the fastest one).
+Per step (`StepMeter`): squared L2 norms of every parameter segment's gradient and of each Dense
+layer's update, on at most SAMPLED_STEPS evenly spaced steps per epoch (every step when there
+are that few). Small models square into one buffer and take one `np.add.reduceat`; larger ones
+a BLAS dot per Dense segment (the reduction then dominates, and `dot` is the fastest one).
 Per epoch (`activation_stats`): activation mean/std and dead/saturated unit fractions from the
 evaluation pass over the training set (see app.engine.activations for the definitions).
 `histogram` bins any array into 30 bins between its finite min and max.
@@ -26,132 +27,167 @@ from app.engine.model import Model
 from app.engine.numerics import Array
 
 HIST_BINS = 30
-FLAT_MODE_MAX_PARAMS = 4096  # above this, per-segment dots beat one reduceat over 3 P values
-_TINY = 1e-300
+# One squaring pass + reduceat costs ~0.9 ns per parameter; a dot per Dense W (gradient and
+# update) costs ~0.6 µs per call plus ~0.2 ns per parameter: flat wins below ~1700 P per layer.
+FLAT_MODE_PARAMS_PER_LAYER = 1700
+SAMPLED_STEPS = 8  # per-step instruments measure at most this many evenly spaced steps
 
 
 class StepMeter:
     """Collects, per optimiser step k, squared segment norms into `rows[k]`.
 
-    Row layout (S = number of segments, in `model.segments` order):
-    [ |theta_s|² after the step (S) | |grad_s|² as applied (S) | |update_s|² (S) ].
-    In dot mode only the Dense W entries of the theta and update parts are filled.
+    Row layout (S segments in `model.segments` order, L Dense layers):
+    [ |grad_s|² as applied, every segment (S) | |update|² of each Dense W (L) ].
+    The update is the optimiser's own `last_update` buffer when it has one (p_new = p_old - u),
+    otherwise (first epoch, AdamW decay) theta is copied before the step and differenced after.
     """
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        n_seg = len(model.segments)
-        self.n_seg = n_seg
+        self.n_seg = n_seg = len(model.segments)
+        self.n_dense = len(model.dense_names)
         P = model.n_params
+        budget = FLAT_MODE_PARAMS_PER_LAYER * self.n_dense
+        self.flat_mode = P <= budget
         starts = model.segment_starts
-        self.flat_mode = P <= FLAT_MODE_MAX_PARAMS
-        self._offsets = np.concatenate([starts, starts + P, starts + 2 * P])
-        self._sq = np.empty(3 * P, dtype=np.float64)
-        self.rows = np.zeros((0, 3 * n_seg), dtype=np.float64)
-        n_dense = len(model.dense_names)
-        self.n_dense = n_dense
-        # Dot mode: (row index, view) pairs; W segments come first in memory (indices 0..L).
-        th, gr, wk = model.theta, model.grad, model.work
-        w_sl = model.weight_slices
-        self._theta_w = [(i, th[sl]) for i, sl in enumerate(w_sl)]
-        self._grad_w = [(n_seg + i, gr[sl]) for i, sl in enumerate(w_sl)]
-        self._work_w = [(2 * n_seg + i, wk[sl]) for i, sl in enumerate(w_sl)]
+        w_starts = starts[: self.n_dense]
+        self._offsets = np.concatenate([starts, P + w_starts])
+        self._sq = np.empty(2 * P, dtype=model.dtype)
+        self._w_end = int(model.weight_slices[-1].stop)  # the update part reduced: W only
+        self.rows = np.zeros((0, n_seg + self.n_dense), dtype=model.dtype)
+        gr = model.grad
+        self._grad_w = [(i, gr[sl]) for i, sl in enumerate(model.weight_slices)]
         nw = model.n_weights
         self._grad_rest = gr[nw:]
         self._rest_sq = np.empty(P - nw, dtype=gr.dtype)
-        self._rest_offsets = starts[n_dense:] - nw
+        self._rest_offsets = starts[self.n_dense :] - nw
+        self.copy_mode = True
+        self._update: Array = model.work
+        self._upd_w: list[tuple[int, Array]] = []
+        self.begin_epoch(0, None)
 
-    def reset(self, n_steps: int) -> None:
-        """Make room for `n_steps` rows (zeroed once per shape)."""
+    def begin_epoch(self, n_steps: int, update: Array | None) -> None:
+        """Room for `n_steps` rows; `update` is the optimiser's update buffer, or None to copy."""
         if self.rows.shape[0] < n_steps:
-            self.rows = np.zeros((n_steps, 3 * self.n_seg), dtype=np.float64)
+            self.rows = np.zeros((n_steps, self.rows.shape[1]), dtype=self.rows.dtype)
+        self.copy_mode = update is None
+        self._update = self.model.work if update is None else update
+        S, P, w_end = self.n_seg, self.model.n_params, self._w_end
+        self._upd_w = [(S + i, self._update[sl]) for i, sl in enumerate(self.model.weight_slices)]
+        self._flat_views = (
+            self.model.grad,
+            self._sq[:P],
+            self._update[:w_end],
+            self._sq[P : P + w_end],
+            self._sq[: P + w_end],
+        )
 
     def before_step(self) -> None:
-        """Keep theta before the optimiser step (the update is measured as a difference)."""
+        """Copy mode: keep theta before the optimiser step (the update is then a difference)."""
         np.copyto(self.model.work, self.model.theta)
 
     def after_step(self, k: int) -> None:
-        """Fill rows[k] from the state right after step k."""
+        """Fill rows[k] from the gradient the step used and the update it made."""
         m = self.model
-        np.subtract(m.theta, m.work, out=m.work)
-        if self.flat_mode:
-            np.multiply(m.flat, m.flat, out=self._sq, dtype=np.float64)  # no over/underflow
-            np.add.reduceat(self._sq, self._offsets, out=self.rows[k])
-            return
+        if self.copy_mode:
+            np.subtract(m.theta, m.work, out=m.work)
         row = self.rows[k]
+        if self.flat_mode:
+            g, sq_g, u, sq_u, sq = self._flat_views
+            np.multiply(g, g, out=sq_g)
+            np.multiply(u, u, out=sq_u)
+            np.add.reduceat(sq, self._offsets, out=row)
+            return
         dot = np.dot
         for j, v in self._grad_w:
             row[j] = dot(v, v)
-        for j, v in self._work_w:
-            row[j] = dot(v, v)
-        for j, v in self._theta_w:
+        for j, v in self._upd_w:
             row[j] = dot(v, v)
         rest = self._grad_rest
         np.multiply(rest, rest, out=self._rest_sq)
-        row[self.n_seg + self.n_dense : 2 * self.n_seg] = np.add.reduceat(
-            self._rest_sq, self._rest_offsets
-        )
+        np.add.reduceat(self._rest_sq, self._rest_offsets, out=row[self.n_dense : self.n_seg])
 
     def summary(self, n_steps: int) -> dict[str, Any]:
-        """Means over the epoch's steps: per Dense layer grad/update/weight stats, global norm."""
+        """Per Dense layer: mean gradient norms, weight norm now, mean |ΔW| / |W|; global norm.
+
+        update_ratio = (mean over steps of |ΔW_k|) / |W at the end of the epoch|.
+        """
         S, L = self.n_seg, self.n_dense
-        rows = self.rows[:n_steps]
+        rows = self.rows[:n_steps].astype(np.float64)
+        th = self.model.theta
+        w_norm = [math.sqrt(float(np.dot(th[sl], th[sl]))) for sl in self.model.weight_slices]
         with np.errstate(all="ignore"):
-            theta_w = rows[:, :L]
-            grad_w = rows[:, S : S + L]
-            grad_b = rows[:, S + L : S + 2 * L]
-            upd_w = rows[:, 2 * S : 2 * S + L]
-            ratio = np.sqrt(upd_w / np.maximum(theta_w, _TINY))
-            return {
-                "grad_norm": np.sqrt(grad_w).mean(axis=0),
-                "grad_norm_b": np.sqrt(grad_b).mean(axis=0),
-                "update_ratio": ratio.mean(axis=0),
-                "weight_norm": np.sqrt(theta_w[-1]) if n_steps else np.full(L, math.nan),
-                "grad_norm_global": float(np.sqrt(rows[:, S : 2 * S].sum(axis=1)).mean()),
-            }
+            if n_steps:
+                means = (np.sqrt(rows).sum(axis=0) / n_steps).tolist()
+                glob = float(np.sqrt(rows[:, :S].sum(axis=1)).sum()) / n_steps
+            else:
+                means, glob = [math.nan] * rows.shape[1], math.nan
+        upd = means[S : S + L]
+        return {
+            "grad_norm": means[:L],
+            "grad_norm_b": means[L : 2 * L],
+            "update_ratio": [_ratio(u, w) for u, w in zip(upd, w_norm, strict=True)],
+            "weight_norm": w_norm,
+            "grad_norm_global": glob,
+        }
+
+
+def _ratio(num: float, den: float) -> float:
+    """num / den with 0/0 = 0 and x/0 = inf (no exception)."""
+    if den == 0.0:
+        return 0.0 if num == 0.0 else math.inf
+    return num / den
+
+
+def sample_stride(n_steps: int) -> int:
+    """Measure every `stride`-th step so at most SAMPLED_STEPS steps per epoch are measured."""
+    return max(1, -(-n_steps // SAMPLED_STEPS))
 
 
 def activation_stats(
-    act: Activation | None, z: Array, a: Array
+    act: Activation | None, z: Array, a: Array, ones: Array | None = None
 ) -> tuple[float, float, float, float]:
     """(mean, std, dead_frac, saturated_frac) of outputs `a` (n, units), pre-activations `z`.
 
-    For the output layer pass act=None and a = logits (dead/saturated are 0).
+    Mean and std over every sample and unit; dead and saturated units as defined in
+    app.engine.activations, over every sample. For the output layer pass act=None and a = logits
+    (dead/saturated are then 0). `ones` may pass a cached ones vector of length n.
     """
     n, units = a.shape
     if n == 0 or units == 0:
         return math.nan, math.nan, 0.0, 0.0
     count = n * units
-    center = 0.5 if act is not None and act.name == "sigmoid" else 0.0
-    with np.errstate(all="ignore"):
-        c = a - a.dtype.type(center) if center else a
+    name = act.name if act is not None else ""
+    center = 0.5 if name == "sigmoid" else 0.0
+    if ones is None or ones.shape[0] != n or ones.dtype != a.dtype:
         ones = np.ones(n, dtype=a.dtype)
-        col = np.dot(ones, c).astype(np.float64)  # per-unit sums via BLAS
+    with np.errstate(all="ignore"):
+        c = a - a.dtype.type(center) if center else a  # centring keeps E[c²] - E[c]² accurate
+        col = np.dot(ones, c)  # per-unit sums via BLAS
         flat = c.reshape(-1)
-        total_sq = float(np.dot(flat, flat))
-        mean_c = float(col.sum()) / count
-        std = math.sqrt(max(total_sq / count - mean_c * mean_c, 0.0))
+        mean_c = float(col.sum(dtype=np.float64)) / count
+        var = float(np.dot(flat, flat)) / count - mean_c * mean_c
+        std = math.sqrt(var) if var > 0.0 else (0.0 if var == var else math.nan)
         mean = mean_c + center
         dead = saturated = 0.0
         if act is None or act.kind == "none":
             pass
-        elif act.name == "relu":
-            dead = float(np.mean(col == 0.0))  # relu outputs are >= 0: zero sum = zero everywhere
+        elif name == "relu":
+            dead = float(np.count_nonzero(col == 0.0)) / units  # outputs >= 0: zero sum = all zero
         elif act.kind == "dead":
-            limit = 0.0 if act.name == "leaky_relu" else DEAD_Z
             zmax = np.max(z, axis=0)
-            dead = float(np.mean(zmax <= limit if limit == 0.0 else zmax < limit))
+            flags = zmax <= 0.0 if name == "leaky_relu" else zmax < DEAD_Z
+            dead = float(np.count_nonzero(flags)) / units
         else:
-            half_width = 0.5 - SIGMOID_SATURATION if act.name == "sigmoid" else TANH_SATURATION
-            flags = np.empty_like(c)
-            np.multiply(c, c, out=flags)
-            np.greater(flags, half_width * half_width, out=flags)
-            per_unit = np.dot(ones, flags)
-            saturated = float(np.mean(per_unit >= SATURATED_SAMPLE_FRACTION * n))
+            half_width = 0.5 - SIGMOID_SATURATION if name == "sigmoid" else TANH_SATURATION
+            flags = np.abs(c, out=c) if center else np.abs(c)  # c is a fresh copy when centred
+            np.greater(flags, half_width, out=flags)
+            per_unit = np.dot(ones, flags)  # samples in the saturated zone, per unit
+            saturated = float(np.count_nonzero(per_unit >= SATURATED_SAMPLE_FRACTION * n)) / units
     return mean, std, dead, saturated
 
 
-def histogram(values: Array, bins: int = HIST_BINS, max_values: int = 16384) -> dict[str, Any]:
+def histogram(values: Array, bins: int = HIST_BINS, max_values: int = 8192) -> dict[str, Any]:
     """{"lo", "hi", "counts"}: `bins` equal bins over [min, max] of the finite entries.
 
     Arrays larger than `max_values` are subsampled by rows (a fixed stride), which keeps the

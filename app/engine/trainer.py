@@ -12,9 +12,11 @@ Record (Python floats/ints/bools/None, NaN when diverging):
     epoch (completed epochs, from 1), train_loss, val_loss, train_acc, val_acc, train_mae,
     val_mae (None unless regression; val_* None without a validation set), lr,
     grad_norm_global (pre-clip global norm, mean over steps), grad_norm_clipped (post-clip),
+    [per-step quantities are means over at most 8 evenly spaced steps, see app.engine.stats]
     stopped, layers: [{name, grad_norm, grad_norm_b, weight_norm, update_ratio, act_mean,
     act_std, dead_frac, saturated_frac}] per Dense layer (output included; gradient norms are of
-    the gradient the optimiser received, i.e. after L1/L2 and clipping), histograms: None or
+    the gradient the optimiser received, i.e. after L1/L2 and clipping; update_ratio is the mean
+    |ΔW| per step over |W| at the end of the epoch), histograms: None or
     [{name, weights, grads, acts}] with {lo, hi, counts[30]} each (grads: last mini-batch).
 """
 
@@ -33,7 +35,7 @@ from app.engine.numerics import Array
 from app.engine.optimizers import AdamW, Optimizer, OptimizerSpec, make_optimizer
 from app.engine.regularizers import add_penalty_grad
 from app.engine.schedules import Schedule, ScheduleSpec, make_schedule
-from app.engine.stats import StepMeter, activation_stats, histogram
+from app.engine.stats import StepMeter, activation_stats, histogram, sample_stride
 
 LAYER_KEYS = (
     "grad_norm",
@@ -118,6 +120,7 @@ class Trainer:
         self._grads = {"theta": model.grad}
         self._meter = StepMeter(model)
         self._pre_clip = np.zeros(0)
+        self._sampled = 0
         self.set_data(x_train, y_train, x_val, y_val)
 
     # -- configuration -----------------------------------------------------------------------
@@ -186,7 +189,6 @@ class Trainer:
             batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
         self._batches = batches
         self._pre_clip = np.zeros(len(batches))
-        self._meter.reset(len(batches))
 
     # -- training ------------------------------------------------------------------------------
     def run_epoch(self) -> dict[str, Any]:
@@ -226,27 +228,39 @@ class Trainer:
         clipping = cn is not None or cv is not None
         pre = self._pre_clip
         instr = self.instruments
-        before, after = self._meter.before_step, self._meter.after_step
+        meter = self._meter
+        n_steps = len(self._batches)
+        stride = sample_stride(n_steps)
+        if instr:
+            opt = self.optimizer
+            decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
+            meter.begin_epoch(n_steps, None if decays else opt.last_update("theta"))
+        copy = meter.copy_mode
+        before, after = meter.before_step, meter.after_step
         grad = m.grad
+        sampled = 0
         for k, (xb, tb, dl) in enumerate(self._batches):
             backward(grad_into(forward(xb, True), tb, dl))
             if reg:
                 add_penalty_grad(g_w, th_w, l1, l2, scratch)
             if clipping:
                 if cv is not None:
-                    pre[k] = global_norm(grad) if instr else 0.0
+                    pre[k] = global_norm(grad) if k % stride == 0 else 0.0
                     clip_value(grad, cv)
                     if cn is not None:
                         clip_global_norm(grad, cn)
                 else:
                     assert cn is not None
                     pre[k] = clip_global_norm(grad, cn)
-            if instr:
-                before()
+            if instr and k % stride == 0:
+                if copy:
+                    before()
                 step(params, grads)
-                after(k)
+                after(sampled)
+                sampled += 1
             else:
                 step(params, grads)
+        self._sampled = sampled
 
     # -- evaluation and the record ---------------------------------------------------------------
     def _evaluate(self, lr: float) -> dict[str, Any]:
@@ -257,12 +271,11 @@ class Trainer:
             bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self.instruments
         )
         logits = m.forward(self._x_train, False)
-        train_loss = loss.value(logits, self._t_train)
-        train_acc, train_mae = loss.score(logits, self._t_train)
+        train_loss, train_acc, train_mae = loss.evaluate(logits, self._t_train)
         layers: list[dict[str, Any]] = []
         hists: list[dict[str, Any]] | None = [] if hist_due else None
         if self.instruments:
-            summ = self._meter.summary(n_steps)
+            summ = self._meter.summary(self._sampled)
             for i, block in enumerate(m.blocks):
                 if block.activation is not None:
                     act_layer = block.activation
@@ -270,7 +283,7 @@ class Trainer:
                 else:
                     a = z = logits
                     act = None
-                mean, std, dead, sat = activation_stats(act, z, a)
+                mean, std, dead, sat = activation_stats(act, z, a, self._ones_train)
                 layers.append(
                     {
                         "name": block.name,
@@ -290,12 +303,13 @@ class Trainer:
                             "name": block.name,
                             "weights": histogram(block.dense.W),
                             "grads": histogram(block.dense.gW),
-                            "acts": histogram(a),
+                            "acts": histogram(a, max_values=4096),
                         }
                     )
             post = summ["grad_norm_global"]
             clipping = s.clip_norm is not None or s.clip_value is not None
-            pre = float(self._pre_clip[:n_steps].mean()) if clipping else post
+            stride = sample_stride(n_steps)
+            pre = float(self._pre_clip[:n_steps:stride].mean()) if clipping else post
         else:
             layers = [{"name": name, **dict.fromkeys(LAYER_KEYS)} for name in m.dense_names]
             pre = post = None
@@ -304,8 +318,7 @@ class Trainer:
         val_mae: float | None = None
         if self._x_val.shape[0]:
             vlogits = m.forward(self._x_val, False)
-            val_loss = loss.value(vlogits, self._t_val)
-            val_acc, val_mae = loss.score(vlogits, self._t_val)
+            val_loss, val_acc, val_mae = loss.evaluate(vlogits, self._t_val)
         return {
             "epoch": self.epoch,
             "train_loss": train_loss,
