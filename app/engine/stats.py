@@ -46,20 +46,19 @@ class StepMeter:
         self.model = model
         self.n_seg = n_seg = len(model.segments)
         self.n_dense = len(model.dense_names)
-        P = model.n_params
-        budget = FLAT_MODE_PARAMS_PER_LAYER * self.n_dense
-        self.flat_mode = P <= budget
+        n_params = model.n_params
+        self.flat_mode = n_params <= FLAT_MODE_PARAMS_PER_LAYER * self.n_dense
         starts = model.segment_starts
         w_starts = starts[: self.n_dense]
-        self._offsets = np.concatenate([starts, P + w_starts])
-        self._sq = np.empty(2 * P, dtype=model.dtype)
+        self._offsets = np.concatenate([starts, n_params + w_starts])
+        self._sq = np.empty(2 * n_params, dtype=model.dtype)
         self._w_end = int(model.weight_slices[-1].stop)  # the update part reduced: W only
         self.rows = np.zeros((0, n_seg + self.n_dense), dtype=model.dtype)
         gr = model.grad
         self._grad_w = [(i, gr[sl]) for i, sl in enumerate(model.weight_slices)]
         nw = model.n_weights
         self._grad_rest = gr[nw:]
-        self._rest_sq = np.empty(P - nw, dtype=gr.dtype)
+        self._rest_sq = np.empty(n_params - nw, dtype=gr.dtype)
         self._rest_offsets = starts[self.n_dense :] - nw
         self.copy_mode = True
         self._update: Array = model.work
