@@ -197,8 +197,9 @@ class Trainer:
         lr = float(self.schedule.lr(self.epoch, s.learning_rate))
         self.optimizer.lr = lr
         perm = self.rng.permutation(self._x_train.shape[0])
-        np.take(self._x_train, perm, axis=0, out=self._xs)
-        np.take(self._t_train, perm, axis=0, out=self._ts)
+        # mode="clip": the indices are a permutation, and "raise" would buffer the output
+        np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
+        np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
         with np.errstate(all="ignore"):
             self._train_steps()
             self.epoch += 1

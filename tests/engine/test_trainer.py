@@ -241,3 +241,42 @@ def test_settings_validation() -> None:
         TrainSettings(learning_rate=float("nan"))
     with pytest.raises(ValueError, match="clip_norm"):
         TrainSettings(clip_norm=0.0)
+
+
+def test_early_stopping_restores_batch_norm_running_statistics() -> None:
+    x, y = generate("xor", 60, 0.5, 8)
+    spec = _binary_spec(LayerSpec(16, "relu", batch_norm=True))
+    settings = TrainSettings(learning_rate=0.1, early_stopping=EarlyStoppingSpec(patience=2))
+    t = _trainer(spec, settings, (x[:20], y[:20], x[20:], y[20:]))
+    saved: dict[int, np.ndarray] = {}
+    while not t.stopped and t.epoch < 300:
+        t.run_epoch()
+        saved[t.epoch] = t.model.state.copy()
+    assert t.stopped and t.early is not None and t.early.best_epoch < t.epoch
+    np.testing.assert_array_equal(t.model.state, saved[t.early.best_epoch])
+
+
+def test_float64_models_and_odd_batch_sizes() -> None:
+    x, y, xv, yv = _spiral(23, 5)
+    spec = _binary_spec(LayerSpec(4, "relu", batch_norm=True, dropout=0.2), dtype="float64")
+    t = _trainer(spec, TrainSettings(batch_size=100, histogram_every=1), (x, y, xv, yv))
+    r = t.run_epoch()
+    assert len(t._batches) == 1 and t.model.theta.dtype == np.float64
+    t.update_settings(replace(t.settings, batch_size=1))
+    r = t.run_epoch()
+    assert len(t._batches) == 23 and math.isfinite(r["train_loss"])
+    t.update_settings(replace(t.settings, batch_size=7))
+    r = t.run_epoch()
+    assert [b[0].shape[0] for b in t._batches] == [7, 7, 7, 2]
+    json.dumps(r, allow_nan=False)
+
+
+def test_instruments_do_not_change_the_training() -> None:
+    spec = _binary_spec(LayerSpec(8, "tanh", dropout=0.1))
+    data = _spiral(80, 20)
+    on = _trainer(spec, TrainSettings(histogram_every=1), data)
+    off = _trainer(spec, TrainSettings(), data, instruments=False)
+    for _ in range(3):
+        a, b = on.run_epoch(), off.run_epoch()
+        assert a["train_loss"] == b["train_loss"] and a["val_acc"] == b["val_acc"]
+    np.testing.assert_array_equal(on.model.theta, off.model.theta)
