@@ -24,6 +24,7 @@ from bench.workloads import (
     build,
     deep_sigmoid,
     relu_64_128_64_10,
+    relu_64_128_64_10_split,
     tanh_2_8_8_1,
 )
 
@@ -89,6 +90,7 @@ def run(seconds: float, repeats: int) -> None:
     print("-" * 100)
     overheads: dict[str, float] = {}
     a, b, e = tanh_2_8_8_1(), relu_64_128_64_10(), deep_sigmoid()
+    b_split = relu_64_128_64_10_split()
     adam_lr = {"a": 0.01, "b": 0.001}
     for w in (a, b):
         sgd_on, sgd_off, adam_on = measure(
@@ -107,6 +109,8 @@ def run(seconds: float, repeats: int) -> None:
         print(_row(label, "sgd+mom", "off", sgd_off))
         print(_row(label, "adam", "on, hist/10", adam_on))
         overheads[w.key] = 100.0 * (sgd_off[1] / sgd_on[1] - 1.0)
+    (split_on,) = measure([partial(build, b_split)], seconds, repeats)
+    print(_row(f"(b') {b_split.title}", "sgd+mom", "on, hist/10", split_on))
     e_on, e_off = measure(
         [partial(build, e), partial(build, e, instruments=False)], seconds, repeats
     )

@@ -91,6 +91,14 @@ def relu_64_128_64_10() -> Workload:
     )  # fmt: skip
 
 
+def relu_64_128_64_10_split() -> Workload:
+    """(b') as (b), but the 1800 rows split 70/30 into training and validation (the app default)."""
+    w = relu_64_128_64_10()
+    return replace(
+        w, key="b'", title="  same, 1800 rows split 70/30 train/val", n_train=1260, n_val=540
+    )
+
+
 def deep_sigmoid() -> Workload:
     """(e) 2-(8 x 32 sigmoid)-1 on 1000 spiral points (200 more for validation), batch 32."""
     spec = ModelSpec(2, 1, tuple(LayerSpec(32, "sigmoid") for _ in range(8)), "binary")
