@@ -89,15 +89,17 @@ def _load_config(args: argparse.Namespace) -> SessionConfig:
             raise SystemExit(
                 f"backprop-lab: {args.config} must hold a JSON object, got {type(patch).__name__}"
             )
-        try:
-            config = merge_config(SessionConfig(), patch)
-        except ValidationError as exc:
-            raise SystemExit(
-                f"backprop-lab: invalid config: {describe_validation_error(exc)}"
-            ) from None
+        config = _merged(SessionConfig(), patch, "invalid config")
     if args.seed is not None:
-        config = merge_config(config, {"training": {"seed": args.seed}})
+        config = _merged(config, {"training": {"seed": args.seed}}, "invalid --seed")
     return config
+
+
+def _merged(config: SessionConfig, patch: dict[str, Any], what: str) -> SessionConfig:
+    try:
+        return merge_config(config, patch)
+    except ValidationError as exc:
+        raise SystemExit(f"backprop-lab: {what}: {describe_validation_error(exc)}") from None
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -109,6 +111,8 @@ def _train(args: argparse.Namespace) -> int:
         raise SystemExit("backprop-lab: --epochs must be at least 1")
     if args.out is not None and args.out.suffix not in (".csv", ".json"):
         raise SystemExit(f"backprop-lab: --out must end in .csv or .json, got {args.out}")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise SystemExit(f"backprop-lab: --out folder {args.out.parent} does not exist")
     config = _load_config(args)
     with threadpool_limits(limits=1):
         try:
@@ -128,7 +132,10 @@ def _train(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stderr.write("\n")
     if args.out is not None:
-        write_metrics(args.out, config, records)
+        try:
+            write_metrics(args.out, config, records)
+        except OSError as exc:
+            raise SystemExit(f"backprop-lab: cannot write {args.out}: {exc}") from None
     last = records[-1]
     sys.stdout.write(
         f"epoch {last['epoch']}: train loss {last['train_loss']:.4f}, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from app.data import (
     without_point_near,
 )
 from app.engine.early_stopping import EarlyStoppingSpec
-from app.engine.model import LayerSpec, Model, ModelSpec, build_model
+from app.engine.model import LayerSpec, Model, ModelSpec, build_model, count_parameters
 from app.engine.optimizers import OptimizerSpec
 from app.engine.schedules import ScheduleSpec
 from app.engine.trainer import Trainer, TrainSettings
@@ -85,8 +84,7 @@ def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
         init_scale=m.init_scale,
         dtype=m.dtype,
     )
-    sizes = [spec.n_inputs, *(layer.units for layer in hidden), spec.n_outputs]
-    count = sum(a * b + b for a, b in itertools.pairwise(sizes))
+    count = count_parameters(spec)
     if count > MAX_PARAMETERS:
         raise ConfigError(
             f"model too large: {count:,} parameters, at most {MAX_PARAMETERS:,} allowed; "

@@ -246,3 +246,11 @@ def test_cli_numbers_equal_a_browser_session_for_a_config_file(tmp_path: Path) -
     path = write_json(tmp_path / "config.json", config)
     cli = cli_records(tmp_path, "--config", path, "--epochs", "25")
     assert_same_numbers(cli, session_records({"config": config}, 25))
+
+
+def test_bad_seed_and_missing_out_folder_exit_with_a_message(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"invalid --seed: training\.seed"):
+        main(["train", "--preset", "spiral", "--epochs", "1", "--seed", "-1", "--quiet"])
+    missing = tmp_path / "nope" / "out.csv"
+    with pytest.raises(SystemExit, match="does not exist"):
+        main(["train", "--preset", "spiral", "--epochs", "1", "--out", str(missing), "--quiet"])
