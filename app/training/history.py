@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.engine.trainer import LAYER_KEYS
+
 SCALAR_COLUMNS = (
     "epoch",
     "train_loss",
@@ -17,16 +19,7 @@ SCALAR_COLUMNS = (
     "grad_norm_global",
     "grad_norm_clipped",
 )
-LAYER_COLUMNS = (
-    "grad_norm",
-    "grad_norm_b",
-    "weight_norm",
-    "update_ratio",
-    "act_mean",
-    "act_std",
-    "dead_frac",
-    "saturated_frac",
-)
+LAYER_COLUMNS = LAYER_KEYS  # per-layer instruments, as the trainer names them
 
 
 def to_columns(records: Sequence[dict[str, Any]], layer_names: Sequence[str]) -> dict[str, Any]:

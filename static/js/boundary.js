@@ -1,6 +1,7 @@
 // Decision-boundary view: a <canvas> heatmap of the model's output over the plane (planar data)
 // with the training (filled) and validation (hollow) points, or, for tabular data, the points at
 // their 2-D projection marked where the prediction is wrong. Click/shift-click/alt-click edit points.
+import { fitCanvas } from './canvas.js';
 import { classColor, classTint, diverging, rgbCss, textColor } from './colors.js';
 
 const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'down', 'hex'];
@@ -190,13 +191,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     const w = stage.clientWidth;
     const h = stage.clientHeight;
     if (w < 30 || h < 30) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
+    fitCanvas(canvas, ctx, w, h);
     extent = ds?.extent || bd?.extent || extent;
     layoutPlot(w, h);
     const fg = textColor(root);

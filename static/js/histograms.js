@@ -1,6 +1,7 @@
 // Distributions over time, like TensorBoard's: one heatmap strip per layer, x = histogram frame
 // (epoch), y = value, colour = share of the layer's values in that bin (normalised per column).
 // Each frame has its own bins [lo, hi]; they are re-binned into one shared y range per strip.
+import { fitCanvas } from './canvas.js';
 import { sequential, shortLayerName, textColor } from './colors.js';
 
 const KINDS = [['weights', 'weights'], ['grads', 'gradients'], ['acts', 'activations']];
@@ -141,13 +142,7 @@ export function createHistogramView(containerEl) {
     const w = stage.clientWidth;
     const h = stage.clientHeight;
     if (w < 40 || h < 30) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, h);
+    fitCanvas(canvas, ctx, w, h);
     const fg = textColor(root);
     ctx.fillStyle = fg;
     strips = [];
