@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,15 @@ class Settings:
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
     max_upload_bytes: int = 2 * 1024 * 1024
     frame_interval: float = 0.05  # ~20 frames per second per connection
+    allowed_hosts: tuple[str, ...] | None = None  # None: loopback names when bound to loopback
+
+    def trusted_hosts(self) -> list[str]:
+        """Host headers to accept: on loopback only loopback names, which defeats DNS rebinding."""
+        if self.allowed_hosts is not None:
+            return list(self.allowed_hosts)
+        if self.host in LOOPBACK_HOSTS:
+            return list(LOOPBACK_HOSTS)
+        return ["*"]
 
     @property
     def vendor_files(self) -> tuple[Path, ...]:

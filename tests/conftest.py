@@ -23,6 +23,8 @@ def strict_json(text: str) -> Any:
 def client() -> Iterator[TestClient]:
     """A TestClient running the app's lifespan (session manager started and stopped)."""
     from app.main import create_app
+    from app.settings import LOOPBACK_HOSTS, Settings
 
-    with TestClient(create_app()) as test_client:
+    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"))
+    with TestClient(create_app(settings)) as test_client:
         yield test_client

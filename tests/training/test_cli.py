@@ -173,7 +173,7 @@ def test_preset_and_config_are_mutually_exclusive_and_one_is_required(
 
 def session_records(body: dict[str, Any], epochs: int) -> list[dict[str, Any]]:
     """Per-epoch records of a server session created with `body` and stepped `epochs` times."""
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
         created = client.post("/api/sessions", json=body)
         assert created.status_code == 201, created.text
         sid, token = created.json()["id"], created.json()["token"]
