@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 
@@ -19,12 +20,16 @@ def strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=_reject_constant)
 
 
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    """A TestClient running the app's lifespan (session manager started and stopped)."""
+def make_test_app() -> FastAPI:
+    """The app as TestClient reaches it: its Host header is `testserver`."""
     from app.main import create_app
     from app.settings import LOOPBACK_HOSTS, Settings
 
-    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"))
-    with TestClient(create_app(settings)) as test_client:
+    return create_app(Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver")))
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    """A TestClient running the app's lifespan (session manager started and stopped)."""
+    with TestClient(make_test_app()) as test_client:
         yield test_client

@@ -12,9 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.cli import main
-from app.main import create_app
 from app.training.history import LAYER_COLUMNS, SCALAR_COLUMNS
-from tests.conftest import strict_json
+from tests.conftest import strict_json, make_test_app
 
 SMALL: dict[str, Any] = {
     "dataset": {"name": "moons", "samples": 100},
@@ -173,7 +172,7 @@ def test_preset_and_config_are_mutually_exclusive_and_one_is_required(
 
 def session_records(body: dict[str, Any], epochs: int) -> list[dict[str, Any]]:
     """Per-epoch records of a server session created with `body` and stepped `epochs` times."""
-    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as client:
+    with TestClient(make_test_app()) as client:
         created = client.post("/api/sessions", json=body)
         assert created.status_code == 201, created.text
         sid, token = created.json()["id"], created.json()["token"]
