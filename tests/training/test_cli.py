@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.cli import main
 from app.training.history import LAYER_COLUMNS, SCALAR_COLUMNS
-from tests.conftest import strict_json, make_test_app
+from tests.conftest import make_test_app, strict_json
 
 SMALL: dict[str, Any] = {
     "dataset": {"name": "moons", "samples": 100},
