@@ -150,7 +150,7 @@ class TrainingSession:
         }
 
     def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
-        """Frames for `sub` since its last drain; consecutive records become one metrics frame."""
+        """Frames for `sub` since its last drain, in order; records between control frames coalesce."""
         frames = list(sub.outbox)
         sub.outbox.clear()
         base = self._log_end - len(self._log)
@@ -160,25 +160,34 @@ class TrainingSession:
             return frames
         entries = itertools.islice(self._log, sub.cursor - base, None)
         sub.cursor = self._log_end
-        batch: list[dict[str, Any]] = []
-        pending_snapshot: int | None = None
+        records: list[dict[str, Any]] = []
+        histograms: list[dict[str, Any]] = []
+        snapshot: dict[str, Any] | None = None
 
         def flush() -> None:
-            if batch:
-                names = [layer["name"] for layer in batch[0]["layers"]]
-                frames.append({"type": "metrics", **to_columns(batch, names)})
-                batch.clear()
+            # Records, histograms and the newest snapshot wait for the next control frame, so a
+            # burst of epochs travels as one metrics frame and a stale snapshot is never sent.
+            nonlocal snapshot
+            if records:
+                names = [layer["name"] for layer in records[0]["layers"]]
+                frames.append({"type": "metrics", **to_columns(records, names)})
+                records.clear()
+            frames.extend(histograms)
+            histograms.clear()
+            if snapshot is not None:
+                frames.append(snapshot)
+                snapshot = None
 
         for kind, payload in entries:
             if kind == "record":
-                batch.append(payload)
-                continue
-            flush()
-            if kind == "snapshot" and pending_snapshot is not None:
-                frames[pending_snapshot] = payload  # only the newest snapshot matters
-                continue
-            pending_snapshot = len(frames) if kind == "snapshot" else None
-            frames.append(payload)
+                records.append(payload)
+            elif kind == "histograms":
+                histograms.append(payload)
+            elif kind == "snapshot":
+                snapshot = payload
+            else:
+                flush()
+                frames.append(payload)
         flush()
         return frames
 
@@ -252,7 +261,8 @@ class TrainingSession:
         if record.get("stopped"):
             return (
                 SessionState.STOPPED,
-                f"Early stopping at epoch {record['epoch']}: validation loss stopped improving.",
+                f"Early stopping at epoch {record['epoch']}: validation loss stopped improving. "
+                "Press play to start a new run.",
             )
         return None
 
