@@ -150,7 +150,7 @@ class TrainingSession:
         }
 
     def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
-        """Frames for `sub` since its last drain, in order; records between control frames coalesce."""
+        """Frames for `sub` since its last drain, in order; records between controls coalesce."""
         frames = list(sub.outbox)
         sub.outbox.clear()
         base = self._log_end - len(self._log)

@@ -1,4 +1,4 @@
-"""TrainingSession without the web layer: coalescing, resync, stepping, stopping, data edits, reaping."""
+"""TrainingSession alone: coalescing, resync, stepping, stopping, data edits, reaping."""
 
 from __future__ import annotations
 
