@@ -90,9 +90,18 @@ async def _send_loop(
         sub.wake.clear()
         started = loop.time()
         for frame in session.drain(sub):
-            await websocket.send_text(encode_frame(frame))
+            await websocket.send_text(_encode_safely(frame))
         # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
         await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+
+
+def _encode_safely(frame: dict[str, object]) -> str:
+    """Encode a frame; a frame that cannot be encoded becomes an error frame, not a dead socket."""
+    try:
+        return encode_frame(frame)
+    except (TypeError, ValueError):
+        log.exception("could not encode a %s frame", frame.get("type"))
+        return encode_frame(error_frame("internal", f"could not send a {frame.get('type')} frame"))
 
 
 def _tell(sub: Subscriber, code: str, message: str) -> None:

@@ -217,3 +217,14 @@ def test_feature_change_while_running_rebuilds_and_keeps_running(client: TestCli
         dataset = next(f for f in frames if f["type"] == "dataset")
         assert len(dataset["input_labels"]) == 3
         assert len(frames[-1]["weights"][0]["W"]) == 3, "the first layer now takes three inputs"
+
+
+def test_a_frame_that_cannot_be_encoded_becomes_an_error_not_a_dead_socket() -> None:
+    from app.web.ws import _encode_safely
+
+    frame = strict_json(_encode_safely({"type": "snapshot", "weights": object()}))
+    assert frame == {
+        "type": "error",
+        "code": "internal",
+        "message": "could not send a snapshot frame",
+    }
