@@ -3,6 +3,7 @@
 // their 2-D projection marked where the prediction is wrong. Click/shift-click/alt-click edit points.
 import { fitCanvas } from './canvas.js';
 import { classColor, classTint, diverging, rgbCss, textColor } from './colors.js';
+import { oncePerFrame } from './redraw.js';
 
 const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'down', 'hex'];
 
@@ -95,7 +96,6 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   let plot = { x: 0, y: 0, w: 1, h: 1 };
   let extent = [-6, 6, -6, 6];
   let hover = null; // {px, py, alt}
-  let raf = 0;
 
   const task = () => ds?.task || bd?.task || 'binary';
   const nClasses = () => Math.max(2, ds?.class_names?.length || 2);
@@ -111,9 +111,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     return rgbCss(diverging(t));
   }
 
-  function schedule() {
-    if (!raf) raf = requestAnimationFrame(draw);
-  }
+  const schedule = oncePerFrame(draw);
 
   const toPx = (x, y) => [plot.x + ((x - extent[0]) / (extent[1] - extent[0])) * plot.w,
     plot.y + ((extent[3] - y) / (extent[3] - extent[2])) * plot.h];
@@ -187,7 +185,6 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   }
 
   function draw() {
-    raf = 0;
     const w = stage.clientWidth;
     const h = stage.clientHeight;
     if (w < 30 || h < 30) return;

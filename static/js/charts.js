@@ -3,6 +3,7 @@
 // instances exist only for the visible tab and get setData at most once per animation frame.
 import uPlot from '/static/vendor/uPlot.esm.js';
 import { TRAIN, VAL, layerColor, LAYER_COLORS, shortLayerName, textColor } from './colors.js';
+import { oncePerFrame } from './redraw.js';
 
 const SUP = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
 const FONT = '600 14px system-ui, sans-serif';
@@ -116,7 +117,6 @@ export function createCharts(containerEl) {
   let layerCols = []; // per layer: {key: [..]}
   let activeTab = TABS[0].id;
   let panels = [];
-  let raf = 0;
   const logOn = { loss: false };
 
   for (const tab of TABS) {
@@ -372,12 +372,9 @@ export function createCharts(containerEl) {
   const rootRo = new ResizeObserver(layout);
   rootRo.observe(root);
 
-  function schedule() {
-    if (!raf) raf = requestAnimationFrame(flush);
-  }
+  const schedule = oncePerFrame(flush);
 
   function flush() {
-    raf = 0;
     for (const p of panels) {
       if (!p.u) continue;
       fill(p);
@@ -469,7 +466,7 @@ export function createCharts(containerEl) {
     showTab,
     /** Stop observers and free the plots. */
     destroy() {
-      cancelAnimationFrame(raf);
+      schedule.cancel();
       rootRo.disconnect();
       for (const p of panels) {
         p.ro.disconnect();

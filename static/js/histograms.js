@@ -2,6 +2,7 @@
 // (epoch), y = value, colour = share of the layer's values in that bin (normalised per column).
 // Each frame has its own bins [lo, hi]; they are re-binned into one shared y range per strip.
 import { fitCanvas } from './canvas.js';
+import { oncePerFrame } from './redraw.js';
 import { sequential, shortLayerName, textColor } from './colors.js';
 
 const KINDS = [['weights', 'weights'], ['grads', 'gradients'], ['acts', 'activations']];
@@ -114,7 +115,6 @@ export function createHistogramView(containerEl) {
   let names = [];
   let frames = []; // [{epoch, byName: {name: {weights, grads, acts}}}]
   let strips = []; // layout for hover: [{name, y, h, scale}]
-  let raf = 0;
 
   for (const [k, text] of KINDS) {
     const b = document.createElement('button');
@@ -133,12 +133,9 @@ export function createHistogramView(containerEl) {
     schedule();
   }
 
-  function schedule() {
-    if (!raf) raf = requestAnimationFrame(draw);
-  }
+  const schedule = oncePerFrame(draw);
 
   function draw() {
-    raf = 0;
     const w = stage.clientWidth;
     const h = stage.clientHeight;
     if (w < 40 || h < 30) return;

@@ -2,6 +2,7 @@
 // Edges are coloured by the sign of their weight and sized by its magnitude; setWeights only
 // updates attributes of existing elements (once per animation frame), it never rebuilds the SVG.
 import { POS, NEG, diverging, rgbCss } from './colors.js';
+import { oncePerFrame } from './redraw.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MAX_LAYERS = 8;
@@ -84,7 +85,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   let nodes = []; // nodes[c] -> [{el, unit}]
   let drawn = []; // drawn[c] -> unit indices drawn in column c
   let weights = null;
-  let raf = 0;
+  const scheduleWeights = oncePerFrame(applyWeights);
 
   const emit = () => onLayersChange(layers.map((l) => ({ ...l })));
   const edit = (fn) => {
@@ -268,12 +269,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     /** Take per-layer weights [{name, W (in×out), b}]; edges update on the next animation frame. */
     setWeights(w) {
       weights = w;
-      if (!raf) {
-        raf = requestAnimationFrame(() => {
-          raf = 0;
-          applyWeights();
-        });
-      }
+      scheduleWeights();
     },
   };
 }
