@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.activations import Activation, Linear, make_activation
-from app.engine.numerics import Array, const, resolve_dtype
+from app.engine.numerics import Array, aligned_empty, aligned_full, const, resolve_dtype
 
 _dot = np.dot
 _add = np.add
@@ -72,7 +72,11 @@ class Dense(Layer):
 
     def _alloc(self, n: int) -> tuple[Array, Array, Array]:
         dt = self.dtype
-        bufs = (np.empty((n, self.n_out), dt), np.empty((n, self.n_in), dt), np.ones(n, dt))
+        bufs = (
+            aligned_empty((n, self.n_out), dt),
+            aligned_empty((n, self.n_in), dt),
+            aligned_full(n, 1.0, dt),
+        )
         if len(self._bufs) >= 8:
             self._bufs.clear()
         self._bufs[n] = bufs
@@ -117,7 +121,8 @@ class ActivationLayer(Layer):
 
     def _alloc(self, shape: tuple[int, ...]) -> tuple[Array, Array, Array, Array]:
         dt = self.dtype
-        bufs = (np.empty(shape, dt), np.empty(shape, dt), np.empty(shape, dt), np.empty(shape, dt))
+        e = aligned_empty
+        bufs = (e(shape, dt), e(shape, dt), e(shape, dt), e(shape, dt))
         if len(self._bufs) >= 8:
             self._bufs.clear()
         self._bufs[shape[0]] = bufs  # a, dz, aux, tmp
@@ -177,7 +182,7 @@ class Dropout(Layer):
 
     def _alloc(self, shape: tuple[int, ...]) -> tuple[Array, Array, Array]:
         dt = self.dtype
-        bufs = (np.empty(shape, dt), np.empty(shape, dt), np.empty(shape, dt))  # mask, out, dx
+        bufs = (aligned_empty(shape, dt), aligned_empty(shape, dt), aligned_empty(shape, dt))
         if len(self._bufs) >= 8:
             self._bufs.clear()
         self._bufs[shape[0]] = bufs
@@ -259,9 +264,9 @@ class BatchNorm(Layer):
 
     def _alloc(self, n: int) -> tuple[Array, ...]:
         dt, d = self.dtype, self.size
-        mats = tuple(np.empty((n, d), dt) for _ in range(4))  # xhat, out, dx, tmp
-        vecs = tuple(np.empty(d, dt) for _ in range(5))  # mu, var, inv, v1, v2
-        ones = np.ones(n, dt)
+        mats = tuple(aligned_empty((n, d), dt) for _ in range(4))  # xhat, out, dx, tmp
+        vecs = tuple(aligned_empty(d, dt) for _ in range(5))  # mu, var, inv, v1, v2
+        ones = aligned_full(n, 1.0, dt)
         consts = (const(dt, 1.0 / max(n, 1)), const(dt, n / (n - 1) if n > 1 else 1.0))
         bufs = (*mats, *vecs, ones, *consts)
         if len(self._bufs) >= 8:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from app.engine.numerics import Array, const, resolve_dtype
+from app.engine.numerics import Array, aligned_empty, const, resolve_dtype
 
 _mul = np.multiply
 _sub = np.subtract
@@ -173,7 +173,7 @@ class SoftmaxCrossEntropy(Loss):
         n = logits.shape[0]
         s = self._bufs.get(n)
         if s is None:
-            s = self._bufs[n] = np.empty((n, 1), dtype=self.dtype)
+            s = self._bufs[n] = aligned_empty((n, 1), self.dtype)
         self._exp_shifted(logits, out, s)
         np.divide(out, s, out=out)
         _sub(out, t, out=out)

@@ -2,9 +2,9 @@
 
 Hidden block i: dense{i} -> [bn{i}] -> act{i} -> [drop{i}]. Output: dense{L}, giving logits (the
 output activation lives in the loss). Parameter memory layout, one flat buffer `model.flat` of
-3 P values (P = number of parameters):
+3 P' values (P = number of parameters, P' = P rounded up to whole 64-byte lines):
 
-    flat  = [ theta (P) | grad (P) | work (P) ]
+    flat  = [ theta (P) pad | grad (P) pad | work (P) pad ]   (each part 64-byte aligned)
     theta = [ W0 W1 ... WL | b0 ... bL | gamma_i beta_i (BN layers) ]
 
 Every layer array is a view into it, so optimiser, L1/L2 (on `theta[:n_weights]`, the Dense
@@ -25,7 +25,7 @@ from app.engine.activations import ACTIVATION_NAMES, ACTIVATIONS, ALIASES
 from app.engine.initializers import INITIALIZERS, initialize
 from app.engine.layers import ActivationLayer, BatchNorm, Dense, Dropout, Layer
 from app.engine.losses import LOSSES, Loss, make_loss
-from app.engine.numerics import Array, resolve_dtype
+from app.engine.numerics import Array, aligned_full, padded, resolve_dtype
 
 TASKS = tuple(LOSSES)
 
@@ -118,8 +118,9 @@ class Model:
         self.n_weights = sum(w_sizes)
         bn_units = [h.units for h in spec.hidden if h.batch_norm]
         self.n_params = P = self.n_weights + sum(sizes[1:]) + 2 * sum(bn_units)
-        self.flat = np.zeros(3 * P, dtype=dt)
-        self.theta, self.grad, self.work = self.flat[:P], self.flat[P : 2 * P], self.flat[2 * P :]
+        Pp = padded(P, dt)
+        self.flat = aligned_full(3 * Pp, 0.0, dt)
+        self.theta, self.grad, self.work = (self.flat[i * Pp : i * Pp + P] for i in range(3))
         self.state = np.zeros(2 * sum(bn_units), dtype=dt)
 
         segs: list[Segment] = []

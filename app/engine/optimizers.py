@@ -18,6 +18,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from app.engine.numerics import aligned_full
+
 Array = NDArray[np.floating]
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "rmsprop", "adagrad", "adam", "adamw")
@@ -69,9 +71,9 @@ class _Slot:
         self.shape = p.shape
         self.dtype = p.dtype
         self.t = 0
-        self.u = np.zeros_like(p)
-        self.a = np.zeros_like(p) if n_moments >= 1 else self.u
-        self.b = np.zeros_like(p) if n_moments >= 2 else self.u
+        self.u = aligned_full(p.shape, 0.0, p.dtype)
+        self.a = aligned_full(p.shape, 0.0, p.dtype) if n_moments >= 1 else self.u
+        self.b = aligned_full(p.shape, 0.0, p.dtype) if n_moments >= 2 else self.u
 
 
 class Optimizer:

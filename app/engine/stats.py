@@ -24,7 +24,7 @@ from app.engine.activations import (
     Activation,
 )
 from app.engine.model import Model
-from app.engine.numerics import Array
+from app.engine.numerics import Array, aligned_empty
 
 HIST_BINS = 30
 # One squaring pass + reduceat costs ~0.9 ns per parameter; a dot per Dense W (gradient and
@@ -51,14 +51,14 @@ class StepMeter:
         starts = model.segment_starts
         w_starts = starts[: self.n_dense]
         self._offsets = np.concatenate([starts, n_params + w_starts])
-        self._sq = np.empty(2 * n_params, dtype=model.dtype)
+        self._sq = aligned_empty(2 * n_params, model.dtype)
         self._w_end = int(model.weight_slices[-1].stop)  # the update part reduced: W only
         self.rows = np.zeros((0, n_seg + self.n_dense), dtype=model.dtype)
         gr = model.grad
         self._grad_w = [(i, gr[sl]) for i, sl in enumerate(model.weight_slices)]
         nw = model.n_weights
         self._grad_rest = gr[nw:]
-        self._rest_sq = np.empty(n_params - nw, dtype=gr.dtype)
+        self._rest_sq = aligned_empty(n_params - nw, gr.dtype)
         self._rest_offsets = starts[self.n_dense :] - nw
         self.copy_mode = True
         self._update: Array = model.work

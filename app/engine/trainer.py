@@ -31,7 +31,7 @@ import numpy as np
 from app.engine.clipping import clip_global_norm, clip_value, global_norm
 from app.engine.early_stopping import EarlyStopping, EarlyStoppingSpec
 from app.engine.model import Model
-from app.engine.numerics import Array
+from app.engine.numerics import Array, aligned_empty, aligned_full, aligned_like
 from app.engine.optimizers import AdamW, Optimizer, OptimizerSpec, make_optimizer
 from app.engine.regularizers import add_penalty_grad
 from app.engine.schedules import Schedule, ScheduleSpec, make_schedule
@@ -159,9 +159,9 @@ class Trainer:
         self._x_val, self._t_val = self._prepare(x_val, y_val, "validation")
         if self._x_train.shape[0] == 0:
             raise ValueError("the training set is empty; expected at least one sample")
-        self._xs = np.empty_like(self._x_train)
-        self._ts = np.empty_like(self._t_train)
-        self._ones_train = np.ones(self._x_train.shape[0], dtype=m.dtype)
+        self._xs = aligned_like(self._x_train)
+        self._ts = aligned_like(self._t_train)
+        self._ones_train = aligned_full(self._x_train.shape[0], 1.0, m.dtype)
         self._make_batches()
 
     def _prepare(self, x: Array, y: Array, what: str) -> tuple[Array, Array]:
@@ -174,7 +174,10 @@ class Trainer:
         t = m.loss.prepare(y)
         if t.shape[0] != xa.shape[0]:
             raise ValueError(f"{what} set: {xa.shape[0]} inputs but {t.shape[0]} targets")
-        return np.ascontiguousarray(xa, dtype=m.dtype), t
+        xc, tc = aligned_empty(xa.shape, m.dtype), aligned_like(t)  # aligned: faster SIMD
+        np.copyto(xc, xa, casting="unsafe")
+        np.copyto(tc, t)
+        return xc, tc
 
     def _make_batches(self) -> None:
         n = self._x_train.shape[0]
@@ -185,7 +188,7 @@ class Trainer:
             stop = min(start + bs, n)
             size = stop - start
             if size not in dl:
-                dl[size] = np.empty((size, self.model.spec.n_outputs), dtype=self.model.dtype)
+                dl[size] = aligned_empty((size, self.model.spec.n_outputs), self.model.dtype)
             batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
         self._batches = batches
         self._pre_clip = np.zeros(len(batches))

@@ -45,7 +45,12 @@ def test_flat_layout_puts_all_dense_weights_first() -> None:
     assert [n for n, _, _ in m.dense_weights()] == m.dense_names
     m.theta[:] = 7.0
     assert np.all(m.dense_weights()[1][1] == 7.0)
-    assert m.flat.size == 3 * m.n_params
+    P = m.n_params
+    assert m.theta.size == m.grad.size == m.work.size == P
+    assert 3 * P <= m.flat.size < 3 * (P + 16)  # each part padded to whole 64-byte lines
+    for part in (m.theta, m.grad, m.work):
+        assert np.shares_memory(part, m.flat)
+        assert part.ctypes.data % 64 == 0
 
 
 ARCHITECTURES = [
