@@ -20,6 +20,13 @@ from app.engine.numerics import Array, aligned_empty, aligned_full, const, resol
 
 _dot = np.dot
 _add = np.add
+# OpenBLAS (the one NumPy wheels bundle, on AVX-512 CPUs) runs products with M·N·K up to 1e6
+# through its small-matrix kernels, which measured 25-45 % faster per row here than the general
+# path just above that size (1800x64 @ 64x128: 151 -> 111 ns per row). A tall product (the
+# evaluation pass) is therefore cut into row blocks under that size; each row's result is the
+# same either way.
+SMALL_GEMM = 1_000_000
+MIN_BLOCK_ROWS = 32  # below this the per-call overhead eats the gain
 _sub = np.subtract
 _mul = np.multiply
 
@@ -55,9 +62,9 @@ class Dense(Layer):
         self.W, self.b, self.gW, self.gb = W, b, gW, gb
         self.n_in, self.n_out = W.shape
         self.dtype = W.dtype
-        self._bufs: dict[int, tuple[Array, Array, Array]] = {}
+        self._bufs: dict[int, tuple[Array, Array, Array, list[tuple[int, int, Array]]]] = {}
         self._x: Array = np.empty((0, self.n_in), dtype=self.dtype)
-        self._cur: tuple[Array, Array, Array] = self._alloc(0)
+        self._cur = self._alloc(0)
 
     @classmethod
     def create(cls, n_in: int, n_out: int, dtype: Any = np.float64) -> Dense:
@@ -70,12 +77,14 @@ class Dense(Layer):
             np.zeros(n_out, dt),
         )
 
-    def _alloc(self, n: int) -> tuple[Array, Array, Array]:
+    def _alloc(self, n: int) -> tuple[Array, Array, Array, list[tuple[int, int, Array]]]:
         dt = self.dtype
+        z = aligned_empty((n, self.n_out), dt)
         bufs = (
-            aligned_empty((n, self.n_out), dt),
+            z,
             aligned_empty((n, self.n_in), dt),
             aligned_full(n, 1.0, dt),
+            _blocks(z, self.n_in),
         )
         if len(self._bufs) >= 8:
             self._bufs.clear()
@@ -86,8 +95,13 @@ class Dense(Layer):
         bufs = self._bufs.get(x.shape[0]) or self._alloc(x.shape[0])
         self._x = x
         self._cur = bufs
-        z = bufs[0]
-        _dot(x, self.W, out=z)
+        z, _dx, _ones, blocks = bufs
+        if blocks:
+            W = self.W
+            for start, stop, zb in blocks:
+                _dot(x[start:stop], W, out=zb)
+        else:
+            _dot(x, self.W, out=z)
         _add(z, self.b, out=z)
         return z
 
@@ -101,6 +115,18 @@ class Dense(Layer):
         dx = self._cur[1]
         _dot(dout, self.W.T, out=dx)
         return dx
+
+
+def _blocks(z: Array, n_in: int) -> list[tuple[int, int, Array]]:
+    """Row blocks (start, stop, z[start:stop]) for x @ W, or [] when one product is best."""
+    n, n_out = z.shape
+    rows = SMALL_GEMM // max(n_in * n_out, 1)
+    # n_out == 1 or n_in == 1 go to BLAS gemv/ger, whose results may depend on the row count
+    if n * n_in * n_out <= SMALL_GEMM or rows < MIN_BLOCK_ROWS or min(n_in, n_out) < 2:
+        return []
+    count = -(-n // rows)
+    size = -(-n // count)  # equal blocks: 1800 rows at most 1562 per block -> 2 x 900
+    return [(s, min(s + size, n), z[s : s + size]) for s in range(0, n, size)]
 
 
 class ActivationLayer(Layer):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from app.engine.gradcheck import check_layer
-from app.engine.layers import ActivationLayer, BatchNorm, Dense, Dropout
+from app.engine.layers import SMALL_GEMM, ActivationLayer, BatchNorm, Dense, Dropout, _blocks
 
 
 def test_dense_gradients() -> None:
@@ -26,6 +28,32 @@ def test_dense_forward_is_xw_plus_b_and_works_for_several_batch_sizes() -> None:
     for n in (1, 5, 2, 5):
         x = rng.normal(size=(n, 3))
         np.testing.assert_allclose(layer.forward(x, True), x @ layer.W + layer.b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_forward_in_row_blocks_for_tall_inputs(dtype: type) -> None:
+    rng = np.random.default_rng(4)
+    layer = Dense.create(64, 10, dtype)
+    layer.W[:] = rng.normal(size=layer.W.shape)
+    layer.b[:] = rng.normal(size=10)
+    x = rng.normal(size=(1800, 64)).astype(dtype)
+    blocks = _blocks(np.empty((1800, 10), dtype), 64)
+    assert [(a, b) for a, b, _ in blocks] == [(0, 900), (900, 1800)]
+    z = layer.forward(x, False)
+    np.testing.assert_allclose(z, x @ layer.W + layer.b, rtol=1e-5, atol=1e-5)
+    short = layer.forward(x[:100], False)  # another row count: its own buffers, one product
+    np.testing.assert_allclose(short, x[:100] @ layer.W + layer.b, rtol=1e-5, atol=1e-5)
+
+
+def test_row_blocks_cover_every_row_within_the_small_product_size() -> None:
+    for n, n_in, n_out in [(1800, 64, 128), (1000, 32, 32), (1801, 128, 64), (70000, 2, 8)]:
+        blocks = _blocks(np.empty((n, n_out)), n_in)
+        assert blocks, (n, n_in, n_out)
+        assert blocks[0][0] == 0 and blocks[-1][1] == n
+        assert all(b[1] == c[0] for b, c in itertools.pairwise(blocks))
+        assert all((b - a) * n_in * n_out <= SMALL_GEMM for a, b, _ in blocks)
+    assert _blocks(np.empty((64, 128)), 64) == []  # small enough for one product
+    assert _blocks(np.empty((100000, 1)), 64) == []  # a single output column stays one call
 
 
 def test_dense_rejects_mismatched_shapes() -> None:
