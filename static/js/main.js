@@ -1,7 +1,8 @@
 // Wires the page: session start, websocket frames -> views, controls -> commands.
 
 import { api } from './api.js';
-import { createControls, fmt, label } from './controls.js';
+import { createControls } from './controls.js';
+import { fmt, label } from './format.js';
 import { createSocket } from './socket.js';
 import { deepMerge, readHash, state, writeHash } from './state.js';
 import { createUploadPanel } from './upload.js';

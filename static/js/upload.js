@@ -3,7 +3,8 @@
 // server parses the file for real and its errors are shown next to the control.
 
 import { api } from './api.js';
-import { el, label } from './controls.js';
+import { el } from './dom.js';
+import { label } from './format.js';
 
 const MAX_HEADER_BYTES = 64 * 1024;
 
