@@ -22,6 +22,8 @@ from app.engine.numerics import Array, aligned_empty, const, resolve_dtype
 
 _mul = np.multiply
 _sub = np.subtract
+_max = np.maximum.reduce
+_min = np.minimum.reduce
 
 
 class Loss:
@@ -133,6 +135,7 @@ class SoftmaxCrossEntropy(Loss):
         self._ones_k = np.ones((n_outputs, 1), dtype=self.dtype)
         self._bufs: dict[int, Array] = {}
         self._tiny = float(np.finfo(self.dtype).tiny) * 1e8
+        self._shift = np.zeros((), dtype=self.dtype)  # 0-d: a faster ufunc operand than a scalar
 
     def prepare(self, y: Any) -> Array:
         labels = np.asarray(y)
@@ -157,12 +160,12 @@ class SoftmaxCrossEntropy(Loss):
         return onehot
 
     def _exp_shifted(self, z: Array, e: Array, s: Array) -> Any:
-        """e = exp(z - shift), s = row sums of e; returns the shift (scalar or (n, 1))."""
-        shift: Any = z.max()
+        """e = exp(z - shift), s = row sums of e; returns the shift (0-d array or (n, 1))."""
+        shift: Any = _max(z, axis=None, out=self._shift)
         _sub(z, shift, out=e)
         np.exp(e, out=e)
         np.dot(e, self._ones_k, out=s)  # row sums via BLAS: cheaper than a reduction
-        if not s.min() > self._tiny:  # a row underflowed (or NaN): use each row's own maximum
+        if not _min(s, None) > self._tiny:  # a row underflowed (or NaN): each row's own maximum
             shift = np.max(z, axis=1, keepdims=True)
             _sub(z, shift, out=e)
             np.exp(e, out=e)

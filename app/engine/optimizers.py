@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from app.engine.numerics import aligned_full
+from app.engine.numerics import aligned_full, const
 
 Array = NDArray[np.floating]
 
@@ -65,12 +65,14 @@ class OptimizerSpec:
 class _Slot:
     """Per-key state: step count, update scratch ``u`` (holds the last update), moments a, b."""
 
-    __slots__ = ("a", "b", "dtype", "shape", "t", "u")
+    __slots__ = ("a", "b", "consts", "dtype", "knobs", "shape", "t", "u")
 
     def __init__(self, p: Array, n_moments: int) -> None:
         self.shape = p.shape
         self.dtype = p.dtype
         self.t = 0
+        self.knobs: tuple[float, ...] = ()
+        self.consts: tuple[Array, ...] = ()
         self.u = aligned_full(p.shape, 0.0, p.dtype)
         self.a = aligned_full(p.shape, 0.0, p.dtype) if n_moments >= 1 else self.u
         self.b = aligned_full(p.shape, 0.0, p.dtype) if n_moments >= 2 else self.u
@@ -140,6 +142,18 @@ class Optimizer:
         view.flags.writeable = False
         return view
 
+    @staticmethod
+    def _consts(s: _Slot, *knobs: float) -> tuple[Array, ...]:
+        """The knobs as 0-d arrays of the slot's dtype, remade only when a knob changes.
+
+        A ufunc takes a 0-d array ~0.25 µs faster than a Python float (no scalar discovery), with
+        the same result: under NEP 50 the float is rounded to the array's dtype either way.
+        """
+        if s.knobs != knobs:
+            s.knobs = knobs
+            s.consts = tuple(const(s.dtype, k) for k in knobs)
+        return s.consts
+
     def _slot(self, key: str, p: Array, g: Array) -> _Slot:
         """Create (or recreate after a shape/dtype change) the state for ``key``."""
         if not np.issubdtype(p.dtype, np.floating):
@@ -179,18 +193,19 @@ class Sgd(Optimizer):
                 s = self._slot(key, p, g)
             s.t += 1
             u = s.u
+            lr_c, mu_c = self._consts(s, lr, mu)
             if mu == 0.0:
-                np.multiply(g, lr, out=u)
+                np.multiply(g, lr_c, out=u)
             else:
                 v = s.a
-                np.multiply(v, mu, out=v)
+                np.multiply(v, mu_c, out=v)
                 np.add(v, g, out=v)
                 if self._nesterov:
-                    np.multiply(v, mu, out=u)
+                    np.multiply(v, mu_c, out=u)
                     np.add(u, g, out=u)
-                    np.multiply(u, lr, out=u)
+                    np.multiply(u, lr_c, out=u)
                 else:
-                    np.multiply(v, lr, out=u)
+                    np.multiply(v, lr_c, out=u)
             np.subtract(p, u, out=p)
 
 
@@ -304,10 +319,11 @@ class Adam(Optimizer):
             s.t += 1
             t = s.t
             u, m, v = s.u, s.a, s.b
-            np.multiply(m, b1, out=m)
+            b1_c, b2_c = self._consts(s, b1, b2)
+            np.multiply(m, b1_c, out=m)
             np.add(m, g, out=m)
             np.multiply(g, g, out=u)
-            np.multiply(v, b2, out=v)
+            np.multiply(v, b2_c, out=v)
             np.add(v, u, out=v)
             c = math.sqrt((1.0 - b2) / (1.0 - b2**t))
             np.sqrt(v, out=u)

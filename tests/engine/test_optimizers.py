@@ -202,6 +202,24 @@ def test_update_spec_keeps_state() -> None:
     assert isinstance(opt, Sgd) and opt.steps_taken("theta") == 2
 
 
+def test_lr_and_momentum_changes_apply_and_float32_matches_python_scalars() -> None:
+    # knobs are cached as 0-d arrays per slot: a change must reach the next step, and the
+    # float32 result must equal the same formula with Python float scalars, bit for bit
+    opt = make_optimizer(OptimizerSpec("sgd", momentum=0.9))
+    theta = np.array(P0, dtype=np.float32)
+    p, v = np.array(P0, dtype=np.float32), np.zeros(3, dtype=np.float32)
+    for t, (g, lr, mu) in enumerate(zip(GRADS, [0.1, 0.1, 0.03], [0.9, 0.5, 0.5], strict=True)):
+        opt.lr = lr
+        if t == 1:
+            opt.update_spec(OptimizerSpec("sgd", momentum=mu))
+        grad = np.array(g, dtype=np.float32)
+        opt.step({"theta": theta}, {"theta": grad})
+        v = v * mu + grad
+        p = p - v * lr
+        assert v.dtype == p.dtype == np.float32
+        np.testing.assert_array_equal(theta, p, err_msg=f"step {t + 1}")
+
+
 def test_adam_update_spec_beta_change_matches_formula() -> None:
     # beta1 0.9 for steps 1-2, then 0.5 at step 3; beta2 unchanged; stored moments rescale
     opt = make_optimizer(OptimizerSpec("adam"))
