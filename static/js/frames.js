@@ -1,0 +1,118 @@
+// What the page does with each server frame (hello, metrics, snapshot, dataset, histograms,
+// config, state, error): update the client state and hand the data to the views. Owns the chart
+// history bookkeeping: which layers and which task the charts were last reset for.
+
+import { last, showDatasetInfo, showModel, showStats, showTaskLabels } from './readouts.js';
+import { state, writeHash } from './state.js';
+
+const namesOf = (frame) => (Array.isArray(frame?.layers) ? frame.layers.map((l) => l.name) : []);
+const runStateOf = (s) => (s && typeof s === 'object' ? s.state : s);
+const sameNames = (a, b) => a.join() === b.join();
+
+/** Empty metrics-shaped columns for layers `names`. */
+function emptyHistory(names) {
+  return {
+    epoch: [], train_loss: [], val_loss: [], train_acc: [], val_acc: [], train_mae: [], val_mae: [],
+    lr: [], grad_norm_global: [], grad_norm_clipped: [],
+    layers: names.map((name) => ({ name, grad_norm: [], grad_norm_b: [], weight_norm: [], update_ratio: [],
+      act_mean: [], act_std: [], dead_frac: [], saturated_frac: [] })),
+  };
+}
+
+/** Layer names the config implies before any metrics arrive (hidden layers + the output). */
+function configLayerNames() {
+  const n = (state.config?.model?.layers?.length ?? 0) + 1;
+  return Array.from({ length: n }, (_, i) => `dense${i}`);
+}
+
+/**
+ * Build the frame handler. `views` holds the view objects (filled in as they load), `controls`
+ * the control panel, `indicators` the pills/epoch, `toast` shows server errors.
+ */
+export function createFrameHandler({ views, controls, indicators, toast }) {
+  let layerNames = [];
+  let chartTask = null;
+
+  /** Start the charts and histograms afresh from `history` (or empty). */
+  function resetCharts(history) {
+    const fromHistory = namesOf(history);
+    layerNames = fromHistory.length ? fromHistory : configLayerNames();
+    const h = history && Array.isArray(history.epoch) ? history : emptyHistory(layerNames);
+    chartTask = state.dataset?.task ?? 'binary';
+    views.charts.reset(h, { task: chartTask, layerNames });
+    views.hist.reset(layerNames);
+    indicators.setEpoch(last(h.epoch) ?? 0);
+    showStats(h);
+  }
+
+  function showDataset(d) {
+    state.dataset = d;
+    views.boundary.setDataset(d);
+    showDatasetInfo(d);
+    showTaskLabels();
+    showModel(views);
+    // New data of another kind (the rebuild already emptied the history): retitle the charts.
+    if (chartTask !== null && d.task !== chartTask) resetCharts(emptyHistory(layerNames));
+  }
+
+  return function handleFrame(frame) {
+    switch (frame.type) {
+      case 'hello': {
+        state.config = frame.config;
+        controls.update(frame.config);
+        if (frame.dataset) showDataset(frame.dataset);
+        showModel(views);
+        resetCharts(frame.history);
+        if (frame.snapshot) handleFrame(frame.snapshot);
+        for (const h of frame.histograms ?? []) views.hist.add(h);
+        indicators.setRunState(runStateOf(frame.state) ?? 'idle', frame.reason ?? frame.state?.reason);
+        writeHash();
+        break;
+      }
+      case 'metrics': {
+        const names = namesOf(frame);
+        if (names.length && !sameNames(names, layerNames)) resetCharts(emptyHistory(names));
+        views.charts.append(frame);
+        const epoch = last(frame.epoch);
+        if (epoch !== undefined) indicators.setEpoch(epoch);
+        showStats(frame);
+        break;
+      }
+      case 'snapshot': {
+        // After a rebuild the layer names are known from the weights before any metrics arrive.
+        const names = namesOf({ layers: frame.weights });
+        if (state.epoch === 0 && names.length && !sameNames(names, layerNames)) {
+          resetCharts(emptyHistory(names));
+        }
+        if (frame.weights) views.net.setWeights(frame.weights);
+        views.boundary.setSnapshot(frame);
+        break;
+      }
+      case 'dataset':
+        showDataset(frame);
+        break;
+      case 'histograms':
+        views.hist.add(frame);
+        break;
+      case 'config': {
+        state.config = frame.config;
+        state.presetId = null;
+        controls.update(frame.config);
+        showModel(views);
+        // A rebuild (or reset) starts a new history on the server: start the charts afresh too.
+        if (frame.rebuilt) resetCharts(emptyHistory(configLayerNames()));
+        writeHash();
+        break;
+      }
+      case 'state':
+        indicators.setRunState(frame.state, frame.reason);
+        break;
+      case 'error':
+        if (frame.code === 'no_session') break; // the socket starts a new session on the 4404 close
+        toast(frame.message || `Server error (${frame.code})`);
+        break;
+      default:
+        break; // newer server, older page: ignore unknown frames
+    }
+  };
+}

@@ -1,0 +1,49 @@
+// The preset picker in the top bar and the note describing the loaded preset in the sidebar.
+
+import { api } from './api.js';
+import { state } from './state.js';
+
+const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+
+/** Show the note for preset `id` (hidden when it is not a known preset). */
+export function showPresetNote(id) {
+  const note = $('preset-note');
+  const preset = state.presets.find((p) => p.id === id);
+  note.hidden = !preset;
+  if (!preset) return;
+  note.querySelector('.preset-note-title').textContent = preset.title;
+  const text = note.querySelector('.preset-note-text');
+  text.textContent = preset.description;
+  text.title = preset.description;
+  text.classList.remove('expanded');
+}
+
+/** Fetch the presets into the picker; `toast` reports a failure. */
+export async function loadPresets(toast) {
+  try {
+    state.presets = await api.presets();
+  } catch (err) {
+    toast(`Presets unavailable: ${err.message}`, 'warn');
+    return;
+  }
+  const sel = $('preset');
+  for (const p of state.presets) {
+    const opt = document.createElement('option');
+    opt.value = p.id;
+    opt.textContent = p.title;
+    opt.title = p.description;
+    sel.append(opt);
+  }
+  sel.value = state.presetId ?? '';
+  showPresetNote(state.presetId);
+}
+
+/** Wire the picker (a choice calls `onPick(id)`) and the note's close and expand clicks. */
+export function wirePresetPicker(onPick) {
+  $('preset').addEventListener('change', (event) => {
+    const id = event.target.value;
+    if (id) onPick(id);
+  });
+  $('preset-note-close').addEventListener('click', () => ($('preset-note').hidden = true));
+  document.querySelector('.preset-note-text').addEventListener('click', (event) => event.currentTarget.classList.toggle('expanded'));
+}
