@@ -20,15 +20,24 @@ from app.engine.numerics import Array, aligned_empty, aligned_full, const, resol
 
 _dot = np.dot
 _add = np.add
-# OpenBLAS (the one NumPy wheels bundle, on AVX-512 CPUs) runs products with M·N·K up to 1e6
-# through its small-matrix kernels, which measured 25-45 % faster per row here than the general
-# path just above that size (1800x64 @ 64x128: 151 -> 111 ns per row). A tall product (the
-# evaluation pass) is therefore cut into row blocks under that size; each row's result is the
-# same either way.
-SMALL_GEMM = 1_000_000
-MIN_BLOCK_ROWS = 32  # below this the per-call overhead eats the gain
 _sub = np.subtract
 _mul = np.multiply
+
+# Matrix-product shapes, tuned on the OpenBLAS that NumPy wheels bundle (AVX-512 kernels):
+# - Products with M·N·K up to 1e6 run through its small-matrix kernels, 25-45 % faster per row
+#   than its general path just above that size (1800x64 @ 64x128: 151 -> 111 ns per row). A tall
+#   product (the evaluation pass) is therefore cut into row blocks under that size.
+# - dx = dz Wᵀ with both operands row-major has no small kernel unless (batch · n_in <= 1200),
+#   and the general path pays packing and locking: 64x64 @ 64x128 took 12.8 us against 7.7 us
+#   for the same product with dz column-major. Copying dz into a column-major buffer first
+#   (1.5 us) pays off for the wider layers of a mini-batch (TRANSPOSED_DZ_* below).
+# Either way each element comes out of the same k-ordered sum: results are unchanged.
+SMALL_GEMM = 1_000_000
+MIN_BLOCK_ROWS = 32  # below this the per-call overhead eats the gain
+TRANSPOSED_DZ_MIN_WEIGHTS = 4096  # n_in · n_out; smaller layers gain less than the copy costs
+TRANSPOSED_DZ_MAX_ROWS = 64  # the copy grows with the batch, the gain does not
+TRANSPOSED_DZ_MAX_OUT = 256  # wider dz: the general path splits the sum over n_out (rounding)
+SMALL_NT_MAX_CELLS = 1200  # batch · n_in up to which dz Wᵀ already has a small kernel
 
 
 class Layer:
@@ -62,7 +71,7 @@ class Dense(Layer):
         self.W, self.b, self.gW, self.gb = W, b, gW, gb
         self.n_in, self.n_out = W.shape
         self.dtype = W.dtype
-        self._bufs: dict[int, tuple[Array, Array, Array, list[tuple[int, int, Array]]]] = {}
+        self._bufs: dict[int, _DenseBuffers] = {}
         self._x: Array = np.empty((0, self.n_in), dtype=self.dtype)
         self._cur = self._alloc(0)
 
@@ -77,15 +86,19 @@ class Dense(Layer):
             np.zeros(n_out, dt),
         )
 
-    def _alloc(self, n: int) -> tuple[Array, Array, Array, list[tuple[int, int, Array]]]:
-        dt = self.dtype
-        z = aligned_empty((n, self.n_out), dt)
-        bufs = (
-            z,
-            aligned_empty((n, self.n_in), dt),
-            aligned_full(n, 1.0, dt),
-            _blocks(z, self.n_in),
-        )
+    def _alloc(self, n: int) -> _DenseBuffers:
+        dt, n_in, n_out = self.dtype, self.n_in, self.n_out
+        z = aligned_empty((n, n_out), dt)
+        dz_t = None
+        if (
+            n_in * n_out >= TRANSPOSED_DZ_MIN_WEIGHTS
+            and n <= TRANSPOSED_DZ_MAX_ROWS
+            and n_out <= TRANSPOSED_DZ_MAX_OUT
+            and n * n_in > SMALL_NT_MAX_CELLS
+            and n * n_in * n_out <= SMALL_GEMM
+        ):
+            dz_t = aligned_empty((n_out, n), dt).T  # column-major (n, n_out)
+        bufs = (z, aligned_empty((n, n_in), dt), aligned_full(n, 1.0, dt), _blocks(z, n_in), dz_t)
         if len(self._bufs) >= 8:
             self._bufs.clear()
         self._bufs[n] = bufs
@@ -95,7 +108,7 @@ class Dense(Layer):
         bufs = self._bufs.get(x.shape[0]) or self._alloc(x.shape[0])
         self._x = x
         self._cur = bufs
-        z, _dx, _ones, blocks = bufs
+        z, _dx, _ones, blocks, _dz_t = bufs
         if blocks:
             W = self.W
             for start, stop, zb in blocks:
@@ -112,9 +125,17 @@ class Dense(Layer):
 
     def backward(self, dout: Array) -> Array:
         self.backward_params(dout)
-        dx = self._cur[1]
+        bufs = self._cur
+        dx, dz_t = bufs[1], bufs[4]
+        if dz_t is not None and dout.flags.c_contiguous:
+            np.copyto(dz_t, dout)
+            dout = dz_t
         _dot(dout, self.W.T, out=dx)
         return dx
+
+
+_DenseBuffers = tuple[Array, Array, Array, list[tuple[int, int, Array]], Array | None]
+"""Per batch size: z, dx, ones (for db), row blocks of the forward product, column-major dz."""
 
 
 def _blocks(z: Array, n_in: int) -> list[tuple[int, int, Array]]:

@@ -45,6 +45,26 @@ def test_dense_forward_in_row_blocks_for_tall_inputs(dtype: type) -> None:
     np.testing.assert_allclose(short, x[:100] @ layer.W + layer.b, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [64, 16, 8])  # 64, 16: dz copied column-major first; 8: not
+def test_dense_backward_of_a_wide_layer(dtype: type, n: int) -> None:
+    rng = np.random.default_rng(5)
+    layer = Dense.create(128, 64, dtype)
+    layer.W[:] = rng.normal(size=layer.W.shape)
+    x = rng.normal(size=(n, 128)).astype(dtype)
+    dout = rng.normal(size=(n, 64)).astype(dtype)
+    before = dout.copy()
+    layer.forward(x, True)
+    dx = layer.backward(dout)
+    assert (layer._cur[4] is not None) == (n >= 16)
+    np.testing.assert_array_equal(dout, before)  # backward never modifies its input
+    w64, x64, d64 = (a.astype(np.float64) for a in (layer.W, x, dout))
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(dx, d64 @ w64.T, rtol=tol, atol=tol)
+    np.testing.assert_allclose(layer.gW, x64.T @ d64, rtol=tol, atol=tol)
+    np.testing.assert_allclose(layer.gb, d64.sum(axis=0), rtol=tol, atol=tol)
+
+
 def test_row_blocks_cover_every_row_within_the_small_product_size() -> None:
     for n, n_in, n_out in [(1800, 64, 128), (1000, 32, 32), (1801, 128, 64), (70000, 2, 8)]:
         blocks = _blocks(np.empty((n, n_out)), n_in)
