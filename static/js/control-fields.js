@@ -14,7 +14,7 @@ export const DATASET_GROUPS = [
 export const GENERATED = new Set(DATASET_GROUPS[0][1].concat(DATASET_GROUPS[1][1]));
 const MULTICLASS = new Set(['blobs', 'spiral']);
 
-// Which optimiser / schedule each knob belongs to (the schema's descriptions override these).
+/** Which optimiser / schedule kinds each knob applies to (config-schema.js updates it from the schema). */
 export const RELEVANT = {
   'training.momentum': ['sgd', 'rmsprop'],
   'training.nesterov': ['sgd'],
