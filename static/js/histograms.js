@@ -267,7 +267,9 @@ export function createHistogramView(containerEl) {
     for (let f = 0; f < n; f += step) {
       const x = x0 + ((f + 0.5) / n) * width;
       ctx.fillRect(x - 0.5, y + 1, 1, 4);
-      ctx.fillText(String(frames[f].epoch), x, y + 6);
+      const text = String(frames[f].epoch);
+      // Keep the first label clear of the 'epoch' caption left of the axis.
+      ctx.fillText(text, Math.max(x, x0 + ctx.measureText(text).width / 2 + 2), y + 6);
     }
     ctx.textAlign = 'right';
     ctx.fillText('epoch', x0 - 4, y + 6);
