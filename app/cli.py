@@ -64,7 +64,7 @@ def _serve(host: str, port: int, log_level: str) -> int:
         host=host,
         port=port,
         log_level=log_level,
-        ws="websockets",
+        ws="websockets-sansio",  # the implementation with send backpressure (uvicorn >= 0.54)
         ws_max_size=settings.ws_transport_max_bytes,
     )
     return 0
