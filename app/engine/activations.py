@@ -38,6 +38,7 @@ _mul = np.multiply
 _add = np.add
 _sub = np.subtract
 _tanh = np.tanh
+_greater = np.greater
 
 
 class Activation:
@@ -67,10 +68,10 @@ class Activation:
 
     def _sigmoid(self, z: Array, out: Array) -> None:
         """out = sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 (never overflows)."""
-        _mul(z, self.half, out=out)
-        _tanh(out, out=out)
-        _mul(out, self.half, out=out)
-        _add(out, self.half, out=out)
+        _mul(z, self.half, out)
+        _tanh(out, out)
+        _mul(out, self.half, out)
+        _add(out, self.half, out)
 
 
 class Linear(Activation):
@@ -87,8 +88,8 @@ class ReLU(Activation):
         np.maximum(z, self.zero, out=a)
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
-        np.greater(a, self.zero, out=dz)
-        _mul(dz, da, out=dz)
+        _greater(a, self.zero, dz)
+        _mul(dz, da, dz)
 
     def inactive(self, z: Array, a: Array) -> Array:
         return np.less_equal(a, 0.0)
@@ -106,14 +107,14 @@ class LeakyReLU(Activation):
         self.rest = const(self.dtype, 1.0 - LEAKY_SLOPE)
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
-        _mul(z, self.slope, out=aux)
+        _mul(z, self.slope, aux)
         np.maximum(z, aux, out=a)  # valid because slope < 1
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
-        np.greater(z, self.zero, out=dz)
-        _mul(dz, self.rest, out=dz)
-        _add(dz, self.slope, out=dz)
-        _mul(dz, da, out=dz)
+        _greater(z, self.zero, dz)
+        _mul(dz, self.rest, dz)
+        _add(dz, self.slope, dz)
+        _mul(dz, da, dz)
 
     def inactive(self, z: Array, a: Array) -> Array:
         return np.less_equal(z, 0.0)
@@ -126,15 +127,15 @@ class Tanh(Activation):
     kind = "saturated"
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
-        _tanh(z, out=a)
+        _tanh(z, a)
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
-        _mul(a, a, out=dz)
-        _sub(self.one, dz, out=dz)
-        _mul(dz, da, out=dz)
+        _mul(a, a, dz)
+        _sub(self.one, dz, dz)
+        _mul(dz, da, dz)
 
     def inactive(self, z: Array, a: Array) -> Array:
-        return np.greater(np.abs(a), TANH_SATURATION)
+        return _greater(np.abs(a), TANH_SATURATION)
 
 
 class Sigmoid(Activation):
@@ -147,13 +148,13 @@ class Sigmoid(Activation):
         self._sigmoid(z, a)
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
-        _sub(self.one, a, out=dz)
-        _mul(dz, a, out=dz)
-        _mul(dz, da, out=dz)
+        _sub(self.one, a, dz)
+        _mul(dz, a, dz)
+        _mul(dz, da, dz)
 
     def inactive(self, z: Array, a: Array) -> Array:
         lo, hi = SIGMOID_SATURATION, 1.0 - SIGMOID_SATURATION
-        return np.logical_or(np.less(a, lo), np.greater(a, hi))
+        return np.logical_or(np.less(a, lo), _greater(a, hi))
 
 
 class _NegativeTail(Activation):
@@ -172,13 +173,13 @@ class ELU(_NegativeTail):
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
         np.minimum(z, self.zero, out=aux)
-        np.expm1(aux, out=aux)
+        np.expm1(aux, aux)
         np.maximum(z, aux, out=a)  # e^z - 1 >= z everywhere, equal only at 0
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
         np.minimum(a, self.zero, out=dz)
-        _add(dz, self.one, out=dz)
-        _mul(dz, da, out=dz)
+        _add(dz, self.one, dz)
+        _mul(dz, da, dz)
 
 
 class Softplus(_NegativeTail):
@@ -187,11 +188,11 @@ class Softplus(_NegativeTail):
     name = "softplus"
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
-        np.logaddexp(self.zero, z, out=a)
+        np.logaddexp(self.zero, z, a)
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
         self._sigmoid(z, dz)
-        _mul(dz, da, out=dz)
+        _mul(dz, da, dz)
 
 
 class Swish(_NegativeTail):
@@ -201,14 +202,14 @@ class Swish(_NegativeTail):
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
         self._sigmoid(z, aux)
-        _mul(z, aux, out=a)
+        _mul(z, aux, a)
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
-        _sub(self.one, aux, out=dz)
-        _mul(dz, z, out=dz)
-        _add(dz, self.one, out=dz)
-        _mul(dz, aux, out=dz)
-        _mul(dz, da, out=dz)
+        _sub(self.one, aux, dz)
+        _mul(dz, z, dz)
+        _add(dz, self.one, dz)
+        _mul(dz, aux, dz)
+        _mul(dz, da, dz)
 
 
 class GELU(_NegativeTail):
@@ -226,28 +227,28 @@ class GELU(_NegativeTail):
         self.ck3 = const(self.dtype, 3.0 * GELU_C * GELU_K)
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
-        _mul(z, z, out=aux)
-        _mul(aux, self.ck, out=aux)
-        _add(aux, self.c, out=aux)
-        _mul(aux, z, out=aux)
-        _tanh(aux, out=aux)  # aux = t, kept for backward
-        _add(aux, self.one, out=a)
-        _mul(a, z, out=a)
-        _mul(a, self.half, out=a)
+        _mul(z, z, aux)
+        _mul(aux, self.ck, aux)
+        _add(aux, self.c, aux)
+        _mul(aux, z, aux)
+        _tanh(aux, aux)  # aux = t, kept for backward
+        _add(aux, self.one, a)
+        _mul(a, z, a)
+        _mul(a, self.half, a)
 
     def backward(self, z: Array, a: Array, aux: Array, tmp: Array, da: Array, dz: Array) -> None:
-        _mul(z, z, out=dz)
-        _mul(dz, self.ck3, out=dz)
-        _add(dz, self.c, out=dz)
-        _mul(dz, z, out=dz)
-        _mul(dz, self.half, out=dz)  # 0.5 z c (1 + 3k z²)
-        _mul(aux, aux, out=tmp)
-        _sub(self.one, tmp, out=tmp)
-        _mul(dz, tmp, out=dz)
-        _add(aux, self.one, out=tmp)
-        _mul(tmp, self.half, out=tmp)
-        _add(dz, tmp, out=dz)
-        _mul(dz, da, out=dz)
+        _mul(z, z, dz)
+        _mul(dz, self.ck3, dz)
+        _add(dz, self.c, dz)
+        _mul(dz, z, dz)
+        _mul(dz, self.half, dz)  # 0.5 z c (1 + 3k z²)
+        _mul(aux, aux, tmp)
+        _sub(self.one, tmp, tmp)
+        _mul(dz, tmp, dz)
+        _add(aux, self.one, tmp)
+        _mul(tmp, self.half, tmp)
+        _add(dz, tmp, dz)
+        _mul(dz, da, dz)
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {

@@ -22,6 +22,7 @@ from app.engine.numerics import Array, aligned_empty, const, resolve_dtype
 
 _mul = np.multiply
 _sub = np.subtract
+_greater = np.greater
 _max = np.maximum.reduce
 _min = np.minimum.reduce
 
@@ -99,12 +100,12 @@ class BinaryCrossEntropy(Loss):
 
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
         h = self.half
-        _mul(logits, h, out=out)
-        np.tanh(out, out=out)
-        _mul(out, h, out=out)
-        np.add(out, h, out=out)  # sigmoid(z), computed without overflow
-        _sub(out, t, out=out)
-        _mul(out, self._grad_scale(logits.shape[0]), out=out)
+        _mul(logits, h, out)
+        np.tanh(out, out)
+        _mul(out, h, out)
+        np.add(out, h, out)  # sigmoid(z), computed without overflow
+        _sub(out, t, out)
+        _mul(out, self._grad_scale(logits.shape[0]), out)
         return out
 
     def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
@@ -114,7 +115,7 @@ class BinaryCrossEntropy(Loss):
         with np.errstate(all="ignore"):
             z, y = logits.reshape(-1), t.reshape(-1)
             total = float(np.logaddexp(0.0, z).sum(dtype=np.float64)) - float(np.dot(y, z))
-            hits = np.count_nonzero(np.equal(np.greater(z, 0.0), np.greater(y, 0.5)))
+            hits = np.count_nonzero(np.equal(_greater(z, 0.0), _greater(y, 0.5)))
         return total / n, float(hits) / n, None
 
     def outputs(self, logits: Array) -> Array:
@@ -162,14 +163,14 @@ class SoftmaxCrossEntropy(Loss):
     def _exp_shifted(self, z: Array, e: Array, s: Array) -> Any:
         """e = exp(z - shift), s = row sums of e; returns the shift (0-d array or (n, 1))."""
         shift: Any = _max(z, axis=None, out=self._shift)
-        _sub(z, shift, out=e)
-        np.exp(e, out=e)
-        np.dot(e, self._ones_k, out=s)  # row sums via BLAS: cheaper than a reduction
+        _sub(z, shift, e)
+        np.exp(e, e)
+        np.dot(e, self._ones_k, s)  # row sums via BLAS: cheaper than a reduction
         if not _min(s, None) > self._tiny:  # a row underflowed (or NaN): each row's own maximum
             shift = np.max(z, axis=1, keepdims=True)
-            _sub(z, shift, out=e)
-            np.exp(e, out=e)
-            np.dot(e, self._ones_k, out=s)
+            _sub(z, shift, e)
+            np.exp(e, e)
+            np.dot(e, self._ones_k, s)
         return shift
 
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
@@ -178,9 +179,9 @@ class SoftmaxCrossEntropy(Loss):
         if s is None:
             s = self._bufs[n] = aligned_empty((n, 1), self.dtype)
         self._exp_shifted(logits, out, s)
-        np.divide(out, s, out=out)
-        _sub(out, t, out=out)
-        _mul(out, self._grad_scale(n), out=out)
+        np.divide(out, s, out)
+        _sub(out, t, out)
+        _mul(out, self._grad_scale(n), out)
         return out
 
     def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
@@ -195,7 +196,7 @@ class SoftmaxCrossEntropy(Loss):
             lse = float(s.sum(dtype=np.float64)) + float(np.sum(shift, dtype=np.float64)) * (
                 1 if np.ndim(shift) else n
             )
-            np.multiply(logits, t, out=e)
+            np.multiply(logits, t, e)
             picked = np.dot(e, self._ones_k)  # z[y] per row
             row_max = np.ascontiguousarray(logits.T).max(axis=0)  # fast axis for small k
             hits = np.count_nonzero(picked[:, 0] >= row_max)
@@ -216,8 +217,8 @@ class MeanSquaredError(Loss):
         return self._column(y)
 
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
-        _sub(logits, t, out=out)
-        _mul(out, self._grad_scale(logits.shape[0], 2.0), out=out)
+        _sub(logits, t, out)
+        _mul(out, self._grad_scale(logits.shape[0], 2.0), out)
         return out
 
     def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:

@@ -195,18 +195,18 @@ class Sgd(Optimizer):
             u = s.u
             lr_c, mu_c = self._consts(s, lr, mu)
             if mu == 0.0:
-                np.multiply(g, lr_c, out=u)
+                np.multiply(g, lr_c, u)
             else:
                 v = s.a
-                np.multiply(v, mu_c, out=v)
-                np.add(v, g, out=v)
+                np.multiply(v, mu_c, v)
+                np.add(v, g, v)
                 if self._nesterov:
-                    np.multiply(v, mu_c, out=u)
-                    np.add(u, g, out=u)
-                    np.multiply(u, lr_c, out=u)
+                    np.multiply(v, mu_c, u)
+                    np.add(u, g, u)
+                    np.multiply(u, lr_c, u)
                 else:
-                    np.multiply(v, lr_c, out=u)
-            np.subtract(p, u, out=p)
+                    np.multiply(v, lr_c, u)
+            np.subtract(p, u, p)
 
 
 class RmsProp(Optimizer):
@@ -239,20 +239,20 @@ class RmsProp(Optimizer):
                 s = self._slot(key, p, g)
             s.t += 1
             u, sq = s.u, s.a
-            np.multiply(g, g, out=u)
-            np.multiply(sq, rho, out=sq)
-            np.add(sq, u, out=sq)  # S = rho·S + g²
-            np.sqrt(sq, out=u)
-            np.add(u, self._eps_k, out=u)
-            np.divide(g, u, out=u)  # u = k·d
+            np.multiply(g, g, u)
+            np.multiply(sq, rho, sq)
+            np.add(sq, u, sq)  # S = rho·S + g²
+            np.sqrt(sq, u)
+            np.add(u, self._eps_k, u)
+            np.divide(g, u, u)  # u = k·d
             if mu != 0.0:
                 buf = s.b
-                np.multiply(buf, mu, out=buf)
-                np.add(buf, u, out=buf)
-                np.multiply(buf, lr / self._k, out=u)
+                np.multiply(buf, mu, buf)
+                np.add(buf, u, buf)
+                np.multiply(buf, lr / self._k, u)
             else:
-                np.multiply(u, lr / self._k, out=u)
-            np.subtract(p, u, out=p)
+                np.multiply(u, lr / self._k, u)
+            np.subtract(p, u, p)
 
 
 class Adagrad(Optimizer):
@@ -274,13 +274,13 @@ class Adagrad(Optimizer):
                 s = self._slot(key, p, g)
             s.t += 1
             u, sq = s.u, s.a
-            np.multiply(g, g, out=u)
-            np.add(sq, u, out=sq)
-            np.sqrt(sq, out=u)
-            np.add(u, eps, out=u)
-            np.divide(g, u, out=u)
-            np.multiply(u, lr, out=u)
-            np.subtract(p, u, out=p)
+            np.multiply(g, g, u)
+            np.add(sq, u, sq)
+            np.sqrt(sq, u)
+            np.add(u, eps, u)
+            np.divide(g, u, u)
+            np.multiply(u, lr, u)
+            np.subtract(p, u, p)
 
 
 class Adam(Optimizer):
@@ -320,19 +320,19 @@ class Adam(Optimizer):
             t = s.t
             u, m, v = s.u, s.a, s.b
             b1_c, b2_c = self._consts(s, b1, b2)
-            np.multiply(m, b1_c, out=m)
-            np.add(m, g, out=m)
-            np.multiply(g, g, out=u)
-            np.multiply(v, b2_c, out=v)
-            np.add(v, u, out=v)
+            np.multiply(m, b1_c, m)
+            np.add(m, g, m)
+            np.multiply(g, g, u)
+            np.multiply(v, b2_c, v)
+            np.add(v, u, v)
             c = math.sqrt((1.0 - b2) / (1.0 - b2**t))
-            np.sqrt(v, out=u)
-            np.add(u, self._eps / c, out=u)
-            np.divide(m, u, out=u)
+            np.sqrt(v, u)
+            np.add(u, self._eps / c, u)
+            np.divide(m, u, u)
             np.multiply(u, lr * (1.0 - b1) / ((1.0 - b1**t) * c), out=u)
             if self._wd != 0.0:
                 self._decay(key, p, 1.0 - lr * self._wd)
-            np.subtract(p, u, out=p)
+            np.subtract(p, u, p)
 
     def _decay(self, key: str, p: Array, keep: float) -> None:
         """Multiply p by ``keep`` in place (AdamW only)."""
@@ -355,7 +355,7 @@ class AdamW(Adam):
     def _decay(self, key: str, p: Array, keep: float) -> None:
         sl = self.decay_slices.get(key)
         target = p if sl is None else p[sl]
-        np.multiply(target, keep, out=target)
+        np.multiply(target, keep, target)
 
 
 _CLASSES: dict[str, type[Optimizer]] = {
