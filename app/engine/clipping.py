@@ -43,10 +43,10 @@ def clip_global_norm(grad: Array, max_norm: float) -> float:
         scale = max_norm / norm
         if scale < 1e-30:  # keep the float32 factor normal (two steps of √scale each)
             root = math.sqrt(scale)
-            np.multiply(grad, root, out=grad)
-            np.multiply(grad, root, out=grad)
+            np.multiply(grad, root, grad)
+            np.multiply(grad, root, grad)
         else:
-            np.multiply(grad, scale, out=grad)
+            np.multiply(grad, scale, grad)
     return norm
 
 

@@ -137,6 +137,7 @@ class SoftmaxCrossEntropy(Loss):
         self._bufs: dict[int, Array] = {}
         self._tiny = float(np.finfo(self.dtype).tiny) * 1e8
         self._shift = np.zeros((), dtype=self.dtype)  # 0-d: a faster ufunc operand than a scalar
+        self._eval_bufs: dict[int, tuple[Array, ...]] = {}
 
     def prepare(self, y: Any) -> Array:
         labels = np.asarray(y)
@@ -188,18 +189,32 @@ class SoftmaxCrossEntropy(Loss):
         n = logits.shape[0]
         if n == 0:
             return math.nan, math.nan, None
+        bufs = self._eval_bufs.get(n)
+        if bufs is None or bufs[0].dtype != logits.dtype:  # reused: the evaluation runs per epoch
+            if len(self._eval_bufs) >= 4:
+                self._eval_bufs.clear()
+            dt, k = logits.dtype, logits.shape[1]
+            bufs = self._eval_bufs[n] = (
+                aligned_empty((n, k), dt),  # e
+                aligned_empty((n, 1), dt),  # s
+                aligned_empty((n, 1), dt),  # z[y] per row
+                aligned_empty((k, n), dt),  # logits transposed
+                aligned_empty(n, dt),  # row maxima
+                np.empty(n, dtype=bool),
+            )
+        e, s, picked, lt, row_max, hit = bufs
         with np.errstate(all="ignore"):
-            e = np.empty_like(logits)
-            s = np.empty((n, 1), dtype=logits.dtype)
             shift = self._exp_shifted(logits, e, s)
-            np.log(s, out=s)
+            np.log(s, s)
             lse = float(s.sum(dtype=np.float64)) + float(np.sum(shift, dtype=np.float64)) * (
                 1 if np.ndim(shift) else n
             )
             np.multiply(logits, t, e)
-            picked = np.dot(e, self._ones_k)  # z[y] per row
-            row_max = np.ascontiguousarray(logits.T).max(axis=0)  # fast axis for small k
-            hits = np.count_nonzero(picked[:, 0] >= row_max)
+            np.dot(e, self._ones_k, picked)  # z[y] per row
+            np.copyto(lt, logits.T)
+            _max(lt, axis=0, out=row_max)  # over the fast axis of the transposed copy (small k)
+            np.greater_equal(picked[:, 0], row_max, hit)
+            hits = np.count_nonzero(hit)
             return (lse - float(picked.sum(dtype=np.float64))) / n, float(hits) / n, None
 
     def outputs(self, logits: Array) -> Array:

@@ -143,7 +143,7 @@ class Optimizer:
         return view
 
     @staticmethod
-    def _consts(s: _Slot, *knobs: float) -> tuple[Array, ...]:
+    def _consts(s: _Slot, knobs: tuple[float, ...]) -> tuple[Array, ...]:
         """The knobs as 0-d arrays of the slot's dtype, remade only when a knob changes.
 
         A ufunc takes a 0-d array ~0.25 µs faster than a Python float (no scalar discovery), with
@@ -193,7 +193,7 @@ class Sgd(Optimizer):
                 s = self._slot(key, p, g)
             s.t += 1
             u = s.u
-            lr_c, mu_c = self._consts(s, lr, mu)
+            lr_c, mu_c = s.consts if s.knobs == (lr, mu) else self._consts(s, (lr, mu))
             if mu == 0.0:
                 np.multiply(g, lr_c, u)
             else:
@@ -319,7 +319,7 @@ class Adam(Optimizer):
             s.t += 1
             t = s.t
             u, m, v = s.u, s.a, s.b
-            b1_c, b2_c = self._consts(s, b1, b2)
+            b1_c, b2_c = s.consts if s.knobs == (b1, b2) else self._consts(s, (b1, b2))
             np.multiply(m, b1_c, m)
             np.add(m, g, m)
             np.multiply(g, g, u)

@@ -53,9 +53,9 @@ def add_penalty_grad(
     elif scratch.shape != grad.shape:
         raise ValueError(f"expected scratch of shape {grad.shape}, received {scratch.shape}")
     if l1:
-        np.sign(weights, out=scratch)
-        np.multiply(scratch, l1, out=scratch)
-        np.add(grad, scratch, out=grad)
+        np.sign(weights, scratch)
+        np.multiply(scratch, l1, scratch)
+        np.add(grad, scratch, grad)
     if l2:
-        np.multiply(weights, l2, out=scratch)
-        np.add(grad, scratch, out=grad)
+        np.multiply(weights, l2, scratch)
+        np.add(grad, scratch, grad)

@@ -89,12 +89,12 @@ class StepMeter:
         """Fill rows[k] from the gradient the step used and the update it made."""
         m = self.model
         if self.copy_mode:
-            np.subtract(m.theta, m.work, out=m.work)
+            np.subtract(m.theta, m.work, m.work)
         row = self.rows[k]
         if self.flat_mode:
             g, sq_g, u, sq_u, sq = self._flat_views
-            np.multiply(g, g, out=sq_g)
-            np.multiply(u, u, out=sq_u)
+            np.multiply(g, g, sq_g)
+            np.multiply(u, u, sq_u)
             np.add.reduceat(sq, self._offsets, out=row)
             return
         dot = np.dot
@@ -103,7 +103,7 @@ class StepMeter:
         for j, v in self._upd_w:
             row[j] = dot(v, v)
         rest = self._grad_rest
-        np.multiply(rest, rest, out=self._rest_sq)
+        np.multiply(rest, rest, self._rest_sq)
         np.add.reduceat(self._rest_sq, self._rest_offsets, out=row[self.n_dense : self.n_seg])
 
     def summary(self, n_steps: int) -> dict[str, Any]:
@@ -144,13 +144,18 @@ def sample_stride(n_steps: int) -> int:
 
 
 def activation_stats(
-    act: Activation | None, z: Array, a: Array, ones: Array | None = None
+    act: Activation | None,
+    z: Array,
+    a: Array,
+    ones: Array | None = None,
+    scratch: Array | None = None,
 ) -> tuple[float, float, float, float]:
     """(mean, std, dead_frac, saturated_frac) of outputs `a` (n, units), pre-activations `z`.
 
     Mean and std over every sample and unit; dead and saturated units as defined in
     app.engine.activations, over every sample. For the output layer pass act=None and a = logits
-    (dead/saturated are then 0). `ones` may pass a cached ones vector of length n.
+    (dead/saturated are then 0). `ones` may pass a cached ones vector of length n, `scratch` a
+    work array of a's shape and dtype (sigmoid and tanh need one; it is overwritten).
     """
     n, units = a.shape
     if n == 0 or units == 0:
@@ -160,8 +165,12 @@ def activation_stats(
     center = 0.5 if name == "sigmoid" else 0.0
     if ones is None or ones.shape[0] != n or ones.dtype != a.dtype:
         ones = np.ones(n, dtype=a.dtype)
+    saturating = act is not None and act.kind == "saturated"
+    if saturating and (scratch is None or scratch.shape != a.shape or scratch.dtype != a.dtype):
+        scratch = np.empty_like(a)
     with np.errstate(all="ignore"):
-        c = a - a.dtype.type(center) if center else a  # centring keeps E[c²] - E[c]² accurate
+        # centring keeps E[c²] - E[c]² accurate
+        c = np.subtract(a, a.dtype.type(center), scratch) if center else a
         col = np.dot(ones, c)  # per-unit sums via BLAS
         flat = c.reshape(-1)
         mean_c = float(col.sum(dtype=np.float64)) / count
@@ -179,8 +188,9 @@ def activation_stats(
             dead = float(np.count_nonzero(flags)) / units
         else:
             half_width = 0.5 - SIGMOID_SATURATION if name == "sigmoid" else TANH_SATURATION
-            flags = np.abs(c, out=c) if center else np.abs(c)  # c is a fresh copy when centred
-            np.greater(flags, half_width, out=flags)
+            assert scratch is not None
+            flags = np.abs(c, scratch)  # c is scratch itself when centred
+            np.greater(flags, half_width, flags)
             per_unit = np.dot(ones, flags)  # samples in the saturated zone, per unit
             saturated = float(np.count_nonzero(per_unit >= SATURATED_SAMPLE_FRACTION * n)) / units
     return mean, std, dead, saturated

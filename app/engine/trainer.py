@@ -162,6 +162,7 @@ class Trainer:
         self._xs = aligned_like(self._x_train)
         self._ts = aligned_like(self._t_train)
         self._ones_train = aligned_full(self._x_train.shape[0], 1.0, m.dtype)
+        self._scratch: dict[tuple[int, ...], Array] = {}  # activation statistics' work arrays
         self._make_batches()
 
     def _prepare(self, x: Array, y: Array, what: str) -> tuple[Array, Array]:
@@ -287,7 +288,12 @@ class Trainer:
                 else:
                     a = z = logits
                     act = None
-                mean, std, dead, sat = activation_stats(act, z, a, self._ones_train)
+                scratch = None
+                if act is not None and act.kind == "saturated":  # needs a work array
+                    scratch = self._scratch.get(a.shape)
+                    if scratch is None or scratch.dtype != a.dtype:
+                        scratch = self._scratch[a.shape] = aligned_empty(a.shape, a.dtype)
+                mean, std, dead, sat = activation_stats(act, z, a, self._ones_train, scratch)
                 layers.append(
                     {
                         "name": block.name,
