@@ -75,6 +75,12 @@ class Dense(Layer):
         self.dtype = W.dtype
         self._bufs: dict[int, _DenseBuffers] = {}
         self._x: Array = np.empty((0, self.n_in), dtype=self.dtype)
+        # [W; b] and [dW; db] as (n_in + 1, n_out) views when b follows W in memory (a model's
+        # first layer): forward_augmented then adds the bias inside the product, and the
+        # backward gets dW and db from one product
+        self.W_aug: Array | None = None
+        self.grad_aug: Array | None = None
+        self._augmented = False
         self._cur = self._alloc(0)
 
     @classmethod
@@ -100,7 +106,8 @@ class Dense(Layer):
             and n * n_in * n_out <= SMALL_GEMM
         ):
             dz_t = aligned_empty((n_out, n), dt).T  # column-major (n, n_out)
-        bufs = (z, aligned_empty((n, n_in), dt), aligned_full(n, 1.0, dt), _blocks(z, n_in), dz_t)
+        k = n_in + 1 if self.W_aug is not None else n_in  # forward_augmented multiplies n_in + 1
+        bufs = (z, aligned_empty((n, n_in), dt), aligned_full(n, 1.0, dt), _blocks(z, k), dz_t)
         if len(self._bufs) >= 8:
             self._bufs.clear()
         self._bufs[n] = bufs
@@ -110,6 +117,7 @@ class Dense(Layer):
         n = x.shape[0]
         bufs = self._bufs.get(n) or self._alloc(n)
         self._x = x
+        self._augmented = False
         self._cur = bufs
         z = bufs[0]
         blocks = bufs[3]
@@ -122,8 +130,39 @@ class Dense(Layer):
         _add(z, self.b, z)
         return z
 
+    def forward_augmented(self, x1: Array, training: bool) -> Array:
+        """z = [x | 1] [W; b] = x W + b: the bias added inside the product, no broadcast pass.
+
+        x1 is (n, n_in + 1) with ones in its last column; needs `W_aug` and `grad_aug`. The
+        backward then takes [dW; db] = x1ᵀ dz from one product. z is the same ordered sum as
+        x W + b (b last); db is summed over the batch in the product's order rather than a
+        matrix-vector product's, which can differ in the last bit.
+        """
+        W_aug = self.W_aug
+        if W_aug is None or self.grad_aug is None or x1.ndim != 2 or x1.shape[1] != self.n_in + 1:
+            raise ValueError(
+                f"forward_augmented needs W_aug and x of shape (n, {self.n_in + 1}), "
+                f"got {None if W_aug is None else W_aug.shape} and {x1.shape}"
+            )
+        n = x1.shape[0]
+        bufs = self._bufs.get(n) or self._alloc(n)
+        self._x = x1
+        self._augmented = True
+        self._cur = bufs
+        z = bufs[0]
+        blocks = bufs[3]
+        if blocks:
+            for start, stop, zb in blocks:
+                _dot(x1[start:stop], W_aug, zb)
+        else:
+            _dot(x1, W_aug, z)
+        return z
+
     def backward_params(self, dout: Array) -> None:
         """Fill dW and db only (the first layer of a model needs no dx)."""
+        if self._augmented:  # [dW; db] = [x | 1]ᵀ dz in one product
+            _dot(self._x.T, dout, self.grad_aug)
+            return
         _dot(self._x.T, dout, self.gW)
         _dot(self._cur[2], dout, self.gb)  # column sums via BLAS: cheaper than sum(axis=0)
 

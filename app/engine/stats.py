@@ -37,7 +37,8 @@ class StepMeter:
     """Collects, per optimiser step k, squared segment norms into `rows[k]`.
 
     Row layout (S segments in `model.segments` order, L Dense layers):
-    [ |grad_s|² as applied, every segment (S) | |update|² of each Dense W (L) ].
+    [ |grad_s|² as applied, every segment (S) | |update|² of each Dense W (L) ]
+    (flat mode fills rows in memory order, and `summary` puts the columns back in that order).
     The update is the optimiser's own `last_update` buffer when it has one (p_new = p_old - u),
     otherwise (first epoch, AdamW decay) theta is copied before the step and differenced after.
     """
@@ -50,9 +51,14 @@ class StepMeter:
         self.flat_mode = n_params <= FLAT_MODE_PARAMS_PER_LAYER * self.n_dense
         starts = model.segment_starts
         w_starts = starts[: self.n_dense]
-        self._offsets = np.concatenate([starts, n_params + w_starts])
+        # reduceat needs increasing offsets: reduce in memory order, reorder in `summary`
+        seg_order = np.argsort(starts, kind="stable")
+        w_order = np.argsort(w_starts, kind="stable")
+        self._offsets = np.concatenate([starts[seg_order], n_params + w_starts[w_order]])
+        mem_order = np.concatenate([seg_order, n_seg + w_order])
+        self._to_layer_order = np.argsort(mem_order, kind="stable")  # column j of layer order
         self._sq = aligned_empty(2 * n_params, model.dtype)
-        self._w_end = int(model.weight_slices[-1].stop)  # the update part reduced: W only
+        self._w_end = model.n_weights  # the update part reduced: W only (contiguous, first)
         self.rows = np.zeros((0, n_seg + self.n_dense), dtype=model.dtype)
         gr = model.grad
         self._grad_w = [(i, gr[sl]) for i, sl in enumerate(model.weight_slices)]
@@ -113,6 +119,8 @@ class StepMeter:
         """
         S, L = self.n_seg, self.n_dense
         rows = self.rows[:n_steps].astype(np.float64)
+        if self.flat_mode:
+            rows = rows[:, self._to_layer_order]
         th = self.model.theta
         w_norm = [math.sqrt(float(np.dot(th[sl], th[sl]))) for sl in self.model.weight_slices]
         with np.errstate(all="ignore"):

@@ -175,10 +175,9 @@ class Trainer:
         t = m.loss.prepare(y)
         if t.shape[0] != xa.shape[0]:
             raise ValueError(f"{what} set: {xa.shape[0]} inputs but {t.shape[0]} targets")
-        xc, tc = aligned_empty(xa.shape, m.dtype), aligned_like(t)  # aligned: faster SIMD
-        np.copyto(xc, xa, casting="unsafe")
+        tc = aligned_like(t)  # aligned: faster SIMD
         np.copyto(tc, t)
-        return xc, tc
+        return m.augment(xa), tc  # [x | 1]: the first layer adds its bias inside the product
 
     def _make_batches(self) -> None:
         n = self._x_train.shape[0]
@@ -245,7 +244,7 @@ class Trainer:
         grad = m.grad
         sampled = 0
         for k, (xb, tb, dl) in enumerate(self._batches):
-            backward(grad_into(forward(xb, True), tb, dl))
+            backward(grad_into(forward(xb, True, True), tb, dl))
             if reg:
                 add_penalty_grad(g_w, th_w, l1, l2, scratch)
             if clipping:
@@ -275,7 +274,7 @@ class Trainer:
         hist_due = (
             bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self.instruments
         )
-        logits = m.forward(self._x_train, False)
+        logits = m.forward(self._x_train, False, True)
         train_loss, train_acc, train_mae = loss.evaluate(logits, self._t_train)
         layers: list[dict[str, Any]] = []
         hists: list[dict[str, Any]] | None = [] if hist_due else None
@@ -327,7 +326,7 @@ class Trainer:
         val_acc: float | None = None
         val_mae: float | None = None
         if self._x_val.shape[0]:
-            vlogits = m.forward(self._x_val, False)
+            vlogits = m.forward(self._x_val, False, True)
             val_loss, val_acc, val_mae = loss.evaluate(vlogits, self._t_val)
         return {
             "epoch": self.epoch,

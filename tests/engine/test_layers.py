@@ -76,6 +76,12 @@ def test_row_blocks_cover_every_row_within_the_small_product_size() -> None:
     assert _blocks(np.empty((100000, 1)), 64) == []  # a single output column stays one call
 
 
+def test_standalone_dense_has_no_augmented_path() -> None:
+    layer = Dense.create(3, 2)
+    with pytest.raises(ValueError, match="W_aug"):
+        layer.forward_augmented(np.ones((4, 4)), True)
+
+
 def test_dense_rejects_mismatched_shapes() -> None:
     with pytest.raises(ValueError, match=r"W \(in, out\)"):
         Dense(np.zeros((3, 2)), np.zeros(3), np.zeros((3, 2)), np.zeros(3))

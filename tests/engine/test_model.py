@@ -37,10 +37,19 @@ def test_flat_layout_puts_all_dense_weights_first() -> None:
     ]
     for name, value, grad in m.parameters():
         assert np.shares_memory(value, m.theta) and np.shares_memory(grad, m.grad), name
+    # memory: [W1 W2 W0 | b0 b1 b2 | BN]: all weights first, b0 right after W0
+    m.theta[:] = np.arange(m.n_params)
     w_views = [w for n, w, _ in m.parameters() if n.endswith(".W")]
+    order = [w_views[1], w_views[2], w_views[0]]
     np.testing.assert_array_equal(
-        np.concatenate([w.ravel() for w in w_views]), m.theta[: m.n_weights]
+        np.concatenate([w.ravel() for w in order]), m.theta[: m.n_weights]
     )
+    assert [s.start for s in m.segments][:3] == [30, 0, 20]  # dense0.W, dense1.W, dense2.W
+    assert m.weight_slices[0].stop == m.bias_slices[0].start == m.n_weights
+    first = m.dense_weights()[0]
+    assert m._first.W_aug is not None and m._first.grad_aug is not None
+    np.testing.assert_array_equal(m._first.W_aug, np.vstack([first[1], first[2]]))
+    assert np.shares_memory(m._first.grad_aug, m.grad)
     assert m.dense_names == ["dense0", "dense1", "dense2"]
     assert [n for n, _, _ in m.dense_weights()] == m.dense_names
     m.theta[:] = 7.0
@@ -73,6 +82,35 @@ def test_whole_model_gradients(task: str, hidden: tuple[LayerSpec, ...]) -> None
     x, y = _data(task, 10, 3, k, rng)
     errors = check_model(m, x, y)
     assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("task,hidden", [*ARCHITECTURES, ("binary", ())])
+def test_augmented_input_path_matches_the_plain_one(
+    task: str, hidden: tuple[LayerSpec, ...], dtype: str
+) -> None:
+    # the trainer feeds [x | 1] so the first layer adds its bias inside the product
+    k = 3 if task == "multiclass" else 1
+    m = build_model(ModelSpec(3, k, hidden, task, init="he", dtype=dtype), np.random.default_rng(1))
+    m.set_dropout([0.0] * len(hidden))  # no random masks: both passes must see the same net
+    rng = np.random.default_rng(2)
+    m.theta[m.n_weights :] += rng.normal(0.0, 0.3, size=m.n_params - m.n_weights).astype(dtype)
+    x, y = _data(task, 10, 3, k, rng)
+    x1 = m.augment(x)
+    assert x1.shape == (10, 4) and np.all(x1[:, 3] == 1.0) and x1.dtype == m.dtype
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    t = m.loss.prepare(y)
+    for training in (False, True):
+        plain = m.forward(x, training).copy()
+        np.testing.assert_allclose(m.forward(x1, training, augmented=True), plain, rtol=tol)
+    grads = []
+    for aug in (False, True):
+        logits = m.forward(x1 if aug else x, True, augmented=aug)
+        m.backward(m.loss.grad_into(logits, t, np.empty_like(logits)))
+        grads.append(m.grad.copy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        m.augment(x1)
 
 
 def test_every_activation_in_a_model_has_correct_gradients() -> None:
