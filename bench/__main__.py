@@ -4,19 +4,26 @@ Rows: (a) 2-8-8-1 tanh on 500 spiral points, batch 10; (b) 64-128-64-10 relu sof
 Gaussian blobs, batch 64; (c) Adam vs SGD+momentum on both; (d) instruments on (per-layer
 statistics every epoch, histograms every 10 epochs) vs off, and the overhead in %; (e) a deep
 8x32 sigmoid net on 1000 points, batch 32. Figures only, never a pass/fail.
+
+The header names the BLAS NumPy runs on and checks the one-thread pin. OPENBLAS_CORETYPE (set on
+some machines to dodge old OpenBLAS bugs) can force slower kernels (Haswell here: (b) -30 %):
+when it is set, (b) is measured once more in a child process without it, for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from app.engine.trainer import Trainer
 from bench.workloads import (
@@ -71,18 +78,49 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=float, default=0.4, help="time per repeat and config")
     parser.add_argument("--repeats", type=int, default=5, help="repeats per config (median)")
+    parser.add_argument(
+        "--only", default="abe", help="workloads to run, e.g. 'b' (default: abe, all)"
+    )
     args = parser.parse_args(argv)
     with threadpool_limits(limits=1):
-        run(args.seconds, args.repeats)
+        run(args.seconds, args.repeats, args.only)
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype and "b" in args.only:
+        print(f"OPENBLAS_CORETYPE={coretype} is set; (b) without it (and OPENBLAS_L2_SIZE):")
+        env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDES}
+        cmd = [sys.executable, "-m", "bench", "--only", "b", "--seconds", str(args.seconds)]
+        out = subprocess.run(
+            [*cmd, "--repeats", str(args.repeats)], env=env, capture_output=True, text=True
+        )
+        rows = [line for line in out.stdout.splitlines() if line.startswith("(b) ")]
+        print("\n".join(rows[:1]) or out.stderr.strip())
 
 
-def run(seconds: float, repeats: int) -> None:
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_line() -> str:
+    """Which BLAS NumPy calls, with which kernels and threads (inside threadpool_limits)."""
+    libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not libs:
+        return "BLAS: none found by threadpoolctl"
+    parts = [
+        f"{i['internal_api']} {i['version']} {i.get('architecture') or '?'} kernels, "
+        f"{i['num_threads']} thread{'s' * (i['num_threads'] != 1)}"
+        for i in libs
+    ]
+    overrides = ", ".join(f"{k}={os.environ[k]}" for k in BLAS_OVERRIDES if k in os.environ)
+    return f"BLAS: {'; '.join(parts)}; {overrides or 'OPENBLAS_CORETYPE unset'}"
+
+
+def run(seconds: float, repeats: int, only: str = "abe") -> None:
     """Measure and print."""
     print(
         f"Backprop Lab engine benchmark: numpy {np.__version__}, "
-        f"Python {platform.python_version()}, BLAS threads 1, float32, "
+        f"Python {platform.python_version()}, float32, "
         f"median of {repeats} x ~{seconds:.1f} s"
     )
+    print(blas_line())
     print(f"{'':<48} {'':<8} {'':<12} {'epochs/s':^15} {'CPU ms':>8}")
     print(
         f"{'workload':<48} {'optim.':<8} {'instruments':<12} {'wall':>7} {'CPU':>7} {'/epoch':>8}"
@@ -93,6 +131,8 @@ def run(seconds: float, repeats: int) -> None:
     b_split = relu_64_128_64_10_split()
     adam_lr = {"a": 0.01, "b": 0.001}
     for w in (a, b):
+        if w.key not in only:
+            continue
         sgd_on, sgd_off, adam_on = measure(
             [
                 partial(build, w),
@@ -109,14 +149,16 @@ def run(seconds: float, repeats: int) -> None:
         print(_row(label, "sgd+mom", "off", sgd_off))
         print(_row(label, "adam", "on, hist/10", adam_on))
         overheads[w.key] = 100.0 * (sgd_off[1] / sgd_on[1] - 1.0)
-    (split_on,) = measure([partial(build, b_split)], seconds, repeats)
-    print(_row(f"(b') {b_split.title}", "sgd+mom", "on, hist/10", split_on))
-    e_on, e_off = measure(
-        [partial(build, e), partial(build, e, instruments=False)], seconds, repeats
-    )
-    print(_row(f"(e) {e.title}", "sgd+mom", "on, hist/10", e_on))
-    print(_row(f"(e) {e.title}", "sgd+mom", "off", e_off))
-    overheads["e"] = 100.0 * (e_off[1] / e_on[1] - 1.0)
+    if "b" in only:
+        (split_on,) = measure([partial(build, b_split)], seconds, repeats)
+        print(_row(f"(b') {b_split.title}", "sgd+mom", "on, hist/10", split_on))
+    if "e" in only:
+        e_on, e_off = measure(
+            [partial(build, e), partial(build, e, instruments=False)], seconds, repeats
+        )
+        print(_row(f"(e) {e.title}", "sgd+mom", "on, hist/10", e_on))
+        print(_row(f"(e) {e.title}", "sgd+mom", "off", e_off))
+        overheads["e"] = 100.0 * (e_off[1] / e_on[1] - 1.0)
     print("-" * 100)
     print(
         "(d) instrument overhead (extra CPU time per epoch, statistics every epoch + histograms "
