@@ -275,7 +275,8 @@ class Dropout(Layer):
 
     def _alloc(self, shape: tuple[int, ...]) -> tuple[Array, Array, Array]:
         dt = self.dtype
-        bufs = (aligned_empty(shape, dt), aligned_empty(shape, dt), aligned_empty(shape, dt))
+        e = aligned_empty
+        bufs = (e(shape, dt), e(shape, dt), e(shape, dt))  # mask, out, dx
         if len(self._bufs) >= 8:
             self._bufs.clear()
         self._bufs[shape[0]] = bufs
