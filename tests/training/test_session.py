@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -21,6 +22,12 @@ Frame = dict[str, Any]
 def make_session(patch: dict[str, Any] | None = None) -> TrainingSession:
     config = merge_config(SessionConfig(), patch or {})
     return TrainingSession("s1", "t1", Run(config))
+
+
+def run_isolated(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a scenario on a loop in its own thread: Playwright's e2e fixtures own this thread's."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def send(session: TrainingSession, sub: Subscriber, text: str) -> None:
@@ -63,7 +70,7 @@ def test_a_slow_client_gets_one_coalesced_frame_with_every_epoch() -> None:
         assert len(snapshots) <= 1, "only the newest snapshot is sent"
         await session.close()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_a_client_that_falls_off_the_log_is_resynchronised(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,7 +89,7 @@ def test_a_client_that_falls_off_the_log_is_resynchronised(monkeypatch: pytest.M
         assert hello[0]["history"]["epoch"][:3] == [1, 2, 3]
         await session.close()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_step_runs_exactly_n_epochs_then_pauses() -> None:
@@ -96,7 +103,7 @@ def test_step_runs_exactly_n_epochs_then_pauses() -> None:
         assert session.run.epoch == 7
         await session.close()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_early_stopping_stops_with_a_reason_and_play_starts_a_new_run() -> None:
@@ -120,7 +127,7 @@ def test_early_stopping_stops_with_a_reason_and_play_starts_a_new_run() -> None:
         assert epochs_of(frames)[0] == 1
         await session.close()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_regenerate_keeps_weights_and_history_but_draws_new_points() -> None:
@@ -144,7 +151,7 @@ def test_regenerate_keeps_weights_and_history_but_draws_new_points() -> None:
         assert epochs_of(frames) == [4]
         await session.close()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_points_can_be_added_and_removed_on_planar_data_only() -> None:
@@ -173,7 +180,7 @@ def test_points_can_be_added_and_removed_on_planar_data_only() -> None:
         )
         await tabular.close()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_reaper_pauses_unwatched_sessions_then_closes_them() -> None:
@@ -193,4 +200,4 @@ def test_reaper_pauses_unwatched_sessions_then_closes_them() -> None:
         assert manager.sessions == {}
         await manager.stop()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
