@@ -20,7 +20,7 @@ class Settings:
     max_sessions: int = 16
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
-    max_upload_bytes: int = 2 * 1024 * 1024
+    max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)
     frame_interval: float = 0.05  # ~20 frames per second per connection
     allowed_hosts: tuple[str, ...] | None = None  # None: loopback names when bound to loopback
 
