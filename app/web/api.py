@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app import __version__
-from app.data import BUILTIN, CsvError, parse_csv
+from app.data import BUILTIN, CsvError, Table, parse_csv
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error
 from app.training.manager import SessionManager, TooManySessions
@@ -114,13 +114,5 @@ async def upload_dataset(
     return _describe_upload(upload.id, upload.filename, table)
 
 
-def _describe_upload(upload_id: str, filename: str, table: Any) -> dict[str, Any]:
-    return {
-        "id": upload_id,
-        "filename": filename,
-        "rows": int(table.x.shape[0]),
-        "features": list(table.feature_names),
-        "target": table.target,
-        "task": table.task,
-        "classes": list(table.class_names),
-    }
+def _describe_upload(upload_id: str, filename: str, table: Table) -> dict[str, Any]:
+    return {"id": upload_id, "filename": filename, **table.summary()}

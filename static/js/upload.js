@@ -119,7 +119,8 @@ export function createUploadPanel(container, { onUploaded }) {
       const nFeatures = Array.isArray(info.features) ? info.features.length : info.features;
       say(
         `${info.rows} rows · ${nFeatures} features · target “${info.target}” · ` +
-          (info.task === 'regression' ? 'regression' : `${classes} classes`),
+          (info.task === 'regression' ? 'regression' : `${classes} classes`) +
+          (info.ignored?.length ? ` · ignored (not numeric): ${info.ignored.join(', ')}` : ''),
         'ok',
       );
       onUploaded(info);
