@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import math
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +27,7 @@ from app.schemas.messages import (
     describe_validation_error,
     error_frame,
 )
+from app.training.event_log import EventLog, Kind, Subscriber
 from app.training.history import DecimatedHistory, to_columns
 from app.training.run import ConfigError, Run
 
@@ -48,15 +48,6 @@ class SessionState(StrEnum):
     PAUSED = "paused"
     DIVERGED = "diverged"
     STOPPED = "stopped"
-
-
-@dataclass(eq=False)
-class Subscriber:
-    """One connection: its position in the session's event log and frames for it alone (errors)."""
-
-    cursor: int
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    outbox: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=64))
 
 
 @dataclass
@@ -81,8 +72,7 @@ class TrainingSession:
         self.histograms: deque[dict[str, Any]] = deque(maxlen=HISTOGRAM_CAPACITY)
         self.subscribers: set[Subscriber] = set()
         self.last_active = time.monotonic()
-        self._log: deque[tuple[str, dict[str, Any]]] = deque(maxlen=LOG_CAPACITY)
-        self._log_end = 0
+        self._log = EventLog(LOG_CAPACITY)
         self._commands: asyncio.Queue[tuple[Command, Subscriber | None]] = asyncio.Queue(
             COMMAND_QUEUE_SIZE
         )
@@ -109,7 +99,7 @@ class TrainingSession:
 
     def subscribe(self) -> tuple[Subscriber, dict[str, Any]]:
         """Register a connection; returns it with the `hello` frame that brings it up to date."""
-        sub = Subscriber(cursor=self._log_end)
+        sub = Subscriber(cursor=self._log.end)
         self.subscribers.add(sub)
         self.last_active = time.monotonic()
         return sub, self.hello()
@@ -153,42 +143,9 @@ class TrainingSession:
         """Frames for `sub` since its last drain, in order; records between controls coalesce."""
         frames = list(sub.outbox)
         sub.outbox.clear()
-        base = self._log_end - len(self._log)
-        if sub.cursor < base:  # fell too far behind: resynchronise rather than skip silently
-            sub.cursor = self._log_end
-            frames.append(self.hello())
-            return frames
-        entries = itertools.islice(self._log, sub.cursor - base, None)
-        sub.cursor = self._log_end
-        records: list[dict[str, Any]] = []
-        histograms: list[dict[str, Any]] = []
-        snapshot: dict[str, Any] | None = None
-
-        def flush() -> None:
-            # Records, histograms and the newest snapshot wait for the next control frame, so a
-            # burst of epochs travels as one metrics frame and a stale snapshot is never sent.
-            nonlocal snapshot
-            if records:
-                names = [layer["name"] for layer in records[0]["layers"]]
-                frames.append({"type": "metrics", **to_columns(records, names)})
-                records.clear()
-            frames.extend(histograms)
-            histograms.clear()
-            if snapshot is not None:
-                frames.append(snapshot)
-                snapshot = None
-
-        for kind, payload in entries:
-            if kind == "record":
-                records.append(payload)
-            elif kind == "histograms":
-                histograms.append(payload)
-            elif kind == "snapshot":
-                snapshot = payload
-            else:
-                flush()
-                frames.append(payload)
-        flush()
+        unread = self._log.read(sub)
+        # A connection too far behind gets a fresh hello rather than a silent gap.
+        frames.extend(unread if unread is not None else [self.hello()])
         return frames
 
     # ---- the driver ------------------------------------------------------------------------
@@ -367,9 +324,8 @@ class TrainingSession:
             frame["reason"] = reason
         self._emit("frame", frame)
 
-    def _emit(self, kind: str, payload: dict[str, Any]) -> None:
-        self._log.append((kind, payload))
-        self._log_end += 1
+    def _emit(self, kind: Kind, payload: dict[str, Any]) -> None:
+        self._log.append(kind, payload)
 
     def _reply(self, origin: Subscriber | None, frame: dict[str, Any]) -> None:
         if origin is not None:

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from app.schemas.messages import ProtocolError, encode_frame, error_frame, parse_command
+from app.training.event_log import Subscriber
 from app.training.manager import SessionManager
-from app.training.session import Subscriber, TrainingSession
+from app.training.session import TrainingSession
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -12,9 +12,10 @@ import pytest
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import parse_command
 from app.training import session as session_module
+from app.training.event_log import Subscriber
 from app.training.manager import SessionManager
 from app.training.run import Run
-from app.training.session import SessionState, Subscriber, TrainingSession
+from app.training.session import SessionState, TrainingSession
 
 Frame = dict[str, Any]
 
