@@ -49,28 +49,25 @@ def coalesce(entries: Iterable[tuple[Kind, Frame]]) -> list[Frame]:
     """Turn log entries into frames, in order; records between two control frames become one."""
     frames: list[Frame] = []
     records: list[Frame] = []
-    histograms: list[Frame] = []
+    histograms: Frame | None = None
     snapshot: Frame | None = None
 
     def flush() -> None:
-        # Records, histograms and the newest snapshot wait for the next control frame, so a
-        # burst of epochs travels as one metrics frame and a stale snapshot is never sent.
-        nonlocal snapshot
+        # Records wait for the next control frame, so a burst of epochs travels as one metrics
+        # frame; of the histograms and snapshots in between only the newest matter.
+        nonlocal histograms, snapshot
         if records:
             names = [layer["name"] for layer in records[0]["layers"]]
             frames.append({"type": "metrics", **to_columns(records, names)})
             records.clear()
-        frames.extend(histograms)
-        histograms.clear()
-        if snapshot is not None:
-            frames.append(snapshot)
-            snapshot = None
+        frames.extend(f for f in (histograms, snapshot) if f is not None)
+        histograms = snapshot = None
 
     for kind, payload in entries:
         if kind == "record":
             records.append(payload)
         elif kind == "histograms":
-            histograms.append(payload)
+            histograms = payload
         elif kind == "snapshot":
             snapshot = payload
         else:

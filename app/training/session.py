@@ -7,7 +7,6 @@ import contextlib
 import logging
 import math
 import time
-from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 CHUNK_SECONDS = 0.03
 SNAPSHOT_SECONDS = 0.25
 LOG_CAPACITY = 20_000
-HISTOGRAM_CAPACITY = 120
+HISTOGRAM_CAPACITY = 200
 COMMAND_QUEUE_SIZE = 256
 
 
@@ -69,7 +68,7 @@ class TrainingSession:
         self.state = SessionState.IDLE
         self.reason: str | None = None
         self.history = DecimatedHistory()
-        self.histograms: deque[dict[str, Any]] = deque(maxlen=HISTOGRAM_CAPACITY)
+        self.histograms = DecimatedHistory(HISTOGRAM_CAPACITY)  # spread over the whole run
         self.subscribers: set[Subscriber] = set()
         self.last_active = time.monotonic()
         self._log = EventLog(LOG_CAPACITY)
@@ -136,7 +135,7 @@ class TrainingSession:
             "decimation": self.history.stride,
             "dataset": self._dataset,
             "snapshot": self._snapshot,
-            "histograms": list(self.histograms),
+            "histograms": list(self.histograms.records),
         }
 
     def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
@@ -175,7 +174,7 @@ class TrainingSession:
             self._emit("record", record)
             if hist:
                 frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
-                self.histograms.append(frame)
+                self.histograms.add(frame)
                 self._emit("histograms", frame)
         if result.snapshot is not None:
             self._snapshot = result.snapshot

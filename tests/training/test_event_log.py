@@ -20,6 +20,7 @@ def test_records_coalesce_and_a_stale_snapshot_stays_before_the_rebuild() -> Non
             ("record", record(1)),
             ("snapshot", {"type": "snapshot", "epoch": 1, "tag": "older"}),
             ("record", record(2)),
+            ("histograms", {"type": "histograms", "epoch": 1}),
             ("histograms", {"type": "histograms", "epoch": 2}),
             ("snapshot", old_snap),
             ("frame", config),
@@ -34,6 +35,7 @@ def test_records_coalesce_and_a_stale_snapshot_stays_before_the_rebuild() -> Non
         "snapshot",
     ]
     assert frames[0]["epoch"] == [1, 2]
+    assert frames[1]["epoch"] == 2, "only the newest histograms of a burst"
     assert frames[2] is old_snap and frames[4] is new_snap
 
 
