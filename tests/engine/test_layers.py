@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from app.engine.gradcheck import check_layer
+from app.engine.layer_base import MAX_CACHED_SIZES, cache_buffers
 from app.engine.layers import SMALL_GEMM, ActivationLayer, BatchNorm, Dense, Dropout, _blocks
 
 
@@ -28,6 +29,22 @@ def test_dense_forward_is_xw_plus_b_and_works_for_several_batch_sizes() -> None:
     for n in (1, 5, 2, 5):
         x = rng.normal(size=(n, 3))
         np.testing.assert_allclose(layer.forward(x, True), x @ layer.W + layer.b)
+
+
+def test_buffer_cache_is_bounded_and_layers_stay_right_past_it() -> None:
+    cache: dict[int, str] = {}
+    for n in range(MAX_CACHED_SIZES):
+        assert cache_buffers(cache, n, f"b{n}") == f"b{n}"
+    assert len(cache) == MAX_CACHED_SIZES
+    cache_buffers(cache, 99, "new")
+    assert cache == {99: "new"}
+    rng = np.random.default_rng(2)
+    layer = Dense.create(3, 2)
+    layer.W[:] = rng.normal(size=(3, 2))
+    for n in [*range(1, 2 * MAX_CACHED_SIZES + 2), 1, 2]:
+        x = rng.normal(size=(n, 3))
+        np.testing.assert_allclose(layer.forward(x, True), x @ layer.W)
+    assert len(layer._bufs) <= MAX_CACHED_SIZES
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
