@@ -154,6 +154,15 @@ class Optimizer:
             s.consts = tuple(const(s.dtype, k) for k in knobs)
         return s.consts
 
+    def _slot_for_step(self, key: str, p: Array, g: Array) -> _Slot:
+        """The state for ``key``, made on first use or on a shape/dtype change; counts the step."""
+        # a method call, not a generator over params: ~30 ns per step against ~190
+        s = self._state.get(key)
+        if s is None or s.shape != p.shape or s.dtype != p.dtype:
+            s = self._slot(key, p, g)
+        s.t += 1
+        return s
+
     def _slot(self, key: str, p: Array, g: Array) -> _Slot:
         """Create (or recreate after a shape/dtype change) the state for ``key``."""
         if not np.issubdtype(p.dtype, np.floating):
@@ -185,13 +194,10 @@ class Sgd(Optimizer):
 
     def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
         """Update params in place: 2 NumPy calls (plain), 4 (momentum), 6 (Nesterov)."""
-        lr, mu, state = self._lr, self._mu, self._state
+        lr, mu = self._lr, self._mu
         for key, p in params.items():
             g = grads[key]
-            s = state.get(key)
-            if s is None or s.shape != p.shape or s.dtype != p.dtype:
-                s = self._slot(key, p, g)
-            s.t += 1
+            s = self._slot_for_step(key, p, g)
             u = s.u
             lr_c, mu_c = s.consts if s.knobs == (lr, mu) else self._consts(s, (lr, mu))
             if mu == 0.0:
@@ -231,13 +237,10 @@ class RmsProp(Optimizer):
 
     def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
         """Update params in place: 8 NumPy calls (10 with momentum)."""
-        lr, rho, mu, state = self._lr, self._rho, self._mu, self._state
+        lr, rho, mu = self._lr, self._rho, self._mu
         for key, p in params.items():
             g = grads[key]
-            s = state.get(key)
-            if s is None or s.shape != p.shape or s.dtype != p.dtype:
-                s = self._slot(key, p, g)
-            s.t += 1
+            s = self._slot_for_step(key, p, g)
             u, sq = s.u, s.a
             np.multiply(g, g, u)
             np.multiply(sq, rho, sq)
@@ -266,13 +269,10 @@ class Adagrad(Optimizer):
 
     def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
         """Update params in place: 7 NumPy calls."""
-        lr, eps, state = self._lr, self._eps, self._state
+        lr, eps = self._lr, self._eps
         for key, p in params.items():
             g = grads[key]
-            s = state.get(key)
-            if s is None or s.shape != p.shape or s.dtype != p.dtype:
-                s = self._slot(key, p, g)
-            s.t += 1
+            s = self._slot_for_step(key, p, g)
             u, sq = s.u, s.a
             np.multiply(g, g, u)
             np.add(sq, u, sq)
@@ -310,13 +310,10 @@ class Adam(Optimizer):
 
     def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
         """Update params in place (AdamW first applies p *= 1 - lr·weight_decay)."""
-        lr, b1, b2, state = self._lr, self._b1, self._b2, self._state
+        lr, b1, b2 = self._lr, self._b1, self._b2
         for key, p in params.items():
             g = grads[key]
-            s = state.get(key)
-            if s is None or s.shape != p.shape or s.dtype != p.dtype:
-                s = self._slot(key, p, g)
-            s.t += 1
+            s = self._slot_for_step(key, p, g)
             t = s.t
             u, m, v = s.u, s.a, s.b
             b1_c, b2_c = s.consts if s.knobs == (b1, b2) else self._consts(s, (b1, b2))
