@@ -78,11 +78,19 @@ class Linear(Activation):
     """f(z) = z, f' = 1."""
 
 
-class ReLU(Activation):
+class _Rectifier(Activation):
+    """ReLU and its leaky variant: a sample is flagged dead when z <= 0 (relu output exactly 0)."""
+
+    kind = "dead"
+
+    def inactive(self, z: Array, a: Array) -> Array:
+        return np.less_equal(z, 0.0)
+
+
+class ReLU(_Rectifier):
     """f(z) = max(z, 0), f' = [z > 0]."""
 
     name = "relu"
-    kind = "dead"
 
     def forward(self, z: Array, a: Array, aux: Array) -> None:
         np.maximum(z, self.zero, out=a)
@@ -91,15 +99,11 @@ class ReLU(Activation):
         _greater(a, self.zero, dz)
         _mul(dz, da, dz)
 
-    def inactive(self, z: Array, a: Array) -> Array:
-        return np.less_equal(a, 0.0)
 
-
-class LeakyReLU(Activation):
+class LeakyReLU(_Rectifier):
     """f(z) = z if z > 0 else 0.01 z, f' = 1 or 0.01."""
 
     name = "leaky_relu"
-    kind = "dead"
 
     def __init__(self, dtype: Any = np.float64) -> None:
         super().__init__(dtype)
@@ -115,9 +119,6 @@ class LeakyReLU(Activation):
         _mul(dz, self.rest, dz)
         _add(dz, self.slope, dz)
         _mul(dz, da, dz)
-
-    def inactive(self, z: Array, a: Array) -> Array:
-        return np.less_equal(z, 0.0)
 
 
 class Tanh(Activation):

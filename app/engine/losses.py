@@ -28,7 +28,7 @@ _min = np.minimum.reduce
 
 
 class Loss:
-    """Base class; subclasses set `task` and implement prepare/grad_into/evaluate/outputs."""
+    """Base class; subclasses set `task` and implement prepare/grad_into/_evaluate/outputs."""
 
     task: ClassVar[str] = ""
 
@@ -54,6 +54,14 @@ class Loss:
 
     def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
         """(mean loss, accuracy or R², MAE or None) against prepared targets, in one pass."""
+        n = logits.shape[0]
+        if n == 0:
+            return math.nan, math.nan, None
+        with np.errstate(all="ignore"):  # a diverged model yields inf/NaN scores, not warnings
+            return self._evaluate(logits, t, n)
+
+    def _evaluate(self, logits: Array, t: Array, n: int) -> tuple[float, float, float | None]:
+        """`evaluate` for n >= 1 rows, NumPy floating-point warnings off."""
         raise NotImplementedError
 
     def outputs(self, logits: Array) -> Array:
@@ -108,14 +116,10 @@ class BinaryCrossEntropy(Loss):
         _mul(out, self._grad_scale(logits.shape[0]), out)
         return out
 
-    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
-        n = logits.shape[0]
-        if n == 0:
-            return math.nan, math.nan, None
-        with np.errstate(all="ignore"):
-            z, y = logits.reshape(-1), t.reshape(-1)
-            total = float(np.logaddexp(0.0, z).sum(dtype=np.float64)) - float(np.dot(y, z))
-            hits = np.count_nonzero(np.equal(_greater(z, 0.0), _greater(y, 0.5)))
+    def _evaluate(self, logits: Array, t: Array, n: int) -> tuple[float, float, float | None]:
+        z, y = logits.reshape(-1), t.reshape(-1)
+        total = float(np.logaddexp(0.0, z).sum(dtype=np.float64)) - float(np.dot(y, z))
+        hits = np.count_nonzero(np.equal(_greater(z, 0.0), _greater(y, 0.5)))
         return total / n, float(hits) / n, None
 
     def outputs(self, logits: Array) -> Array:
@@ -185,10 +189,7 @@ class SoftmaxCrossEntropy(Loss):
         _mul(out, self._grad_scale(n), out)
         return out
 
-    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
-        n = logits.shape[0]
-        if n == 0:
-            return math.nan, math.nan, None
+    def _evaluate(self, logits: Array, t: Array, n: int) -> tuple[float, float, float | None]:
         bufs = self._eval_bufs.get(n)
         if bufs is None or bufs[0].dtype != logits.dtype:  # reused: the evaluation runs per epoch
             if len(self._eval_bufs) >= 4:
@@ -203,19 +204,18 @@ class SoftmaxCrossEntropy(Loss):
                 np.empty(n, dtype=bool),
             )
         e, s, picked, lt, row_max, hit = bufs
-        with np.errstate(all="ignore"):
-            shift = self._exp_shifted(logits, e, s)
-            np.log(s, s)
-            lse = float(s.sum(dtype=np.float64)) + float(np.sum(shift, dtype=np.float64)) * (
-                1 if np.ndim(shift) else n
-            )
-            np.multiply(logits, t, e)
-            np.dot(e, self._ones_k, picked)  # z[y] per row
-            np.copyto(lt, logits.T)
-            _max(lt, axis=0, out=row_max)  # over the fast axis of the transposed copy (small k)
-            np.greater_equal(picked[:, 0], row_max, hit)
-            hits = np.count_nonzero(hit)
-            return (lse - float(picked.sum(dtype=np.float64))) / n, float(hits) / n, None
+        shift = self._exp_shifted(logits, e, s)
+        np.log(s, s)
+        lse = float(s.sum(dtype=np.float64)) + float(np.sum(shift, dtype=np.float64)) * (
+            1 if np.ndim(shift) else n
+        )
+        np.multiply(logits, t, e)
+        np.dot(e, self._ones_k, picked)  # z[y] per row
+        np.copyto(lt, logits.T)
+        _max(lt, axis=0, out=row_max)  # over the fast axis of the transposed copy (small k)
+        np.greater_equal(picked[:, 0], row_max, hit)
+        hits = np.count_nonzero(hit)
+        return (lse - float(picked.sum(dtype=np.float64))) / n, float(hits) / n, None
 
     def outputs(self, logits: Array) -> Array:
         m = np.max(logits, axis=1, keepdims=True)
@@ -236,17 +236,13 @@ class MeanSquaredError(Loss):
         _mul(out, self._grad_scale(logits.shape[0], 2.0), out)
         return out
 
-    def evaluate(self, logits: Array, t: Array) -> tuple[float, float, float | None]:
-        n = logits.shape[0]
-        if n == 0:
-            return math.nan, math.nan, None
-        with np.errstate(all="ignore"):
-            diff = (logits - t).reshape(-1)
-            ss_res = float(np.dot(diff, diff))
-            mae = float(np.abs(diff).sum(dtype=np.float64)) / n
-            tc = t.reshape(-1).astype(np.float64)
-            tc -= tc.mean()
-            ss_tot = float(np.dot(tc, tc))
+    def _evaluate(self, logits: Array, t: Array, n: int) -> tuple[float, float, float | None]:
+        diff = (logits - t).reshape(-1)
+        ss_res = float(np.dot(diff, diff))
+        mae = float(np.abs(diff).sum(dtype=np.float64)) / n
+        tc = t.reshape(-1).astype(np.float64)
+        tc -= tc.mean()
+        ss_tot = float(np.dot(tc, tc))
         # constant targets: R² is undefined; follow scikit-learn (1 if perfect, else 0)
         r2 = (1.0 if ss_res == 0.0 else 0.0) if ss_tot == 0.0 else 1.0 - ss_res / ss_tot
         return ss_res / n, r2, mae
