@@ -27,7 +27,7 @@ class SessionManager:
     def __init__(
         self,
         max_sessions: int = 16,
-        pause_after: float = 60.0,
+        pause_after: float = 15.0,  # grace for a reload or a dropped connection
         expire_after: float = 30 * 60.0,
     ) -> None:
         self.sessions: dict[str, TrainingSession] = {}
