@@ -30,6 +30,7 @@ pytest: install-dev assets chromium
 
 bench: install assets
 	$(PY) -m bench
+	$(PY) -m bench.live
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
