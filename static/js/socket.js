@@ -49,7 +49,6 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
       opened = true;
       attempt = 0;
       failedHandshakes = 0;
-      setStatus('open');
     });
 
     sock.addEventListener('message', (event) => {
@@ -65,6 +64,8 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
         onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame without a type.' });
         return;
       }
+      // 'open' means a live session, not just a socket: an unknown session is refused after accept.
+      if (frame.type === 'hello') setStatus('open');
       onFrame(frame);
     });
 
