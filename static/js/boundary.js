@@ -3,6 +3,7 @@
 // their 2-D projection marked where the prediction is wrong. Click/shift-click/alt-click edit points.
 // This module owns the view's state, its coordinate mapping, the draw order and the mouse; the
 // heatmap, markers, axes and legend are drawn by the boundary-*.js modules.
+import { el } from './dom.js';
 import { drawAxes, drawKey, plotBox } from './boundary-axes.js';
 import { describeOutput, drawHeatmap, paintGrid, toSigned } from './boundary-heatmap.js';
 import { createClassPicker } from './boundary-legend.js';
@@ -13,26 +14,16 @@ import { oncePerFrame } from './redraw.js';
 
 /** Create the boundary view in `containerEl`; callbacks get data coordinates. */
 export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemovePoint = () => {} } = {}) {
-  const root = document.createElement('div');
-  root.className = 'bp-boundary';
-  const bar = document.createElement('div');
-  bar.className = 'bp-bd-bar';
-  const legend = document.createElement('div');
-  legend.className = 'bp-bd-legend';
-  legend.dataset.testid = 'class-picker';
-  bar.append(legend);
-  const stage = document.createElement('div');
-  stage.className = 'bp-bd-stage';
-  const canvas = document.createElement('canvas');
-  canvas.dataset.testid = 'boundary-canvas';
-  canvas.className = 'bp-bd-canvas';
-  canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', 'Decision boundary and data points');
-  const readout = document.createElement('div');
-  readout.className = 'bp-bd-readout';
-  readout.setAttribute('aria-live', 'off');
-  stage.append(canvas, readout);
-  root.append(bar, stage);
+  const legend = el('div', { class: 'bp-bd-legend', testid: 'class-picker' });
+  const canvas = el('canvas', {
+    class: 'bp-bd-canvas',
+    testid: 'boundary-canvas',
+    role: 'img',
+    'aria-label': 'Decision boundary and data points',
+  });
+  const readout = el('div', { class: 'bp-bd-readout', 'aria-live': 'off' });
+  const stage = el('div', { class: 'bp-bd-stage' }, canvas, readout);
+  const root = el('div', { class: 'bp-boundary' }, el('div', { class: 'bp-bd-bar' }, legend), stage);
   containerEl.append(root);
 
   const ctx = canvas.getContext('2d');

@@ -1,5 +1,6 @@
 // One chart of the chart panel: its section (title, hovered epoch, optional log toggle, plot and
 // legend), the uPlot instance in it, and the copy of the columns it plots, extended epoch by epoch.
+import { el as dom } from './dom.js';
 import uPlot from '/static/vendor/uPlot.esm.js';
 
 const keepPositive = (v) => (v > 0 && Number.isFinite(v) ? v : null);
@@ -10,35 +11,25 @@ const keepFinite = (v) => (Number.isFinite(v) ? v : null);
  * (pressed when `logPressed`). Returns the panel: {kindId, el, u, mount, fill, refill, showEpoch, destroy}.
  */
 export function createChartPanel(kindId, { onToggleLog = null, logPressed = false } = {}) {
-  const el = document.createElement('section');
-  el.className = 'bp-chart';
-  el.dataset.testid = `chart-${kindId}`;
-  const head = document.createElement('header');
-  head.className = 'bp-chart-head';
-  const h = document.createElement('h3');
-  h.className = 'bp-chart-title';
-  const epochEl = document.createElement('span');
-  epochEl.className = 'bp-chart-epoch';
-  head.append(h, epochEl);
+  const h = dom('h3', { class: 'bp-chart-title' });
+  const epochEl = dom('span', { class: 'bp-chart-epoch' });
+  const head = dom('header', { class: 'bp-chart-head' }, h, epochEl);
   if (onToggleLog) {
-    const t = document.createElement('button');
-    t.type = 'button';
-    t.className = 'bp-chart-logtoggle';
-    t.textContent = 'log';
-    t.title = 'Logarithmic y axis';
-    t.dataset.testid = `chart-${kindId}-log`;
-    t.setAttribute('aria-pressed', String(logPressed));
+    const t = dom('button', {
+      type: 'button',
+      class: 'bp-chart-logtoggle',
+      text: 'log',
+      title: 'Logarithmic y axis',
+      testid: `chart-${kindId}-log`,
+      'aria-pressed': String(logPressed),
+    });
     t.addEventListener('click', () => t.setAttribute('aria-pressed', String(onToggleLog())));
     head.append(t);
   }
-  const host = document.createElement('div');
-  host.className = 'bp-chart-plot';
-  const legendHost = document.createElement('div');
-  legendHost.className = 'bp-chart-legend';
-  const body = document.createElement('div');
-  body.className = 'bp-chart-body';
-  body.append(host, legendHost);
-  el.append(head, body);
+  const host = dom('div', { class: 'bp-chart-plot' });
+  const legendHost = dom('div', { class: 'bp-chart-legend' });
+  const el = dom('section', { class: 'bp-chart', testid: `chart-${kindId}` }, head,
+    dom('div', { class: 'bp-chart-body' }, host, legendHost));
 
   let data = null;
   let len = 0; // epochs copied into `data`

@@ -1,6 +1,7 @@
 // Distributions over time, like TensorBoard's: one heatmap strip per layer, x = histogram frame
 // (epoch), y = value, colour = share of the layer's values in that bin (normalised per column).
 // Each frame has its own bins [lo, hi]; they are re-binned into one shared y range per strip.
+import { el } from './dom.js';
 import { fitCanvas } from './canvas.js';
 import { oncePerFrame } from './redraw.js';
 import { sequential, shortLayerName, textColor } from './colors.js';
@@ -82,31 +83,17 @@ const fmt = (v) => {
 
 /** Create the histogram view in `containerEl`; returns {reset(layerNames), add(frame)}. */
 export function createHistogramView(containerEl) {
-  const root = document.createElement('div');
-  root.className = 'bp-hist';
-  const bar = document.createElement('div');
-  bar.className = 'bp-hist-bar';
-  const title = document.createElement('span');
-  title.className = 'bp-hist-title';
-  title.textContent = 'Distributions';
-  const seg = document.createElement('div');
-  seg.className = 'bp-seg';
-  seg.setAttribute('role', 'radiogroup');
-  seg.dataset.testid = 'hist-kind';
-  const readout = document.createElement('span');
-  readout.className = 'bp-hist-readout';
-  const note = document.createElement('span');
-  note.className = 'bp-hist-note';
-  note.textContent = '~ symmetric-log scale';
-  note.title = 'Strips marked ~ use a compressed (asinh) value axis: their spreads differ by more than 4x over time';
-  bar.append(title, seg, note);
-  const stage = document.createElement('div');
-  stage.className = 'bp-hist-stage';
-  const canvas = document.createElement('canvas');
-  canvas.className = 'bp-hist-canvas';
-  canvas.dataset.testid = 'hist-canvas';
-  stage.append(canvas, readout);
-  root.append(bar, stage);
+  const seg = el('div', { class: 'bp-seg', role: 'radiogroup', testid: 'hist-kind' });
+  const note = el('span', {
+    class: 'bp-hist-note',
+    text: '~ symmetric-log scale',
+    title: 'Strips marked ~ use a compressed (asinh) value axis: their spreads differ by more than 4x over time',
+  });
+  const bar = el('div', { class: 'bp-hist-bar' }, el('span', { class: 'bp-hist-title', text: 'Distributions' }), seg, note);
+  const canvas = el('canvas', { class: 'bp-hist-canvas', testid: 'hist-canvas' });
+  const readout = el('span', { class: 'bp-hist-readout' });
+  const stage = el('div', { class: 'bp-hist-stage' }, canvas, readout);
+  const root = el('div', { class: 'bp-hist' }, bar, stage);
   containerEl.append(root);
   const ctx = canvas.getContext('2d');
   const tile = document.createElement('canvas');
