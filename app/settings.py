@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+
+from platformdirs import user_data_path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+APP_NAME = "backprop-lab"
+DATA_DIR_ENV = "BACKPROP_LAB_DATA_DIR"
+PACKAGED_PREFIX = "_"  # a wheel carries static/ and templates/ as app/_static and app/_templates
+
+
+def asset_dir(name: str) -> Path:
+    """The page's `static` or `templates` folder: the installed package's copy, else the repo's."""
+    packaged = resources.files("app").joinpath(PACKAGED_PREFIX + name)
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return ROOT / name
+
+
+def default_data_dir() -> Path:
+    """$BACKPROP_LAB_DATA_DIR when set, else the platform's per-user data folder."""
+    from_env = os.environ.get(DATA_DIR_ENV, "").strip()
+    if from_env:
+        return Path(from_env).expanduser()
+    return user_data_path(APP_NAME, appauthor=False)
 
 
 @dataclass(frozen=True)
@@ -15,8 +38,9 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    static_dir: Path = field(default_factory=lambda: ROOT / "static")
-    templates_dir: Path = field(default_factory=lambda: ROOT / "templates")
+    static_dir: Path = field(default_factory=lambda: asset_dir("static"))
+    templates_dir: Path = field(default_factory=lambda: asset_dir("templates"))
+    data_dir: Path = field(default_factory=default_data_dir)  # runs and uploads; created by serve
     max_sessions: int = 16
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
