@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import logging
 import math
@@ -15,9 +16,10 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from app import __version__
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error, replace_non_finite
-from app.settings import Settings
+from app.settings import DATA_DIR_ENV, Settings
 
 EXIT_USAGE = 2
 
@@ -25,12 +27,19 @@ EXIT_USAGE = 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `backprop-lab` console script and of `python -m app`."""
     parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the page on HOST:PORT")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--open", action="store_true", help="open the page in the default browser")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"where runs are kept (default ${DATA_DIR_ENV}, else the per-user data folder)",
+    )
 
     train = commands.add_parser("train", help="train without a server and write per-epoch metrics")
     source = train.add_mutually_exclusive_group(required=True)
@@ -43,23 +52,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.log_level)
+        return _serve(args.host, args.port, args.log_level, args.data_dir, args.open)
     return _train(args)
 
 
-def _serve(host: str, port: int, log_level: str) -> int:
+def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool) -> int:
     import uvicorn
 
+    from app.launch import AnnouncingServer
     from app.main import MissingAssets, create_app
 
     settings = Settings(host=host, port=port)
+    if data_dir is not None:
+        settings = dataclasses.replace(settings, data_dir=data_dir)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
+        return 1
     try:
         app = create_app(settings)
     except MissingAssets as exc:
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 1
+    sys.stdout.write(f"Backprop Lab {__version__}, data directory {settings.data_dir}\n")
+    sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -67,6 +86,7 @@ def _serve(host: str, port: int, log_level: str) -> int:
         ws="websockets-sansio",  # the implementation with send backpressure (uvicorn >= 0.54)
         ws_max_size=settings.ws_transport_max_bytes,
     )
+    AnnouncingServer(config, open_browser=open_browser).run()
     return 0
 
 
