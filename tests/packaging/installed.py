@@ -1,4 +1,4 @@
-"""Build the wheel, install it into a fresh venv away from the checkout, serve it and crawl the page."""
+"""Build the wheel, install it in a fresh venv away from the checkout, serve it, crawl the page."""
 
 from __future__ import annotations
 
@@ -67,9 +67,9 @@ def make_venv(folder: Path) -> Path:
 
 def pip_install(bin_dir: Path, wheel: Path, cwd: Path) -> None:
     """Install `wheel` and its dependencies into the venv with this pip (and pip's cache)."""
+    pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python")]
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install", "-q"]
-        + ["--disable-pip-version-check", str(wheel)],
+        [*pip, "install", "-q", "--disable-pip-version-check", str(wheel)],
         cwd=cwd,
         env=isolated_env(),
         capture_output=True,

@@ -53,7 +53,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 @pytest.fixture(scope="module")
 def served(installed: Installed) -> Iterator[tuple[Served, Path]]:
-    """`backprop-lab serve --port 0` from the venv, with a data directory that does not exist yet."""
+    """`backprop-lab serve --port 0` from the venv, with a data directory not made yet."""
     data_dir = installed.workdir / "data" / "nested"
     command = [str(installed.bin_dir / "backprop-lab"), "serve", "--port", "0"]
     command += ["--data-dir", str(data_dir), "--log-level", "warning"]
