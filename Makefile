@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 VENDOR := static/vendor/.built
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: run test lint typecheck pytest bench install install-dev assets chromium clean
+.PHONY: run test lint typecheck pytest bench wheel install install-dev assets chromium clean
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
@@ -31,6 +31,10 @@ pytest: install-dev assets chromium
 bench: install assets
 	$(PY) -m bench
 	$(PY) -m bench.live
+
+# dist/: the sdist and a wheel built from it, carrying the page and uPlot (hatch_build.py).
+wheel: install-dev assets
+	$(PY) -m build --no-isolation --outdir dist .
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
@@ -68,4 +72,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor dist .mypy_cache .ruff_cache .pytest_cache

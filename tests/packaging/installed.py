@@ -65,11 +65,11 @@ def make_venv(folder: Path) -> Path:
     return folder / "bin"
 
 
-def pip_install(bin_dir: Path, wheel: Path, cwd: Path) -> None:
+def pip_install(bin_dir: Path, wheel: Path, cwd: Path, *options: str) -> None:
     """Install `wheel` and its dependencies into the venv with this pip (and pip's cache)."""
     pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python")]
     result = subprocess.run(
-        [*pip, "install", "-q", "--disable-pip-version-check", str(wheel)],
+        [*pip, "install", "-q", "--disable-pip-version-check", *options, str(wheel)],
         cwd=cwd,
         env=isolated_env(),
         capture_output=True,
