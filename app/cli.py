@@ -66,14 +66,14 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
-        return 1
-    try:
         app = create_app(settings)
     except MissingAssets as exc:
         sys.stderr.write(f"backprop-lab: {exc}\n")
+        return 1
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
         return 1
     sys.stdout.write(f"Backprop Lab {__version__}, data directory {settings.data_dir}\n")
     sys.stdout.flush()
