@@ -1,0 +1,144 @@
+"""Live diagnoses: what is going wrong in a run, with the numbers that show it and the fixes.
+
+Pure functions over epoch records (no HTTP, no asyncio). `Diagnoser.update(records)` is called
+with each chunk's new records and costs O(1) per record (fixed-size windows, running minima),
+so a run of 100 000 epochs is never rescanned. A diagnosis is raised once its evidence has held
+for a few epochs, and cleared when the evidence is gone; `restart` forgets the evidence after a
+setting changes (the old numbers no longer describe the run). The detectors and their thresholds
+are in app/training/detectors*.py; tests/training/test_diagnoses.py checks them against every
+preset over five seeds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.schemas.config import SessionConfig
+from app.training.detectors import Detector, Finding, RunBaseline
+from app.training.detectors_gradients import DeadRelu, Divergence, Exploding, Saturated, Vanishing
+from app.training.detectors_loss import LrTooHigh, LrTooLow, Overfitting, Plateau
+from app.training.diagnosis_fixes import Fix
+
+# When one of these is active, the kinds it explains are not shown as well: a network whose
+# first layers get no gradient also has a flat loss, which is not the learning rate's fault.
+EXPLAINS: dict[str, tuple[str, ...]] = {
+    "divergence": ("lr_too_high", "dead_relu"),
+    "exploding_gradients": ("lr_too_high", "dead_relu"),
+    "lr_too_high": ("vanishing_gradients", "saturated_units", "dead_relu", "overfitting"),
+    "vanishing_gradients": ("lr_too_low", "plateau"),
+    "saturated_units": ("lr_too_low", "plateau"),
+    "dead_relu": ("lr_too_low", "plateau"),
+    "lr_too_low": ("plateau",),
+}
+
+
+DETECTORS: tuple[type[Detector], ...] = (
+    Divergence,
+    Exploding,
+    Vanishing,
+    DeadRelu,
+    Saturated,
+    Overfitting,
+    LrTooHigh,
+    LrTooLow,
+    Plateau,
+)
+ORDER = {detector.kind: index for index, detector in enumerate(DETECTORS)}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One problem: its kind, the epoch it started, a sentence with evidence, and fixes."""
+
+    kind: str
+    title: str
+    since: int
+    message: str
+    fixes: tuple[Fix, ...]
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as it goes into `diagnosis` and `hello` frames."""
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "since": self.since,
+            "message": self.message,
+            "fixes": [fix.to_dict() for fix in self.fixes],
+            "evidence": {k: (v if math.isfinite(v) else None) for k, v in self.evidence.items()},
+        }
+
+
+def _diagnosis(finding: Finding, config: SessionConfig) -> Diagnosis:
+    return Diagnosis(
+        kind=finding.kind,
+        title=finding.title,
+        since=finding.since,
+        message=finding.message,
+        fixes=tuple(build(config) for build in finding.fixes),
+        evidence=dict(finding.evidence),
+    )
+
+
+class Diagnoser:
+    """Watches a run's records as they come and keeps the set of active diagnoses."""
+
+    def __init__(self, config: SessionConfig, reference_loss: float | None = None) -> None:
+        self.config = config
+        self.reference_loss = math.nan if reference_loss is None else reference_loss
+        self.baseline = RunBaseline(self.reference_loss)
+        self._detectors: list[Detector] = [make() for make in DETECTORS]
+        self._findings: dict[str, Finding] = {}
+        self._active: list[Diagnosis] = []
+
+    @property
+    def active(self) -> list[Diagnosis]:
+        """The diagnoses shown now, in detector order."""
+        return list(self._active)
+
+    def update(self, records: Iterable[dict[str, Any]]) -> bool:
+        """Feed new epoch records, oldest first; True when the active set changed."""
+        before = self._keys()
+        for record in records:
+            self.baseline.observe(record)
+            for detector in self._detectors:
+                finding = detector.observe(record, self.baseline, self.config)
+                if finding is None:
+                    self._findings.pop(detector.kind, None)
+                elif detector.kind not in self._findings:
+                    self._findings[detector.kind] = finding
+        self._refresh()
+        return self._keys() != before
+
+    def restart(self, config: SessionConfig, reference_loss: float | None = None) -> bool:
+        """Forget the evidence after a change (new data may bring a new guessing loss).
+
+        Returns True when diagnoses were cleared."""
+        had = bool(self._active)
+        self.config = config
+        if reference_loss is not None:
+            self.reference_loss = reference_loss
+        self.baseline = RunBaseline(self.reference_loss)
+        self._detectors = [make() for make in DETECTORS]
+        self._findings.clear()
+        self._active = []
+        return had
+
+    def _refresh(self) -> None:
+        hidden = {k for kind in self._findings for k in EXPLAINS.get(kind, ())}
+        self._active = [
+            _diagnosis(finding, self.config)
+            for kind, finding in self._findings.items()
+            if kind not in hidden
+        ]
+        self._active.sort(key=lambda d: ORDER[d.kind])
+
+    def _keys(self) -> list[tuple[str, int]]:
+        return [(d.kind, d.since) for d in self._active]
+
+    def frame(self) -> dict[str, Any]:
+        """The `diagnosis` frame: every active diagnosis (an empty list clears the callout)."""
+        return {"type": "diagnosis", "diagnoses": [d.to_dict() for d in self._active]}
