@@ -36,7 +36,8 @@ presets-kernels: install-dev
 	@for pair in $(BLAS_KERNELS); do \
 		echo "preset tests under OPENBLAS_CORETYPE=$${pair%%:*}"; \
 		OPENBLAS_CORETYPE=$${pair%%:*} BACKPROP_EXPECT_BLAS_KERNEL=$${pair##*:} \
-			$(PY) -m pytest -q -p no:cacheprovider tests/training/test_presets.py || exit 1; \
+			$(PY) -m pytest -q -p no:cacheprovider tests/training/test_presets.py \
+				tests/training/test_diagnoses.py || exit 1; \
 	done
 
 bench: install assets

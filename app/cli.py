@@ -125,6 +125,8 @@ def _merged(config: SessionConfig, patch: dict[str, Any], what: str) -> SessionC
 def _train(args: argparse.Namespace) -> int:
     from threadpoolctl import threadpool_limits
 
+    from app.training.detectors import chance_loss
+    from app.training.diagnoses import Diagnoser
     from app.training.run import ConfigError, Run
 
     if args.epochs < 1:
@@ -140,12 +142,16 @@ def _train(args: argparse.Namespace) -> int:
         except (ConfigError, ValueError) as exc:
             raise SystemExit(f"backprop-lab: {exc}") from None
         records = []
+        diagnoser = Diagnoser(config, chance_loss(run.data.task, run.data.y_train))
         started = time.perf_counter()
         for _ in range(args.epochs):
             record = run.train_epoch()
             record.pop("histograms", None)
             records.append(record)
+            diagnoser.update([record])
             if not args.quiet:
+                for diagnosis in diagnoser.raised:  # on its own line, above the progress bar
+                    sys.stderr.write(f"\r\033[K{diagnosis.describe()}\n")
                 _progress(sys.stderr, record, args.epochs, time.perf_counter() - started)
             if not math.isfinite(record["train_loss"]) or record.get("stopped"):
                 break

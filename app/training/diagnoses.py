@@ -71,6 +71,11 @@ class Diagnosis:
             "evidence": {k: (v if math.isfinite(v) else None) for k, v in self.evidence.items()},
         }
 
+    def describe(self) -> str:
+        """One line for a terminal: when, what, why, and the fixes."""
+        fixes = "; ".join(fix.label for fix in self.fixes)
+        return f"epoch {self.since}: {self.title}. {self.message} Fixes: {fixes}."
+
 
 def _diagnosis(finding: Finding, config: SessionConfig) -> Diagnosis:
     return Diagnosis(
@@ -93,6 +98,7 @@ class Diagnoser:
         self._detectors: list[Detector] = [make() for make in DETECTORS]
         self._findings: dict[str, Finding] = {}
         self._active: list[Diagnosis] = []
+        self.raised: list[Diagnosis] = []  # what the last `update` added
 
     @property
     def active(self) -> list[Diagnosis]:
@@ -102,6 +108,7 @@ class Diagnoser:
     def update(self, records: Iterable[dict[str, Any]]) -> bool:
         """Feed new epoch records, oldest first; True when the active set changed."""
         before = self._keys()
+        self.raised = []
         for record in records:
             self.baseline.observe(record)
             for detector in self._detectors:
@@ -111,6 +118,7 @@ class Diagnoser:
                 elif detector.kind not in self._findings:
                     self._findings[detector.kind] = finding
         self._refresh()
+        self.raised = [d for d in self._active if (d.kind, d.since) not in before]
         return self._keys() != before
 
     def restart(self, config: SessionConfig, reference_loss: float | None = None) -> bool:

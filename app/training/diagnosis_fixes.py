@@ -17,6 +17,8 @@ MAX_LR = next(
 )
 ADAM_LR = 0.01  # Adam's usual default: the lr-adam preset shows it converging without tuning
 FIX_CLIP_NORM = 1.0
+# ×10 from lr-too-low's 1e-4 still crawls (the diagnosis comes back); ×100 reaches SGD's usual 0.01
+RAISE_FACTOR = 100
 FIX_DROPOUT = 0.5
 FIX_L2 = 0.02
 FIX_PATIENCE = 50
@@ -77,9 +79,12 @@ def lower_lr(config: SessionConfig) -> Fix:
 
 
 def raise_lr(config: SessionConfig) -> Fix:
-    """A learning rate ten times larger (within the config's limit)."""
-    lr = min(config.training.learning_rate * 10, MAX_LR)
-    return Fix(f"Raise learning rate ×10 (to {_fmt_lr(lr)})", {"training": {"learning_rate": lr}})
+    """A learning rate RAISE_FACTOR times larger (within the config's limit)."""
+    lr = min(config.training.learning_rate * RAISE_FACTOR, MAX_LR)
+    return Fix(
+        f"Raise learning rate ×{RAISE_FACTOR} (to {_fmt_lr(lr)})",
+        {"training": {"learning_rate": lr}},
+    )
 
 
 def adam(config: SessionConfig) -> Fix:

@@ -26,6 +26,8 @@ from app.schemas.messages import (
     describe_validation_error,
     error_frame,
 )
+from app.training.detectors import chance_loss
+from app.training.diagnoses import Diagnoser
 from app.training.event_log import EventLog, Kind, Subscriber
 from app.training.history import DecimatedHistory, to_columns
 from app.training.run import ConfigError, Run
@@ -80,6 +82,7 @@ class TrainingSession:
         self._snapshot = run.snapshot()
         self._dataset = run.dataset_frame()
         self._task: asyncio.Task[None] | None = None
+        self.diagnoser = Diagnoser(run.config, chance_loss(run.data.task, run.data.y_train))
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -136,6 +139,7 @@ class TrainingSession:
             "dataset": self._dataset,
             "snapshot": self._snapshot,
             "histograms": list(self.histograms.records),
+            "diagnoses": self.diagnoser.frame()["diagnoses"],
         }
 
     def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
@@ -176,6 +180,8 @@ class TrainingSession:
                 frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
                 self.histograms.add(frame)
                 self._emit("histograms", frame)
+        if self.diagnoser.update(result.records):  # diagnoses: after the records they cite
+            self._emit("frame", self.diagnoser.frame())
         if result.snapshot is not None:
             self._snapshot = result.snapshot
             self._emit("snapshot", result.snapshot)
@@ -295,6 +301,7 @@ class TrainingSession:
                 self._set_state(SessionState.IDLE)
         else:
             self._emit("frame", {"type": "config", "config": new.model_dump(), "rebuilt": False})
+            self._restart_diagnoses()
 
     async def _after_rebuild(self) -> None:
         """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
@@ -311,6 +318,13 @@ class TrainingSession:
         )
         self._emit("frame", self._dataset)
         self._emit("snapshot", self._snapshot)
+        self._restart_diagnoses()
+
+    def _restart_diagnoses(self) -> None:
+        """A change makes the old evidence moot: clear the diagnoses (the page hides them)."""
+        data = self.run.data
+        if self.diagnoser.restart(self.run.config, chance_loss(data.task, data.y_train)):
+            self._emit("frame", self.diagnoser.frame())
 
     # ---- helpers ---------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ function configLayerNames() {
  * Build the frame handler. `views` holds the view objects (filled in as they load), `controls`
  * the control panel, `indicators` the pills/epoch, `toast` shows server errors.
  */
-export function createFrameHandler({ views, controls, indicators, toast }) {
+export function createFrameHandler({ views, controls, indicators, toast, diagnoses }) {
   let layerNames = [];
   let chartTask = null;
 
@@ -66,9 +66,13 @@ export function createFrameHandler({ views, controls, indicators, toast }) {
         if (frame.snapshot) handleFrame(frame.snapshot);
         for (const h of frame.histograms ?? []) views.hist.add(h);
         indicators.setRunState(runStateOf(frame.state) ?? 'idle', frame.reason ?? frame.state?.reason);
+        diagnoses?.show(frame.diagnoses ?? []);
         writeHash();
         break;
       }
+      case 'diagnosis':
+        diagnoses?.show(frame.diagnoses);
+        break;
       case 'metrics': {
         const names = namesOf(frame);
         if (names.length && !sameNames(names, layerNames)) resetCharts(emptyHistory(names));

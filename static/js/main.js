@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { createControls } from './controls.js';
+import { createDiagnosisCallout } from './diagnosis-callout.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
 import { showStatus, statusKind, toast } from './notices.js';
@@ -32,7 +33,8 @@ const controls = createControls({
   onDatasetPick: pickDataset,
 });
 const indicators = createIndicators(controls);
-const handleFrame = createFrameHandler({ views, controls, indicators, toast });
+const diagnoses = createDiagnosisCallout($('diagnoses'), { onFix: (partial) => configure(partial) });
+const handleFrame = createFrameHandler({ views, controls, indicators, toast, diagnoses });
 
 const socket = createSocket({
   getSession: () => state.session,

@@ -1,0 +1,46 @@
+"""Live diagnoses as an instructor meets them: the callout explains a failing run, and its fix
+button, clicked like a person would, applies the fix and clears it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ROOT, open_app, wait_epoch_above
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = ROOT / "artifacts"
+CALLOUT = "[data-testid='diagnoses']"
+VANISHING = "[data-testid='diagnosis-vanishing_gradients']"
+
+
+def font_px(page: Any, selector: str) -> float:
+    return float(page.eval_on_selector(selector, "e => parseFloat(getComputedStyle(e).fontSize)"))
+
+
+def test_vanishing_gradients_callout_appears_and_its_relu_fix_clears_it(page: Any) -> None:
+    open_app(page, "#preset=vanishing-gradients")
+    assert page.is_hidden(CALLOUT), "nothing to diagnose before training"
+    page.click("[data-testid='play']")
+    page.wait_for_selector(VANISHING)
+    text = page.text_content(f"{VANISHING} .diagnosis-text") or ""
+    assert "times smaller" in text and any(ch.isdigit() for ch in text), text
+    for selector in (".diagnosis-text", ".diagnosis-fix", ".diagnosis-since"):
+        assert font_px(page, f"{VANISHING} {selector}") >= 16, selector
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "diagnosis-vanishing.png"))
+
+    fix = page.locator("[data-testid='fix-vanishing_gradients-0']")
+    assert fix.text_content() == "Use ReLU + He init"
+    fix.click()
+    page.wait_for_function(
+        "window.backpropLab.state.config.model.layers.every(l => l.activation === 'relu')"
+    )
+    page.wait_for_selector(CALLOUT, state="hidden")
+    # The rebuilt network trains on (still playing) and the diagnosis does not come back.
+    wait_epoch_above(page, 30)
+    assert page.is_hidden(CALLOUT)
+    assert page.get_attribute("#app", "data-run-state") == "running"
+    page.screenshot(path=str(ARTIFACTS / "diagnosis-fixed.png"))
