@@ -8,6 +8,7 @@ the session does, so the detectors' incremental state is what is tested.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -17,32 +18,20 @@ from threadpoolctl import threadpool_limits
 from app.schemas.config import merge_config
 from app.training import preset_figures as pf
 from app.training.detectors import chance_loss
-from app.training.diagnoses import Diagnoser, Diagnosis
+from app.training.diagnoses import (
+    HEALTHY_PRESETS,
+    PRESET_DIAGNOSES,
+    SPIRAL_EPOCHS,
+    Diagnoser,
+    Diagnosis,
+)
 from app.training.run import Run
 
 SEEDS = 5
 CHUNK = 7
-HORIZON = {claim.preset_id: claim.epochs for claim in pf.CLAIMS} | {"spiral": 500}
-# (preset, the kind it must raise, by which epoch at the latest)
-FAILURES = [
-    ("vanishing-gradients", "vanishing_gradients", 5),
-    ("exploding-gradients", "exploding_gradients", 5),
-    ("exploding-gradients", "divergence", 12),
-    ("overfitting", "overfitting", 500),
-    ("lr-too-high", "lr_too_high", 25),
-    ("lr-too-low", "lr_too_low", 35),
-]
-HEALTHY = [
-    "spiral",
-    "vanishing-gradients-relu",
-    "vanishing-gradients-batchnorm",
-    "exploding-gradients-clipped",
-    "overfitting-dropout",
-    "overfitting-l2",
-    "overfitting-early-stopping",
-    "lr-adam",
-    "lr-schedule",
-]
+HORIZON = {claim.preset_id: claim.epochs for claim in pf.CLAIMS} | {"spiral": SPIRAL_EPOCHS}
+FAILURES = list(PRESET_DIAGNOSES)
+HEALTHY = list(HEALTHY_PRESETS)
 
 
 class Watched:
@@ -72,11 +61,13 @@ class Watched:
         self._feed(pending)
 
     def _feed(self, records: list[dict[str, Any]]) -> None:
+        """Feed one chunk; a kind first shown now was shown from max(its raise, the chunk start)."""
         if not records:
             return
         self.diagnoser.update(records)
         for diagnosis in self.diagnoser.active:
-            self.first.setdefault(diagnosis.kind, diagnosis.since)
+            shown = max(diagnosis.raised_at, records[0]["epoch"])
+            self.first.setdefault(diagnosis.kind, shown)
 
     def active(self, kind: str) -> Diagnosis | None:
         return next((d for d in self.diagnoser.active if d.kind == kind), None)
@@ -130,3 +121,68 @@ def test_applying_each_offered_fix_clears_the_diagnosis(
             watched.first.clear()
             watched.train(horizon)
             assert kind not in watched.first, (preset_id, index, fix.label, watched.first)
+
+
+# ---- detectors without a preset, from records ----------------------------------------------
+
+
+def record(epoch: int, loss: float, **layer: float) -> dict[str, Any]:
+    """A minimal epoch record: two hidden layers sharing `layer`'s values, and an output layer."""
+    base = {"grad_norm": 0.1, "weight_norm": 1.0, "update_ratio": 1e-3, "dead_frac": 0.0}
+    hidden = {**base, "saturated_frac": 0.0, **layer}
+    layers = [{"name": f"dense{i}", **hidden} for i in range(2)]
+    layers.append({"name": "dense2", **base, "saturated_frac": 0.0})
+    return {"epoch": epoch, "train_loss": loss, "val_loss": loss, "grad_norm_global": 0.1,
+            "layers": layers}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "layer", "loss"),
+    [
+        ("dead_relu", {"dead_frac": 0.95}, 0.3),
+        ("saturated_units", {"saturated_frac": 0.95}, 0.3),
+        ("plateau", {}, 0.6),
+    ],
+)
+def test_dead_saturated_and_plateau_are_raised_from_their_evidence(
+    kind: str, layer: dict[str, float], loss: float
+) -> None:
+    diagnoser = Diagnoser(pf.seeded_config("spiral", 0), reference_loss=math.log(2))
+    healthy = [record(e, loss * (1 + 0.1 * (e % 2))) for e in range(1, 150)]
+    diagnoser.update(healthy)
+    assert diagnoser.active == [], "a jumpy loss and live units raise nothing"
+    diagnoser.update(record(e, loss, **layer) for e in range(150, 260))
+    assert [d.kind for d in diagnoser.active] == [kind]
+    assert [d.kind for d in diagnoser.raised] == [kind] and diagnoser.active[0].since >= 150
+
+
+def test_cli_prints_each_diagnosis_when_raised(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    assert main(["train", "--preset", "vanishing-gradients", "--epochs", "6"]) == 0
+    err = capsys.readouterr().err
+    assert "epoch 1: Vanishing gradients." in err and "Fixes: Use ReLU + He init" in err
+    assert main(["train", "--quiet", "--preset", "vanishing-gradients", "--epochs", "6"]) == 0
+    assert "Vanishing" not in capsys.readouterr().err
+
+
+def test_session_sends_diagnosis_frames_and_hello_carries_them() -> None:
+    from tests.training.test_session import collect, make_session, run_isolated, send
+
+    async def scenario() -> None:
+        session = make_session(pf.seeded_config("vanishing-gradients", 0).model_dump())
+        session.start()
+        sub, hello = session.subscribe()
+        assert hello["diagnoses"] == []
+        send(session, sub, '{"type": "step", "epochs": 5}')
+        frames = await collect(session, sub, lambda f: f.get("state") == "paused")
+        raised = [f for f in frames if f["type"] == "diagnosis"]
+        assert [d["kind"] for d in raised[-1]["diagnoses"]] == ["vanishing_gradients"]
+        assert session.hello()["diagnoses"] == raised[-1]["diagnoses"]
+        fix = raised[-1]["diagnoses"][0]["fixes"][0]["config"]
+        send(session, sub, json.dumps({"type": "configure", "config": fix}))
+        cleared = await collect(session, sub, lambda f: f["type"] == "diagnosis")
+        assert cleared[-1]["diagnoses"] == [] and session.hello()["diagnoses"] == []
+        await session.close()
+
+    run_isolated(scenario())
