@@ -89,11 +89,12 @@ class Exploding(Detector):
         if not self.latch.update(record["epoch"], growing) or self.evidence is None:
             return None
         low_epoch, low, high = self.evidence
+        span = self.latch.start - low_epoch
         return self.found(
             self.latch.start,
-            f"The global gradient norm grew {high / low:.0f}× in "
-            f"{self.latch.start - low_epoch} epochs, from {low:.3g} at epoch {low_epoch} to "
-            f"{high:.3g}: each layer amplifies the gradient, and the steps grow with it.",
+            f"The global gradient norm grew {high / low:.0f}× in {span} epoch"
+            f"{'s' if span != 1 else ''}, from {low:.3g} at epoch {low_epoch} to {high:.3g}: "
+            "each layer amplifies the gradient, and the steps grow with it.",
             (fx.clip, fx.lower_lr),
             growth=high / low,
             from_norm=low,
@@ -129,8 +130,9 @@ class Divergence(Detector):
             )
             self.finding = self.found(
                 epoch,
-                f"The training loss became {loss} at epoch {epoch} (a guess scores "
-                f"{base.reference:.3g}); {where}. Press play to restart with fresh weights.",
+                f"The training loss became {'NaN' if math.isnan(loss) else 'infinite'} at epoch "
+                f"{epoch}; {where}. Apply a fix, then press play: the run restarts with fresh "
+                "weights.",
                 (fx.clip, fx.lower_lr),
                 epoch=float(epoch),
             )

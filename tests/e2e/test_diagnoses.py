@@ -44,3 +44,23 @@ def test_vanishing_gradients_callout_appears_and_its_relu_fix_clears_it(page: An
     assert page.is_hidden(CALLOUT)
     assert page.get_attribute("#app", "data-run-state") == "running"
     page.screenshot(path=str(ARTIFACTS / "diagnosis-fixed.png"))
+
+
+def test_a_diverged_run_says_where_and_its_clip_fix_lets_play_learn(page: Any) -> None:
+    open_app(page, "#preset=exploding-gradients")
+    page.click("[data-testid='play']")
+    page.wait_for_selector("#app[data-run-state='diverged']")
+    page.wait_for_selector("[data-testid='diagnosis-divergence']")
+    page.wait_for_selector("[data-testid='diagnosis-exploding_gradients']")
+    text = page.text_content("[data-testid='diagnosis-exploding_gradients'] .diagnosis-text")
+    assert text and "grew" in text
+    page.screenshot(path=str(ARTIFACTS / "diagnosis-exploding.png"))
+    fix = page.locator("[data-testid='fix-divergence-0']")
+    assert fix.text_content() == "Clip gradients at 1"
+    fix.click()
+    page.wait_for_function("window.backpropLab.state.config.training.clip_norm === 1")
+    page.wait_for_selector(CALLOUT, state="hidden")
+    page.click("[data-testid='play']")  # a diverged run restarts with fresh weights
+    wait_epoch_above(page, 40)
+    assert page.get_attribute("#app", "data-run-state") == "running"
+    assert page.is_hidden(CALLOUT)
