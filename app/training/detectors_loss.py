@@ -129,7 +129,7 @@ class LrTooHigh(LossWindow):
         rises = sum(b > a for a, b in itertools.pairwise(self.losses))
         low, high, _ = self.spread()
         return self.found(
-            self.latch.start,
+            self.latch.start - self.window + 1,  # the window the evidence spans
             f"Over the last {len(self.losses)} epochs the training loss rose in {rises} of them "
             f"and jumped between {low:.3g} and {high:.3g}, never below a blind guess's "
             f"{base.reference:.3g}: each step overshoots the minimum.",
@@ -166,7 +166,7 @@ class LrTooLow(LossWindow):
             return None
         start, end = self.losses[0], self.losses[-1]
         return self.found(
-            self.latch.start,
+            self.latch.start - self.window + 1,  # the window the evidence spans
             f"The training loss moved {abs(end - start) / start:.1%} in {len(self.losses)} "
             f"epochs ({start:.3g} → {end:.3g}) and each step changes the weights by about "
             f"{ratio:.1g} of their size: the steps are too small to get anywhere soon.",
@@ -192,7 +192,7 @@ class Plateau(LossWindow):
             return None
         low, high, spread = self.spread()
         return self.found(
-            self.latch.start,
+            self.latch.start - self.window + 1,  # the window the evidence spans
             f"The training loss has stayed between {low:.3g} and {high:.3g} for "
             f"{len(self.losses)} epochs, {low / base.reference:.0%} of a blind guess's loss: "
             "training is stuck on a flat stretch.",

@@ -103,7 +103,8 @@ class Diagnosis:
     def describe(self) -> str:
         """One line for a terminal: when, what, why, and the fixes."""
         fixes = "; ".join(fix.label for fix in self.fixes)
-        return f"epoch {self.since}: {self.title}. {self.message} Fixes: {fixes}."
+        when = f"epoch {self.raised_at}: {self.title} (since epoch {self.since})"
+        return f"{when}. {self.message} Fixes: {fixes}."
 
 
 def _diagnosis(finding: Finding, raised_at: int, config: SessionConfig) -> Diagnosis:

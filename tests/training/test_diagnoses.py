@@ -161,7 +161,8 @@ def test_cli_prints_each_diagnosis_when_raised(capsys: pytest.CaptureFixture[str
 
     assert main(["train", "--preset", "vanishing-gradients", "--epochs", "6"]) == 0
     err = capsys.readouterr().err
-    assert "epoch 1: Vanishing gradients." in err and "Fixes: Use ReLU + He init" in err
+    assert "epoch 3: Vanishing gradients (since epoch 1)." in err, err
+    assert "Fixes: Use ReLU + He init; Add batch norm." in err
     assert main(["train", "--quiet", "--preset", "vanishing-gradients", "--epochs", "6"]) == 0
     assert "Vanishing" not in capsys.readouterr().err
 
