@@ -46,6 +46,7 @@ class BatchNorm(Layer):
         self.grads = {"gamma": dgamma, "beta": dbeta}
         self.gamma, self.beta, self.dgamma, self.dbeta = gamma, beta, dgamma, dbeta
         self.running_mean, self.running_var = running_mean, running_var
+        self.buffers = {"running_mean": running_mean, "running_var": running_var}
         self.dtype = gamma.dtype
         self.size = gamma.shape[0]
         self.momentum = momentum
