@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from app.data import (
-    GENERATORS,
     DataSpec,
     PreparedData,
     Table,
@@ -16,6 +15,7 @@ from app.data import (
     with_point,
     without_point_near,
 )
+from app.data import from_config as data_from_config
 from app.engine import from_config
 from app.engine.model import Model, ModelSpec, build_model, count_parameters
 from app.engine.trainer import Trainer, TrainSettings
@@ -49,21 +49,7 @@ def data_spec(config: SessionConfig, tables: TableLookup | None) -> DataSpec:
                 f"unknown upload_id {ds.upload_id!r}: upload the CSV again "
                 "(uploads live until the server restarts)"
             )
-    return DataSpec(
-        name=ds.name,
-        samples=ds.samples,
-        noise=ds.noise,
-        val_fraction=ds.val_fraction,
-        seed=ds.seed,
-        # `classes` stays in the config across shape switches; only multi-class shapes read it.
-        classes=ds.classes
-        if ds.name in GENERATORS and len(GENERATORS[ds.name].classes) > 1
-        else None,
-        features=tuple(ds.features),
-        table=table,
-        target=ds.target,
-        task=ds.task,
-    )
+    return data_from_config.data_spec(ds.model_dump(), table)
 
 
 def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
