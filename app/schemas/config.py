@@ -121,7 +121,7 @@ class TrainingConfig(_Strict):
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.01
     batch_size: Annotated[int, Field(ge=1, le=4096)] = 10
     optimizer: OptimizerName = "sgd"
-    momentum: Annotated[float, Field(ge=0.0, lt=1.0, description="sgd")] = 0.9
+    momentum: Annotated[float, Field(ge=0.0, lt=1.0, description="sgd, rmsprop")] = 0.9
     nesterov: Annotated[bool, Field(description="sgd")] = False
     beta1: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.9
     beta2: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.999
