@@ -10,13 +10,13 @@ STAMP_DEV := $(VENV)/.installed-dev
 VENDOR := static/vendor/.built
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: run test lint typecheck pytest bench install install-dev assets chromium clean
+.PHONY: run test lint typecheck jstest pytest screenshot bench install install-dev assets chromium clean
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
-test: install-dev assets chromium lint typecheck pytest
+test: install-dev assets chromium lint typecheck jstest pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -25,8 +25,16 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy
 
+# The page's pure modules under Node's own test runner (the schema comes from this venv's app).
+jstest: install-dev
+	BACKPROP_PYTHON=$(PY) node --test tests/js/
+
 pytest: install-dev assets chromium
 	BACKPROP_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -ra
+
+# docs/screenshot.png (the README's picture): the spiral training in Chromium at 1280×720.
+screenshot: install-dev assets chromium
+	BACKPROP_CHROMIUM=$(CHROMIUM) $(PY) -m tests.e2e.screenshot docs/screenshot.png
 
 bench: install assets
 	$(PY) -m bench

@@ -2,6 +2,7 @@
 // that feature over [-6, 6]², toggled by click. At least one feature stays selected; the tiles are
 // disabled (greyed) when the data are not planar.
 import { diverging } from './colors.js';
+import { el } from './dom.js';
 
 /** Feature id, label, and its value at (x1, x2). */
 export const FEATURES = [
@@ -41,30 +42,17 @@ function paint(canvas, fn) {
 
 /** Create the tiles in `containerEl`; `onChange(features)` gets the new selection. */
 export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
-  const root = document.createElement('div');
-  root.className = 'bp-tiles';
-  root.setAttribute('role', 'group');
-  root.setAttribute('aria-label', 'Input features');
-  const gridEl = document.createElement('div');
-  gridEl.className = 'bp-tiles-grid';
-  root.append(gridEl);
+  const gridEl = el('div', { class: 'bp-tiles-grid' });
+  const root = el('div', { class: 'bp-tiles', role: 'group', 'aria-label': 'Input features' }, gridEl);
   containerEl.append(root);
 
   let selected = new Set(['x1', 'x2']);
   let enabled = true;
   const tiles = FEATURES.map(([id, label, fn]) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'bp-tile';
-    b.dataset.testid = `feature-${id}`;
-    b.dataset.feature = id;
-    const c = document.createElement('canvas');
-    c.className = 'bp-tile-map';
+    const c = el('canvas', { class: 'bp-tile-map' });
     paint(c, fn);
-    const t = document.createElement('span');
-    t.className = 'bp-tile-label';
-    t.textContent = label;
-    b.append(c, t);
+    const b = el('button', { type: 'button', class: 'bp-tile', testid: `feature-${id}`, 'data-feature': id },
+      c, el('span', { class: 'bp-tile-label', text: label }));
     b.addEventListener('click', () => toggle(id, b));
     gridEl.append(b);
     return b;
