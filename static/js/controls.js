@@ -93,6 +93,7 @@ export function createControls({ sidebar, getConfig, onConfigure, onCommand, onD
     applySchema(schema) {
       fields = FIELDS.map((spec) => {
         const field = buildField(resolveField(schema, spec), send);
+        field.row.hidden = true; // until a config says whether it applies
         fieldSlots[spec.section].append(field.row);
         return field;
       });
