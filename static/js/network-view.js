@@ -176,7 +176,9 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     ...acts.map((a) => el('option', { value: a, text: names[a] ?? label(a) })));
     sel.value = l.activation;
     sel.addEventListener('change', () => edit(() => (layers[i] = { ...layers[i], activation: sel.value })));
-    const box = el('div', { class: 'bp-net-layer' }, el('div', { class: 'bp-net-pm' }, rm, add), sel);
+    // Narrow columns (many layers) stack − over + so neither button is squeezed to nothing.
+    const box = el('div', { class: width < 44 ? 'bp-net-layer bp-narrow' : 'bp-net-layer' },
+      el('div', { class: 'bp-net-pm' }, rm, add), sel);
     box.style.left = `${x - width / 2}px`;
     box.style.width = `${width}px`;
     return box;
