@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.data import BUILTIN, GENERATORS
+from app.data import BUILTIN, FEATURES, GENERATORS
 
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
@@ -98,9 +98,14 @@ class DatasetConfig(_Strict):
         ]
         | None
     ) = None
-    features: Annotated[list[FeatureName], Field(min_length=1, max_length=9)] = Field(
-        default_factory=_default_features
-    )
+    features: Annotated[
+        list[FeatureName],
+        Field(
+            min_length=1,
+            max_length=len(FEATURES),
+            json_schema_extra={"labels": {name: f.label for name, f in FEATURES.items()}},
+        ),
+    ] = Field(default_factory=_default_features)
     upload_id: Annotated[str, Field(max_length=64)] | None = None
     target: Annotated[str, Field(max_length=200)] | None = None
     task: Annotated[Task, Field(json_schema_extra=applies_when("dataset.name", "csv"))] = "auto"

@@ -88,6 +88,13 @@ export function datasetInfo(schema) {
   return { groups: node?.groups ?? [], generated: new Set(node?.generated ?? []), names: node?.enum ?? [] };
 }
 
+/** The input features in the schema's order, with their labels: [{name, label}]. */
+export function featureInfo(schema) {
+  const node = schemaAt(schema, 'dataset.features');
+  const labels = node.labels ?? {};
+  return resolve(schema, node.items).enum.map((name) => ({ name, label: labels[name] ?? name }));
+}
+
 /** What the network editor may build: {maxLayers, minUnits, maxUnits, activations, newLayer}. */
 export function networkLimits(schema) {
   const units = rangeOf(schemaAt(schema, 'model.layers.units'));

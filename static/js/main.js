@@ -2,7 +2,7 @@
 // presets, datasets and uploads, page lifecycle. Start-up runs main() at the bottom.
 
 import { api } from './api.js';
-import { networkLimits } from './config-schema.js';
+import { featureInfo, networkLimits } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
@@ -156,6 +156,7 @@ async function main() {
     const [schema] = await Promise.all([api.schema(), loadPresets(toast), viewsReady]);
     controls.applySchema(schema);
     views.net.setLimits(networkLimits(schema));
+    views.tiles.setFeatures(featureInfo(schema));
     await startSession(request);
   } catch (err) {
     indicators.setWsState('closed');

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { applies, datasetInfo, inRange, networkLimits, resolveField, schemaAt } from '../../static/js/config-schema.js';
+import {
+  applies, datasetInfo, featureInfo, inRange, networkLimits, resolveField, schemaAt,
+} from '../../static/js/config-schema.js';
 import { FIELDS } from '../../static/js/control-fields.js';
 import { defaultConfig, schema } from './schema-fixture.js';
 
@@ -82,4 +84,11 @@ test('conditions on booleans: early-stopping knobs show only while it is on', ()
   const on = { ...base, training: { ...base.training, early_stopping: { ...base.training.early_stopping, enabled: true } } };
   assert.equal(applies(patience, base), false);
   assert.ok(applies(patience, on));
+});
+
+test('input features: the schema\'s names and labels, each with a picture on the page', async () => {
+  const { PAINTERS } = await import('../../static/js/feature-tiles.js');
+  const features = featureInfo(schema);
+  assert.deepEqual(features.slice(0, 2), [{ name: 'x1', label: 'X₁' }, { name: 'x2', label: 'X₂' }]);
+  assert.deepEqual(Object.keys(PAINTERS).sort(), features.map((f) => f.name).sort());
 });
