@@ -3,7 +3,6 @@
 
 import { $ } from './dom.js';
 import { showStatus } from './notices.js';
-import { setEpoch } from './state.js';
 
 const RUN_TEXT = { idle: 'Ready', running: 'Training', paused: 'Paused', diverged: 'Diverged', stopped: 'Stopped' };
 const WS_TEXT = { connecting: 'Connecting', open: 'Live', closed: 'Offline' };
@@ -39,7 +38,6 @@ export function createIndicators(controls) {
     },
     /** Show the latest epoch. */
     setEpoch(n) {
-      setEpoch(n);
       root.dataset.epoch = String(n);
       controls.setEpoch(n);
     },

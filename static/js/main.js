@@ -2,7 +2,7 @@
 // presets, datasets and uploads, page lifecycle. Start-up runs main() at the bottom.
 
 import { api } from './api.js';
-import { featureInfo, networkLimits } from './config-schema.js';
+import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
@@ -79,7 +79,9 @@ async function startSession(request) {
   socket.connect();
 }
 
-// ---- datasets ----------------------------------------------------------------------------------------
+// ---- datasets ------------------------------------------------------------------------------------------
+let defaultTask = null; // the schema's default of dataset.task, known before any session starts
+
 function rememberUpload(info) {
   addUpload(info);
   controls.setUploads([...state.uploads.values()]);
@@ -103,19 +105,13 @@ function pickDataset(value) {
   if (value.startsWith('csv:')) {
     const id = value.slice(4);
     const up = state.uploads.get(id);
-    configure({ dataset: { name: 'csv', upload_id: id, target: up?.target ?? null, task: up?.requestedTask ?? 'auto' } });
+    configure({ dataset: { name: 'csv', upload_id: id, target: up?.target ?? null, task: up?.requestedTask ?? defaultTask } });
   } else {
-    configure({ dataset: { name: value, upload_id: null, target: null, task: 'auto' } });
+    configure({ dataset: { name: value, upload_id: null, target: null, task: defaultTask } });
   }
 }
 
 // ---- set-up ----------------------------------------------------------------------------------------
-createUploadPanel(controls.uploadSlot, {
-  onUploaded(info) {
-    rememberUpload(info);
-    configure({ dataset: { name: 'csv', upload_id: info.id, target: info.target ?? null, task: info.requestedTask ?? 'auto' } });
-  },
-});
 
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
@@ -157,6 +153,16 @@ async function main() {
     controls.applySchema(schema);
     views.net.setLimits(networkLimits(schema));
     views.tiles.setFeatures(featureInfo(schema));
+    const task = schemaAt(schema, 'dataset.task');
+    defaultTask = task.default;
+    createUploadPanel(controls.uploadSlot, {
+      tasks: task.enum,
+      onUploaded(info) {
+        rememberUpload(info);
+        configure({ dataset: { name: 'csv', upload_id: info.id, target: info.target ?? null,
+          task: info.requestedTask ?? defaultTask } });
+      },
+    });
     await startSession(request);
   } catch (err) {
     indicators.setWsState('closed');

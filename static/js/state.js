@@ -7,7 +7,6 @@
 const current = {
   session: null, // {id, token}
   config: null, // the server's config (from hello / config frames): the page's only copy
-  epoch: 0, // the latest epoch shown
   dataset: null, // the last `dataset` frame
   model: null, // {layerNames, parameterCount} of the built network (from the last snapshot)
   presets: [], // [{id, title, description, config}] from GET /api/presets
@@ -31,11 +30,6 @@ export function setSession(session, config, presetId = null) {
 export function setConfig(config, { edited = false } = {}) {
   current.config = config;
   if (edited) current.presetId = null;
-}
-
-/** The latest epoch shown. */
-export function setEpoch(n) {
-  current.epoch = n;
 }
 
 /** The last dataset frame. */
