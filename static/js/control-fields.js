@@ -1,5 +1,6 @@
 // The sidebar's field table: how each config knob is presented (section, label, widget kind,
-// slider step and span, test id). Ranges, option lists and when a knob applies come from the
+// slider step, test id; a slider narrower than the valid range names its own end: a log scale
+// needs a positive start, and most people want fewer than the 5000 samples the server allows). Ranges, option lists and when a knob applies come from the
 // server's schema (config-schema.js resolveField); nothing here repeats them. Data only, plus the
 // clipping widgets, which are the page's own view of clip_norm / clip_value.
 
@@ -37,7 +38,7 @@ const LOG_SCALE = [0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1];
 export const FIELDS = [
   // Training
   { section: 'training', path: 'training.learning_rate', label: 'Learning rate', kind: 'log',
-    span: [1e-5, 10], testid: 'lr', hint: 'Step size of each update (log scale)', stacked: true },
+    sliderMin: 1e-5, testid: 'lr', hint: 'Step size of each update (log scale)', stacked: true },
   { section: 'training', path: 'training.batch_size', label: 'Batch size', kind: 'choice',
     choices: [1, 2, 4, 8, 10, 16, 32, 64, 128, 256, 512, 1024, 4096], testid: 'batch-size' },
   { section: 'training', path: 'training.optimizer', label: 'Optimizer', kind: 'select', testid: 'optimizer' },
@@ -54,7 +55,7 @@ export const FIELDS = [
   { section: 'network', path: 'model.activation', label: 'Activation', kind: 'select',
     testid: 'activation', hint: 'Sets every hidden layer', ...layerField('activation') },
   { section: 'network', path: 'model.init', label: 'Initializer', kind: 'select', testid: 'init' },
-  { section: 'network', path: 'model.init_scale', label: 'Init scale', kind: 'log', span: [0.01, 100],
+  { section: 'network', path: 'model.init_scale', label: 'Init scale', kind: 'log', sliderMin: 0.01,
     testid: 'init-scale' },
   { section: 'network', path: 'model.batch_norm', label: 'Batch norm', kind: 'check',
     testid: 'batch-norm', hint: 'Every hidden layer', ...layerField('batch_norm') },
@@ -64,7 +65,7 @@ export const FIELDS = [
   // Data
   { section: 'data', path: 'dataset.noise', label: 'Noise', kind: 'range', step: 0.01, testid: 'noise' },
   { section: 'data', path: 'dataset.samples', label: 'Samples', kind: 'range', step: 10,
-    span: [10, 2000], testid: 'samples' },
+    sliderMax: 2000, testid: 'samples' },
   { section: 'data', path: 'dataset.classes', label: 'Classes', kind: 'select',
     optionLabel: (v) => (v === null ? 'Default' : String(v)), testid: 'classes' },
   { section: 'data', path: 'dataset.val_fraction', label: 'Validation', kind: 'range', step: 0.05,

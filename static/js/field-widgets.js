@@ -41,12 +41,10 @@ function readNumber(input, range) {
 function sliderWidget(spec, id, field, commit, ctl) {
   const isLog = spec.kind === 'log';
   const { range } = spec;
-  // The slider spans the schema's range (or the narrower `span` a log scale needs); the number
-  // box takes anything the schema allows. An open end stops one step short.
-  const [spanLo, spanHi] = spec.span ?? [
-    range.minOpen ? range.min + spec.step : range.min,
-    range.maxOpen ? range.max - spec.step : range.max,
-  ];
+  // The slider spans the schema's range unless the spec narrows an end (sliderMin/sliderMax); the
+  // number box takes anything the schema allows. An open end stops one step short.
+  const spanLo = spec.sliderMin ?? (range.minOpen ? range.min + spec.step : range.min);
+  const spanHi = spec.sliderMax ?? (range.maxOpen ? range.max - spec.step : range.max);
   const lo = isLog ? Math.log10(spanLo) : spanLo;
   const hi = isLog ? Math.log10(spanHi) : spanHi;
   const slider = el('input', { type: 'range', id, min: isLog ? 0 : lo, max: isLog ? 1000 : hi,

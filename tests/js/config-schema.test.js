@@ -92,3 +92,14 @@ test('input features: the schema\'s names and labels, each with a picture on the
   assert.deepEqual(features.slice(0, 2), [{ name: 'x1', label: 'X₁' }, { name: 'x2', label: 'X₂' }]);
   assert.deepEqual(Object.keys(PAINTERS).sort(), features.map((f) => f.name).sort());
 });
+
+test('every slider has finite ends: the schema\'s range or its own narrower end', () => {
+  for (const spec of FIELDS.filter((f) => f.kind === 'range' || f.kind === 'log')) {
+    const { range } = resolveField(schema, spec);
+    const lo = spec.sliderMin ?? range.min;
+    const hi = spec.sliderMax ?? range.max;
+    assert.ok(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, spec.path);
+    if (spec.kind === 'log') assert.ok(lo > 0, `${spec.path}: a log scale starts above 0`);
+    assert.ok(lo >= range.min && hi <= range.max, `${spec.path}: the slider stays inside the schema's range`);
+  }
+});
