@@ -6,12 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.data import BUILTIN, FEATURES, GENERATORS
+from app.data import BUILTIN, FEATURES, GENERATORS, MAX_SAMPLES, MIN_SAMPLES
 
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 MAX_PARAMETERS = 250_000
-MAX_SAMPLES = 5000
 
 DatasetName = Literal[
     "circle",
@@ -42,6 +41,7 @@ Task = Literal["auto", "classification", "regression"]
 # Page metadata in the JSON Schema: which datasets a generator draws, how the page groups them.
 GENERATED: tuple[str, ...] = tuple(GENERATORS)
 MULTICLASS: tuple[str, ...] = tuple(n for n, g in GENERATORS.items() if len(g.classes) > 1)
+_CLASS_COUNTS = [k for n in MULTICLASS for k in GENERATORS[n].classes]
 DATASET_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("2-D classification", tuple(n for n, g in GENERATORS.items() if g.task != "regression")),
     ("2-D regression", tuple(n for n, g in GENERATORS.items() if g.task == "regression")),
@@ -85,7 +85,11 @@ class DatasetConfig(_Strict):
     ] = "spiral"
     samples: Annotated[
         int,
-        Field(ge=10, le=MAX_SAMPLES, json_schema_extra=applies_when("dataset.name", *GENERATED)),
+        Field(
+            ge=MIN_SAMPLES,
+            le=MAX_SAMPLES,
+            json_schema_extra=applies_when("dataset.name", *GENERATED),
+        ),
     ] = 400
     noise: Annotated[
         float, Field(ge=0.0, le=1.0, json_schema_extra=applies_when("dataset.name", *GENERATED))
@@ -94,7 +98,12 @@ class DatasetConfig(_Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
     classes: (
         Annotated[
-            int, Field(ge=2, le=6, json_schema_extra=applies_when("dataset.name", *MULTICLASS))
+            int,
+            Field(
+                ge=min(_CLASS_COUNTS),
+                le=max(_CLASS_COUNTS),
+                json_schema_extra=applies_when("dataset.name", *MULTICLASS),
+            ),
         ]
         | None
     ) = None
