@@ -152,6 +152,9 @@ class Run:
             "epoch": self.epoch,
             "boundary": self._boundary(),
             "weights": self._weights(),
+            # The network as the engine built it, so the page never derives names or counts.
+            "layer_names": list(self.model.dense_names),
+            "parameter_count": count_parameters(self.model.spec),
         }
 
     def _boundary(self) -> dict[str, Any]:
