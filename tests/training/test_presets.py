@@ -275,7 +275,8 @@ def test_adam_or_a_schedule_makes_the_same_network_converge(
     for fast, crawl in zip(rows, slow, strict=True):
         assert fast["train loss at 100"] <= crawl["train loss at end"] / 2, (fast, crawl)
     assert max(column(rows, "train loss at 100")) <= 0.3, rows
-    assert min(column(rows, "val_acc at end")) >= 0.9, rows
+    assert min(column(rows, "median val_acc (100 on)")) >= 0.9, rows
+    assert min(column(rows, "val_acc at end")) >= 0.85, rows
 
 
 def test_adam_reaches_a_training_loss_of_about_a_tenth_in_100_epochs(trained: Trained) -> None:
@@ -287,6 +288,7 @@ def test_the_schedule_settles_instead_of_bouncing(trained: Trained) -> None:
     rows = figures(trained, "lr-schedule")
     assert max(column(rows, "train loss at end")) <= 0.05, rows
     assert max(column(rows, "max train loss (last 50)")) <= 0.06, rows
+    assert min(column(rows, "val_acc at end")) >= 0.9, rows
 
 
 def test_the_schedule_warms_up_then_anneals(trained: Trained) -> None:
