@@ -9,6 +9,7 @@ The figures themselves are defined once, in app/training/preset_figures.py.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -256,9 +257,7 @@ def test_learning_rate_too_low_barely_moves_the_loss_in_100_epochs(trained: Trai
 
 
 def test_learning_rate_too_high_oscillates_above_the_untrained_loss(trained: Trained) -> None:
-    for (run, _), row in zip(
-        trained("lr-too-high"), figures(trained, "lr-too-high"), strict=True
-    ):
+    for (run, _), row in zip(trained("lr-too-high"), figures(trained, "lr-too-high"), strict=True):
         assert row["finite epochs"] == EPOCHS["lr-too-high"], "it oscillates, not diverges"
         assert row["share of epochs the loss rose"] >= 0.3, row
         assert row["min train loss"] > untrained_loss(run), "never better than untrained"
@@ -296,5 +295,5 @@ def test_the_schedule_warms_up_then_anneals(trained: Trained) -> None:
     for _, records in trained("lr-schedule"):
         lrs = [r["lr"] for r in records]
         assert lrs[0] == pytest.approx(peak / 6) and lrs[5] == pytest.approx(peak)
-        assert all(b <= a for a, b in zip(lrs[5:], lrs[6:], strict=False))
+        assert all(b <= a for a, b in itertools.pairwise(lrs[5:]))
         assert lrs[-1] == pytest.approx(0.001, abs=1e-4)
