@@ -70,4 +70,4 @@ def test_rmsprop_momentum_from_the_config_reaches_the_optimiser() -> None:
 
 def test_schema_says_momentum_applies_to_rmsprop() -> None:
     field = SessionConfig.model_json_schema()["$defs"]["TrainingConfig"]["properties"]["momentum"]
-    assert "rmsprop" in field["description"]
+    assert field["applies_when"] == {"training.optimizer": ["sgd", "rmsprop"]}
