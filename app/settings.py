@@ -23,6 +23,7 @@ class Settings:
     max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)
     frame_interval: float = 0.05  # ~20 frames per second per connection
     allowed_hosts: tuple[str, ...] | None = None  # None: loopback names when bound to loopback
+    data_dir: Path | None = None  # where runs are stored (app/store); None: not stored
 
     def trusted_hosts(self) -> list[str]:
         """Host headers to accept: on loopback only loopback names, which defeats DNS rebinding."""

@@ -10,8 +10,11 @@ import time
 
 from app.data import Table
 from app.schemas.config import SessionConfig
+from app.store import RunStore
+from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
 from app.training.session import SessionState, TrainingSession
+from app.training.stored_uploads import StoredUploads
 from app.training.uploads import UploadStore
 
 log = logging.getLogger(__name__)
@@ -29,9 +32,11 @@ class SessionManager:
         max_sessions: int = 16,
         pause_after: float = 15.0,  # grace for a reload or a dropped connection
         expire_after: float = 30 * 60.0,
+        store: RunStore | None = None,  # None: runs live in memory only
     ) -> None:
         self.sessions: dict[str, TrainingSession] = {}
-        self.uploads = UploadStore()
+        self.store = store
+        self.uploads = UploadStore() if store is None else StoredUploads(store)
         self.max_sessions = max_sessions
         self.pause_after = pause_after
         self.expire_after = expire_after
@@ -48,7 +53,13 @@ class SessionManager:
         session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
 
         def build() -> TrainingSession:
-            return TrainingSession(session_id, token, Run(config, self.lookup_table))
+            run = Run(config, self.lookup_table)
+            recorder = (
+                None
+                if self.store is None
+                else Recorder(self.store, session_id, config.model_dump())
+            )
+            return TrainingSession(session_id, token, run, recorder)
 
         session = await asyncio.to_thread(build)
         self.sessions[session_id] = session
@@ -100,6 +111,8 @@ class SessionManager:
         for session in list(self.sessions.values()):
             await session.close()
         self.sessions.clear()
+        if self.store is not None:
+            self.store.close()
 
 
 __all__ = ["ConfigError", "SessionManager", "TooManySessions"]

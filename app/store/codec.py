@@ -1,0 +1,95 @@
+"""Epoch records as compact rows: a shared layout (the keys, once) and float64 values as bytes.
+
+A record {epoch, train_loss, ..., layers: [{name, grad_norm, ...}]} becomes a layout (scalar keys
+with their types, layer names, per-layer keys: stored once per distinct shape in `layouts`) and a
+blob of little-endian float64 values: exact, 8 bytes per number. None is a NaN with its own payload,
+so None and NaN both survive. Keys holding neither numbers nor the layer list go to `extra` (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+NONE_BITS = np.uint64(0x7FF8_DEAD_BEEF_0001)  # a quiet NaN that arithmetic never produces
+SKIPPED = ("layers", "histograms")
+Record = dict[str, Any]
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, int):
+        return "i"
+    if value is None or isinstance(value, float):
+        return "f"
+    return None
+
+
+def layout_of(record: Record) -> str:
+    """The layout key of a record: scalar keys and types, layer names, per-layer keys (JSON)."""
+    scalars = [[k, kind] for k, v in record.items() if k not in SKIPPED and (kind := _kind(v))]
+    layers = record.get("layers") or []
+    keys = [k for k in layers[0] if k != "name"] if layers else []
+    return json.dumps(
+        {"s": scalars, "l": [layer["name"] for layer in layers], "k": keys},
+        separators=(",", ":"),
+    )
+
+
+def encode(record: Record, layout: str) -> tuple[bytes, str | None]:
+    """The record's values as float64 bytes in `layout` order, and its other keys as JSON."""
+    spec = json.loads(layout) if isinstance(layout, str) else layout
+    values: list[Any] = [record.get(k) for k, _ in spec["s"]]
+    for layer in record.get("layers") or []:
+        values.extend(layer.get(k) for k in spec["k"])
+    return pack(values), extras(record)
+
+
+def pack(values: list[Any]) -> bytes:
+    """float64 bytes of the values; None gets the NONE_BITS payload."""
+    array = np.array([math.nan if v is None else v for v in values], dtype="<f8")
+    bits = array.view("<u8")
+    for i, v in enumerate(values):
+        if v is None:
+            bits[i] = NONE_BITS
+    return array.tobytes()
+
+
+def extras(record: Record) -> str | None:
+    """Keys that are neither numbers nor the layer list, as JSON (None when there are none)."""
+    other = {k: v for k, v in record.items() if k not in SKIPPED and _kind(v) is None}
+    return json.dumps(other, separators=(",", ":")) if other else None
+
+
+def decode(data: bytes, layout: dict[str, Any], extra: str | None) -> Record:
+    """The record that `encode` was given (histograms aside)."""
+    bits = np.frombuffer(data, dtype="<u8")
+    floats = bits.view("<f8").tolist()
+    missing = (bits == NONE_BITS).tolist()
+    values = [None if m else f for f, m in zip(floats, missing, strict=True)]
+    record: Record = {}
+    pos = 0
+    for key, kind in layout["s"]:
+        value = values[pos]
+        pos += 1
+        if value is not None and kind == "i":
+            value = int(value)
+        elif value is not None and kind == "b":
+            value = bool(value)
+        record[key] = value
+    layers = []
+    for name in layout["l"]:
+        layer: Record = {"name": name}
+        for key in layout["k"]:
+            layer[key] = values[pos]
+            pos += 1
+        layers.append(layer)
+    if layout["l"]:
+        record["layers"] = layers
+    if extra:
+        record.update(json.loads(extra))
+    return record

@@ -1,0 +1,195 @@
+"""The store's one writer: a thread that drains a queue of operations in batched transactions.
+
+Callers never wait for the disk: they append an operation and return. The thread commits a batch
+at least every `flush_seconds` (so a crash loses at most that much), or at once when an operation
+carries a Future someone waits for (rename, delete, flush).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.store.codec import encode, layout_of
+from app.store.retention import Retention, prune_range
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 20_000
+Apply = Callable[[sqlite3.Connection], Any]
+
+
+@dataclass
+class Op:
+    """One queued write: an epoch record, or a function run inside the batch's transaction."""
+
+    run_id: str
+    record: dict[str, Any] | None = None
+    segment: int = 0
+    apply: Apply | None = None
+    done: Future[Any] | None = field(default=None)
+
+
+class Writer:
+    """Owns the write connection; `submit` is safe from any thread and never blocks on disk."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        retention: Retention,
+        flush_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.retention = retention
+        self.flush_seconds = flush_seconds
+        self.clock = clock
+        self._queue: queue.SimpleQueue[Op | None] = queue.SimpleQueue()
+        self._layouts: dict[str, int] = {}
+        self._last: dict[tuple[str, int], int] = {}  # (run, segment) -> last stored epoch
+        self.deleted: set[str] = set()
+        self._thread = threading.Thread(target=self._loop, name="run-store-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, op: Op) -> None:
+        """Queue an operation for the next batch."""
+        self._queue.put(op)
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            deadline = time.monotonic() + self.flush_seconds
+            while first.done is None and len(batch) < MAX_BATCH:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    op = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                if op is None:
+                    stopping = True
+                    break
+                batch.append(op)
+                if op.done is not None:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[Op]) -> None:
+        results: list[tuple[Future[Any], Any]] = []
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            records: list[Op] = []
+            for op in batch:
+                if op.run_id in self.deleted:
+                    if op.done is not None:
+                        results.append((op.done, None))
+                    continue
+                if op.record is not None:
+                    records.append(op)
+                    continue
+                self._write_records(records)
+                records = []
+                result = self._apply(op)
+                if op.done is not None:
+                    results.append((op.done, result))
+            self._write_records(records)
+            self.db.execute("COMMIT")
+        except Exception as exc:
+            log.exception("run store: a batch of %d writes failed and was dropped", len(batch))
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self._last.clear()
+            for op in batch:
+                if op.done is not None and not op.done.done():
+                    op.done.set_exception(exc)
+            return
+        for future, result in results:
+            future.set_result(result)
+
+    def _apply(self, op: Op) -> Any:
+        assert op.apply is not None
+        try:
+            return op.apply(self.db)
+        except sqlite3.IntegrityError as exc:  # e.g. an event for a run deleted meanwhile
+            log.warning("run store: write for run %s refused: %s", op.run_id, exc)
+            return None
+
+    def _layout_id(self, layout: str) -> int:
+        found = self._layouts.get(layout)
+        if found is None:
+            self.db.execute("INSERT OR IGNORE INTO layouts (spec) VALUES (?)", (layout,))
+            row = self.db.execute("SELECT id FROM layouts WHERE spec = ?", (layout,)).fetchone()
+            found = int(row[0])
+            self._layouts[layout] = found
+        return found
+
+    def _write_records(self, ops: list[Op]) -> None:
+        if not ops:
+            return
+        rows = []
+        spans: dict[tuple[str, int], list[int]] = {}
+        best: dict[str, tuple[float | None, float | None, int]] = {}
+        for op in ops:
+            record = op.record
+            assert record is not None
+            layout = layout_of(record)
+            data, extra = encode(record, layout)
+            epoch = int(record["epoch"])
+            rows.append((op.run_id, op.segment, epoch, self._layout_id(layout), data, extra))
+            spans.setdefault((op.run_id, op.segment), []).append(epoch)
+            loss, acc, _ = best.get(op.run_id, (None, None, 0))
+            best[op.run_id] = (_pick(loss, record.get("val_loss"), min),
+                               _pick(acc, record.get("val_acc"), max), epoch)  # fmt: skip
+        self.db.executemany("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?)", rows)
+        now = self.clock()
+        for run_id, (loss, acc, epoch) in best.items():
+            self.db.execute(
+                "UPDATE runs SET epochs = :epoch, updated = :now,"
+                " best_val_loss = CASE WHEN :loss IS NULL THEN best_val_loss"
+                "   WHEN best_val_loss IS NULL OR :loss < best_val_loss THEN :loss"
+                "   ELSE best_val_loss END,"
+                " best_val_acc = CASE WHEN :acc IS NULL THEN best_val_acc"
+                "   WHEN best_val_acc IS NULL OR :acc > best_val_acc THEN :acc"
+                "   ELSE best_val_acc END"
+                " WHERE id = :id",
+                {"epoch": epoch, "now": now, "loss": loss, "acc": acc, "id": run_id},
+            )
+        for key, epochs in spans.items():
+            self._prune(key, max(epochs))
+
+    def _prune(self, key: tuple[str, int], last: int) -> None:
+        # Unknown segment (new, or first seen since the server started): check all of it once.
+        before = self._last.get(key, 0)
+        self._last[key] = max(before, last)
+        span = prune_range(self.retention, before, self._last[key])
+        if span is not None:
+            low, high, stride = span
+            self.db.execute(
+                "DELETE FROM epochs WHERE run_id = ? AND segment = ? AND epoch > ? AND epoch <= ?"
+                " AND epoch % ? != 0",
+                (*key, low, high, stride),
+            )
+
+
+def _pick(best: float | None, value: Any, better: Callable[[float, float], float]) -> float | None:
+    if not isinstance(value, float | int) or not math.isfinite(value):
+        return best
+    return float(value) if best is None else better(best, float(value))
