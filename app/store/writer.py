@@ -98,10 +98,8 @@ class Writer:
             self.db.execute("BEGIN IMMEDIATE")
             records: list[Op] = []
             for op in batch:
-                if op.run_id in self.deleted:
-                    if op.done is not None:
-                        results.append((op.done, None))
-                    continue
+                if op.run_id in self.deleted and op.done is None:
+                    continue  # a session still recording into a deleted run
                 if op.record is not None:
                     records.append(op)
                     continue
