@@ -46,6 +46,7 @@ async def _found(store: RunStore, run_id: str) -> dict[str, Any]:
 async def list_runs(request: Request) -> list[dict[str, Any]]:
     """Every stored run, newest first (config included, history not)."""
     store = store_of(request)
+    await asyncio.to_thread(store.flush)
     return replace_non_finite(await asyncio.to_thread(store.list_runs))
 
 

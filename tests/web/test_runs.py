@@ -1,0 +1,139 @@
+"""REST for stored runs: list, read with history, rename, delete, and every export round-trips."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.engine.checkpoint import from_bytes, parameters_of
+from app.main import create_app
+from app.schemas.config import SessionConfig, merge_config
+from app.settings import LOOPBACK_HOSTS, Settings
+from app.training.export import read_metrics_csv
+from tests.conftest import strict_json
+from tests.web.test_ws import open_session, read_until
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> Iterator[TestClient]:
+    """A TestClient whose app stores runs in tmp_path."""
+    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def train_and_pause(client: TestClient, epochs: int = 40) -> str:
+    sid, token = open_session(client, {"dataset": {"samples": 100}})
+    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
+        ws.send_json({"type": "configure", "config": {"training": {"learning_rate": 0.05}}})
+        ws.send_json({"type": "play"})
+        read_until(ws, lambda f: f["type"] == "metrics" and f["epoch"][-1] >= epochs)
+        ws.send_json({"type": "pause"})
+        read_until(ws, lambda f: f["type"] == "state" and f["state"] == "paused")
+    return sid
+
+
+def test_a_session_is_listed_and_read_back_with_its_history(stored: TestClient) -> None:
+    sid = train_and_pause(stored)
+    runs = stored.get("/api/runs").json()
+    assert [r["id"] for r in runs] == [sid]
+    assert runs[0]["state"] == "paused" and runs[0]["epochs"] >= 40
+    body = strict_json(stored.get(f"/api/runs/{sid}").text)
+    (segment,) = body["history"]
+    assert segment["epoch"] == list(range(1, body["epochs"] + 1))
+    assert [layer["name"] for layer in segment["layers"]] == ["dense0", "dense1", "dense2"]
+    kinds = [e["kind"] for e in body["events"]]
+    assert kinds[:3] == ["configure", "play", "pause"]
+    assert body["checkpoints"][-1] == {"segment": 0, "epoch": body["epochs"]}
+    assert body["config"]["training"]["learning_rate"] == 0.05
+
+
+def test_rename_and_delete(stored: TestClient) -> None:
+    sid = train_and_pause(stored, epochs=5)
+    assert stored.patch(f"/api/runs/{sid}", json={"name": "spiral, lr 0.05"}).json()["name"] == (
+        "spiral, lr 0.05"
+    )
+    assert stored.patch(f"/api/runs/{sid}", json={"name": ""}).status_code == 422
+    assert stored.patch(f"/api/runs/{sid}", json={"title": "x"}).status_code == 422
+    assert stored.patch("/api/runs/nope", json={"name": "x"}).status_code == 404
+    assert stored.delete(f"/api/runs/{sid}").status_code == 204
+    assert stored.get(f"/api/runs/{sid}").status_code == 404
+    assert stored.delete(f"/api/runs/{sid}").status_code == 404
+    assert stored.get("/api/runs").json() == []
+
+
+def export(client: TestClient, sid: str, fmt: str) -> Any:
+    response = client.get(f"/api/runs/{sid}/export", params={"format": fmt})
+    assert response.status_code == 200, response.text
+    assert f"run-{sid}." in response.headers["content-disposition"]
+    return response
+
+
+def test_every_export_format_round_trips(stored: TestClient) -> None:
+    sid = train_and_pause(stored)
+    detail = strict_json(stored.get(f"/api/runs/{sid}").text)
+    history = detail["history"][0]
+
+    rows = read_metrics_csv(export(stored, sid, "csv").text)
+    metric_rows = [r for r in rows if r["train_loss"] is not None]
+    assert [r["epoch"] for r in metric_rows] == history["epoch"]
+    assert [r["train_loss"] for r in metric_rows] == history["train_loss"]
+    assert [r["dense1.grad_norm"] for r in metric_rows] == history["layers"][1]["grad_norm"]
+    csv_events = [e["kind"] for r in rows for e in r["events"]]
+    assert sorted(csv_events) == sorted(e["kind"] for e in detail["events"])
+
+    body = strict_json(export(stored, sid, "json").text)
+    records = body["segments"][0]["epochs"]
+    assert [r["val_loss"] for r in records] == history["val_loss"]
+    assert [r["layers"][2]["act_std"] for r in records] == history["layers"][2]["act_std"]
+    assert body["events"] == detail["events"] and body["config"] == detail["config"]
+
+    weights = np.load(io.BytesIO(export(stored, sid, "npz").content))
+    assert sorted(weights.files) == sorted(
+        ["dense0.W", "dense0.b", "dense1.W", "dense1.b", "dense2.W", "dense2.b"]
+    )
+    assert weights["dense0.W"].shape == (2, 8) and weights["dense2.b"].shape == (1,)
+    store = stored.app.state.manager.store  # type: ignore[attr-defined]
+    latest = parameters_of(from_bytes(store.latest_checkpoint(sid)[3]))
+    for name in weights.files:
+        np.testing.assert_array_equal(weights[name], latest[name])
+
+    config = json.loads(export(stored, sid, "config").text)
+    assert merge_config(SessionConfig(), config).model_dump() == detail["config"]
+
+
+def test_export_errors_name_what_was_expected(stored: TestClient) -> None:
+    sid, _ = open_session(stored)
+    bad = stored.get(f"/api/runs/{sid}/export", params={"format": "xlsx"})
+    assert bad.status_code == 422 and "csv, json, npz, config" in bad.json()["detail"]
+    assert stored.get(f"/api/runs/{sid}/export", params={"format": "npz"}).status_code == 409
+    assert stored.get("/api/runs/nope/export").status_code == 404
+
+
+def test_without_a_data_dir_runs_are_not_stored(client: TestClient) -> None:
+    response = client.get("/api/runs")
+    assert response.status_code == 503 and "data directory" in response.json()["detail"]
+
+
+def test_an_upload_survives_a_restart(tmp_path: Path) -> None:
+    from tests.web.test_uploads import IRISH
+
+    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
+    with TestClient(create_app(settings)) as first:
+        upload = first.post("/api/datasets", files={"file": ("mine.csv", IRISH, "text/csv")})
+        upload_id = upload.json()["id"]
+    with TestClient(create_app(settings)) as second:
+        config = {"dataset": {"name": "csv", "upload_id": upload_id}}
+        session = second.post("/api/sessions", json={"config": config})
+        assert session.status_code == 201, session.text
+        assert session.json()["config"]["dataset"]["upload_id"] == upload_id
+    with TestClient(create_app(Settings(allowed_hosts=("testserver",)))) as unstored:
+        config = {"dataset": {"name": "csv", "upload_id": upload_id}}
+        assert unstored.post("/api/sessions", json={"config": config}).status_code == 422
