@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from app import cli_export
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error, replace_non_finite
 from app.settings import Settings
@@ -41,7 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--out", type=Path, help="write metrics to FILE.csv or FILE.json")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    cli_export.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return cli_export.run(args)
     if args.command == "serve":
         return _serve(args.host, args.port, args.log_level)
     return _train(args)
