@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from array import array
 from typing import Any
 
 import numpy as np
 
 NONE_BITS = np.uint64(0x7FF8_DEAD_BEEF_0001)  # a quiet NaN that arithmetic never produces
 SKIPPED = ("layers", "histograms")
+LITTLE = sys.byteorder == "little"
+NONE_BYTES = int(NONE_BITS).to_bytes(8, "little")
 Record = dict[str, Any]
 
 
@@ -40,9 +44,36 @@ def layout_of(record: Record) -> str:
     )
 
 
+class Encoder:
+    """Encodes records fast: the layout of each distinct record shape is worked out once."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple[Any, ...], tuple[str, list[str], list[str], bool]] = {}
+
+    def encode(self, record: Record) -> tuple[str, bytes, str | None]:
+        """(layout, float64 bytes, extra JSON or None) of a record."""
+        layers = record.get("layers") or ()
+        shape = (
+            tuple(map(type, record.values())),
+            tuple(record),
+            tuple(layer["name"] for layer in layers),
+            tuple(layers[0]) if layers else (),
+        )
+        known = self._shapes.get(shape)
+        if known is None:
+            layout = layout_of(record)
+            spec = json.loads(layout)
+            has_extra = any(k not in SKIPPED and _kind(v) is None for k, v in record.items())
+            known = self._shapes[shape] = (layout, [k for k, _ in spec["s"]], spec["k"], has_extra)
+        layout, scalar_keys, layer_keys, has_extra = known
+        values = [record[k] for k in scalar_keys]
+        values.extend([layer[k] for layer in layers for k in layer_keys])
+        return layout, pack(values), extras(record) if has_extra else None
+
+
 def encode(record: Record, layout: str) -> tuple[bytes, str | None]:
     """The record's values as float64 bytes in `layout` order, and its other keys as JSON."""
-    spec = json.loads(layout) if isinstance(layout, str) else layout
+    spec = json.loads(layout)
     values: list[Any] = [record.get(k) for k, _ in spec["s"]]
     for layer in record.get("layers") or []:
         values.extend(layer.get(k) for k in spec["k"])
@@ -50,13 +81,20 @@ def encode(record: Record, layout: str) -> tuple[bytes, str | None]:
 
 
 def pack(values: list[Any]) -> bytes:
-    """float64 bytes of the values; None gets the NONE_BITS payload."""
-    array = np.array([math.nan if v is None else v for v in values], dtype="<f8")
-    bits = array.view("<u8")
+    """Little-endian float64 bytes of the values; None gets the NONE_BITS payload."""
+    if None not in values:
+        floats = array("d", values)
+    else:
+        floats = array("d", [math.nan if v is None else v for v in values])
+    if not LITTLE:
+        floats.byteswap()
+    if None not in values:
+        return floats.tobytes()
+    data = bytearray(floats.tobytes())
     for i, v in enumerate(values):
         if v is None:
-            bits[i] = NONE_BITS
-    return array.tobytes()
+            data[8 * i : 8 * i + 8] = NONE_BYTES
+    return bytes(data)
 
 
 def extras(record: Record) -> str | None:

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.store.codec import encode, layout_of
+from app.store.codec import Encoder
 from app.store.retention import Retention, prune_range
 
 log = logging.getLogger(__name__)
@@ -53,43 +53,47 @@ class Writer:
         self.flush_seconds = flush_seconds
         self.clock = clock
         self._queue: queue.SimpleQueue[Op | None] = queue.SimpleQueue()
+        self._urgent = threading.Event()
         self._layouts: dict[str, int] = {}
+        self._encoder = Encoder()
         self._last: dict[tuple[str, int], int] = {}  # (run, segment) -> last stored epoch
         self.deleted: set[str] = set()
         self._thread = threading.Thread(target=self._loop, name="run-store-writer", daemon=True)
         self._thread.start()
 
     def submit(self, op: Op) -> None:
-        """Queue an operation for the next batch."""
+        """Queue an operation for the next batch (committed at once if someone waits for it)."""
         self._queue.put(op)
+        if op.done is not None:
+            self._urgent.set()
 
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
         self._queue.put(None)
+        self._urgent.set()
         self._thread.join()
 
     def _loop(self) -> None:
+        # The thread wakes a few times a second, not per record: each wake-up would contend
+        # for the GIL with the training thread.
         stopping = False
         while not stopping:
             first = self._queue.get()
             if first is None:
                 break
+            if first.done is None:
+                self._urgent.wait(self.flush_seconds)
+            self._urgent.clear()
             batch = [first]
-            deadline = time.monotonic() + self.flush_seconds
-            while first.done is None and len(batch) < MAX_BATCH:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
+            while len(batch) < MAX_BATCH:
                 try:
-                    op = self._queue.get(timeout=remaining)
+                    op = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if op is None:
                     stopping = True
                     break
                 batch.append(op)
-                if op.done is not None:
-                    break
             self._commit(batch)
 
     def _commit(self, batch: list[Op]) -> None:
@@ -148,8 +152,7 @@ class Writer:
         for op in ops:
             record = op.record
             assert record is not None
-            layout = layout_of(record)
-            data, extra = encode(record, layout)
+            layout, data, extra = self._encoder.encode(record)
             epoch = int(record["epoch"])
             rows.append((op.run_id, op.segment, epoch, self._layout_id(layout), data, extra))
             spans.setdefault((op.run_id, op.segment), []).append(epoch)
