@@ -7,6 +7,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from app.data import Table
 from app.schemas.config import SessionConfig
@@ -44,15 +45,8 @@ class SessionManager:
 
     async def create(self, config: SessionConfig) -> TrainingSession:
         """Build a session from a validated config (the NumPy work runs off the event loop)."""
-        if len(self.sessions) >= self.max_sessions:
-            await self.reap(force=True)
-            if len(self.sessions) >= self.max_sessions:
-                raise TooManySessions(
-                    f"this server runs at most {self.max_sessions} sessions; close a tab and retry"
-                )
-        session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
 
-        def build() -> TrainingSession:
+        def build(session_id: str, token: str) -> TrainingSession:
             run = Run(config, self.lookup_table)
             recorder = (
                 None
@@ -61,7 +55,18 @@ class SessionManager:
             )
             return TrainingSession(session_id, token, run, recorder)
 
-        session = await asyncio.to_thread(build)
+        return await self.start_session(build)
+
+    async def start_session(self, build: Callable[[str, str], TrainingSession]) -> TrainingSession:
+        """Within the limits, build a session with a new id and token (off the loop), start it."""
+        if len(self.sessions) >= self.max_sessions:
+            await self.reap(force=True)
+            if len(self.sessions) >= self.max_sessions:
+                raise TooManySessions(
+                    f"this server runs at most {self.max_sessions} sessions; close a tab and retry"
+                )
+        session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
+        session = await asyncio.to_thread(build, session_id, token)
         self.sessions[session_id] = session
         session.start()
         return session

@@ -50,6 +50,7 @@ class Recorder:
         segment: int = 0,
         checkpoint_every: int = CHECKPOINT_EVERY,
         create: bool = True,
+        last_checkpoint: int = -1,  # epoch of the checkpoint a resumed run starts from
     ) -> None:
         self.store = store
         self.run_id = run_id
@@ -57,7 +58,7 @@ class Recorder:
         self.segment = segment
         self.checkpoint_every = checkpoint_every
         self.state = "idle"
-        self._checkpointed = -1  # epoch of the last checkpoint in this segment
+        self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
         if create:
             store.create_run(run_id, name or f"run {run_id}", config, self.state)
 

@@ -1,4 +1,4 @@
-"""REST for stored runs: list, read with history, rename, delete, export."""
+"""REST for stored runs: list, read with history, rename, delete, export, resume."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from app.schemas.messages import replace_non_finite
 from app.store import RunStore
 from app.training.export import FORMATS, ExportError, export_run
 from app.training.history import to_columns
+from app.training.manager import TooManySessions
+from app.training.resume import ResumeError, resume
+from app.training.run import ConfigError
 
 router = APIRouter(prefix="/api/runs")
 
@@ -110,3 +113,24 @@ async def export(
         raise HTTPException(exc.status, exc.message) from None
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(body, media_type=media, headers=headers)
+
+
+@router.post("/{run_id}/resume", status_code=201)
+async def resume_run(run_id: str, request: Request) -> dict[str, Any]:
+    """Continue a stored run from its newest checkpoint in a new session: {id, token, config}."""
+    manager = request.app.state.manager
+    try:
+        session = await resume(manager, run_id)
+    except ResumeError as exc:
+        raise HTTPException(exc.status, exc.message) from None
+    except TooManySessions as exc:
+        raise HTTPException(503, str(exc)) from None
+    except (ConfigError, ValueError) as exc:
+        raise HTTPException(409, f"run {run_id!r} cannot be rebuilt: {exc}") from None
+    return {
+        "id": session.id,
+        "token": session.token,
+        "config": session.run.config.model_dump(),
+        "run": run_id,
+        "epoch": session.run.epoch,
+    }

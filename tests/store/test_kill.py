@@ -97,6 +97,8 @@ def test_kill_9_mid_training_loses_at_most_a_second_and_never_corrupts(tmp_path:
         runs = call(url, "/api/runs")
         assert [(r["id"], r["state"]) for r in runs] == [(sid, "interrupted")]
         detail = call(url, f"/api/runs/{sid}")
+        resumed = call(url, f"/api/runs/{sid}/resume", {})
+        assert resumed["epoch"] == detail["checkpoints"][-1]["epoch"], "continues from there"
     stored = detail["history"][0]["epoch"]
     assert stored == list(range(1, stored[-1] + 1)), "no gaps: a prefix of the run survives"
     lost = last_seen - stored[-1]

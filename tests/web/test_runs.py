@@ -17,6 +17,7 @@ from app.main import create_app
 from app.schemas.config import SessionConfig, merge_config
 from app.settings import LOOPBACK_HOSTS, Settings
 from app.training.export import read_metrics_csv
+from app.training.run import Run
 from tests.conftest import strict_json
 from tests.web.test_ws import open_session, read_until
 
@@ -137,3 +138,39 @@ def test_an_upload_survives_a_restart(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(allowed_hosts=("testserver",)))) as unstored:
         config = {"dataset": {"name": "csv", "upload_id": upload_id}}
         assert unstored.post("/api/sessions", json={"config": config}).status_code == 422
+
+
+def test_a_stored_run_resumes_after_a_restart_with_its_epoch_count(tmp_path: Path) -> None:
+    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
+    with TestClient(create_app(settings)) as first:
+        sid = train_and_pause(first)
+        paused_at = first.get(f"/api/runs/{sid}").json()["epochs"]
+        assert first.post(f"/api/runs/{sid}/resume").status_code == 409, "still live here"
+    config = merge_config(
+        SessionConfig(),
+        {"dataset": {"samples": 100}, "training": {"learning_rate": 0.05}},
+    )
+    straight = Run(config)
+    expected = [straight.train_epoch()["train_loss"] for _ in range(paused_at + 5)][paused_at:]
+
+    with TestClient(create_app(settings)) as second:
+        reply = second.post(f"/api/runs/{sid}/resume")
+        assert reply.status_code == 201, reply.text
+        body = reply.json()
+        assert (body["run"], body["epoch"]) == (sid, paused_at)
+        url = f"/ws/sessions/{body['id']}?token={body['token']}"
+        with second.websocket_connect(url) as ws:
+            hello = strict_json(ws.receive_text())
+            assert hello["history"]["epoch"] == list(range(1, paused_at + 1))
+            ws.send_json({"type": "step", "epochs": 5})
+            frames = read_until(ws, lambda f: f["type"] == "state" and f["state"] == "paused")
+        metrics = [f for f in frames if f["type"] == "metrics"]
+        assert [e for f in metrics for e in f["epoch"]] == list(
+            range(paused_at + 1, paused_at + 6)
+        ), "the epoch count carries on"
+        assert [v for f in metrics for v in f["train_loss"]] == expected, "as if never stopped"
+        detail = second.get(f"/api/runs/{sid}").json()
+        (segment,) = detail["history"]
+        assert segment["epoch"] == list(range(1, paused_at + 6))
+        assert "resume" in [e["kind"] for e in detail["events"]]
+        assert second.post("/api/runs/nope/resume").status_code == 404
