@@ -31,6 +31,7 @@ pytest: install-dev assets chromium
 bench: install assets
 	$(PY) -m bench
 	$(PY) -m bench.live
+	$(PY) -m bench.store
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)

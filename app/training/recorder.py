@@ -1,11 +1,12 @@
 """The seam between a session and the store: it watches what the session emits and records it.
 
 A session calls `observe(kind, payload, run)` for everything it emits (between chunks, when the
-engine is idle) and `close(run, state)` when it ends. Records go to the store as they come; state
-frames become play/pause/diverged/stopped events; config frames become setting changes (old ->
-new), architecture edits, resets or regenerations. A rebuild (new weights) starts a new segment,
-since the epoch count starts again. Checkpoints are taken every CHECKPOINT_EVERY epochs and on
-pause, stop and close; their `.npz` encoding happens on the store's writer thread.
+engine is idle) and `close(run, state, idle=...)` when it ends. Records go to the store as they
+come; state frames become play/pause/diverged/stopped events; config frames become setting
+changes (old -> new), architecture edits, resets or regenerations; a dataset frame that no config
+frame announced is a point edit. A rebuild (new weights) starts a new segment, since the epoch
+count starts again. Checkpoints are taken every CHECKPOINT_EVERY epochs and on pause, stop and
+close; their `.npz` encoding happens on the store's writer thread.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Recorder:
         self.segment = segment
         self.checkpoint_every = checkpoint_every
         self.state = "idle"
+        self._data_explained = False  # a config frame announced the next dataset frame
         self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
         if create:
             store.create_run(run_id, name or f"run {run_id}", config, self.state)
@@ -72,6 +74,12 @@ class Recorder:
             self._state(payload, run)
         elif kind == "frame" and payload.get("type") == "config":
             self._config(payload, run)
+            self._data_explained = True
+        elif kind == "frame" and payload.get("type") == "dataset":
+            if not self._data_explained:  # no config change came first: points were edited
+                sizes = {"train": len(payload["train"]["y"]), "val": len(payload["val"]["y"])}
+                self.event(run, "points", sizes)
+            self._data_explained = False
 
     def close(self, run: Run, state: str, *, idle: bool) -> None:
         """The session ends: a last checkpoint if the engine is idle; a live run is interrupted."""

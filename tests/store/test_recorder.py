@@ -55,7 +55,8 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         await wait_for(lambda: session.state is SessionState.PAUSED and session.run.epoch == 5)
         send('{"type": "reset"}')
         send('{"type": "regenerate"}')
-        await wait_for(lambda: session._commands.empty() and session.run.epoch == 0)
+        send('{"type": "add_point", "x": 0.5, "y": 0.5, "label": 1}')
+        await wait_for(lambda: len(session._dataset["train"]["y"]) == 71)  # the point is in
         await asyncio.sleep(0.1)
         await session.close()
         store.flush()
@@ -73,6 +74,7 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
             "reset",
             "idle",
             "regenerate",
+            "points",
             "closed",
         ]
         events = store.events("r1")
@@ -87,6 +89,7 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert periodic and periodic[0] >= 40, "every 40 epochs, at the end of a chunk"
         assert (0, paused_at) in checkpoints
         assert (1, 5) in checkpoints, "the step ends paused: a checkpoint"
+        assert events[-2]["payload"] == {"train": 71, "val": 30}
         run = store.get_run("r1")
         assert run is not None and run["state"] == "idle"
         assert run["config"]["dataset"]["seed"] == config.dataset.seed + 1
