@@ -5,7 +5,7 @@ and takes a checkpoint every CHECKPOINT_EVERY epochs) against the same loop with
 on the default config (2-8-8-1 tanh, spiral, about 1000 epochs/s), BLAS pinned to one thread.
 Repeats alternate on and off so background load hits both; medians are printed. Then the size on
 disk per 1000 recorded epochs, and of a 100 000-epoch run of the default network (synthetic
-records of the real shape, so it takes seconds; the retention policy bounds it).
+records and histograms of the real shape, so it takes seconds; the retention policy bounds it).
 """
 
 from __future__ import annotations
@@ -34,9 +34,12 @@ def rate(run: Run, recorder: Recorder | None, seconds: float) -> tuple[float, fl
     done, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         record = run.train_epoch()
-        record.pop("histograms", None)
+        hist = record.pop("histograms", None)
         if recorder is not None:
             recorder.observe("record", record, run)
+            if hist:
+                frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
+                recorder.observe("histograms", frame, run)
         done += 1
     if recorder is not None:
         recorder.store.flush()  # the writer's work for these epochs is counted too
@@ -67,8 +70,10 @@ def on_off(
 
 def long_run_bytes(epochs: int, data_dir: Path) -> tuple[int, int]:
     """(bytes on disk, rows kept) after `epochs` synthetic records of the default network."""
-    template = Run(SessionConfig()).train_epoch()
-    template.pop("histograms")
+    run = Run(SessionConfig())
+    for _ in range(10):
+        template = run.train_epoch()
+    hist = template.pop("histograms")
     rng = random.Random(0)
     store = RunStore.open(data_dir)
     store.create_run("long", "long", SessionConfig().model_dump(), "running")
@@ -80,6 +85,8 @@ def long_run_bytes(epochs: int, data_dir: Path) -> tuple[int, int]:
             for layer in template["layers"]
         ]
         store.add_record("long", 0, record)
+        if epoch % SessionConfig().training.histogram_every == 0:
+            store.add_histograms("long", 0, epoch, hist)
     store.flush()
     rows = len(store.records("long"))
     store.close()

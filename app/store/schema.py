@@ -85,7 +85,23 @@ def _v2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+def _v3(db: sqlite3.Connection) -> None:
+    """Weight, gradient and activation histograms (zlib-compressed JSON, one row per frame)."""
+    _script(
+        db,
+        """
+        CREATE TABLE histograms (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            segment INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (run_id, segment, epoch)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 VERSION = len(MIGRATIONS)
 
 

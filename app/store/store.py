@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -113,6 +114,10 @@ class RunStore:
     def add_record(self, run_id: str, segment: int, record: dict[str, Any]) -> None:
         """One epoch's record (the writer encodes it; the dict must not change afterwards)."""
         self.writer.submit(Op(run_id, record=record, segment=segment))
+
+    def add_histograms(self, run_id: str, segment: int, epoch: int, layers: list[Any]) -> None:
+        """One histograms frame's layers (weights, grads, acts per layer)."""
+        self.writer.submit(Op(run_id, histograms=(epoch, layers), segment=segment))
 
     def add_event(
         self, run_id: str, segment: int, epoch: int, kind: str, payload: dict[str, Any]
@@ -219,6 +224,14 @@ class RunStore:
             (run_id,),
         )
         return [(seg, decode(data, self._layout(lay), extra)) for seg, lay, data, extra in rows]
+
+    def histograms(self, run_id: str) -> list[tuple[int, int, list[Any]]]:
+        """(segment, epoch, layers) of every stored histograms frame, in order."""
+        rows = self._read(
+            "SELECT segment, epoch, data FROM histograms WHERE run_id = ? ORDER BY segment, epoch",
+            (run_id,),
+        )
+        return [(s, e, json.loads(zlib.decompress(data))) for s, e, data in rows]
 
     def _layout(self, layout_id: int) -> dict[str, Any]:
         found = self._layouts.get(layout_id)

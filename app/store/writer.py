@@ -7,12 +7,14 @@ carries a Future someone waits for (rename, delete, flush).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import queue
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -29,10 +31,11 @@ Apply = Callable[[sqlite3.Connection], Any]
 
 @dataclass
 class Op:
-    """One queued write: an epoch record, or a function run inside the batch's transaction."""
+    """One queued write: an epoch record, a histograms frame, or a function run in the batch."""
 
     run_id: str
     record: dict[str, Any] | None = None
+    histograms: tuple[int, list[Any]] | None = None  # (epoch, layers)
     segment: int = 0
     apply: Apply | None = None
     done: Future[Any] | None = field(default=None)
@@ -56,7 +59,7 @@ class Writer:
         self._urgent = threading.Event()
         self._layouts: dict[str, int] = {}
         self._encoder = Encoder()
-        self._last: dict[tuple[str, int], int] = {}  # (run, segment) -> last stored epoch
+        self._last: dict[tuple[str, str, int], int] = {}  # (table, run, segment) -> last epoch
         self.deleted: set[str] = set()
         self._thread = threading.Thread(target=self._loop, name="run-store-writer", daemon=True)
         self._thread.start()
@@ -101,18 +104,24 @@ class Writer:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             records: list[Op] = []
+            histograms: list[Op] = []
             for op in batch:
                 if op.run_id in self.deleted and op.done is None:
                     continue  # a session still recording into a deleted run
                 if op.record is not None:
                     records.append(op)
                     continue
+                if op.histograms is not None:
+                    histograms.append(op)
+                    continue
                 self._write_records(records)
-                records = []
+                self._write_histograms(histograms)
+                records, histograms = [], []
                 result = self._apply(op)
                 if op.done is not None:
                     results.append((op.done, result))
             self._write_records(records)
+            self._write_histograms(histograms)
             self.db.execute("COMMIT")
         except Exception as exc:
             log.exception("run store: a batch of %d writes failed and was dropped", len(batch))
@@ -173,20 +182,36 @@ class Writer:
                 " WHERE id = :id",
                 {"epoch": epoch, "now": now, "loss": loss, "acc": acc, "id": run_id},
             )
-        for key, epochs in spans.items():
-            self._prune(key, max(epochs))
+        for (run_id, segment), epochs in spans.items():
+            self._prune("epochs", run_id, segment, max(epochs))
 
-    def _prune(self, key: tuple[str, int], last: int) -> None:
+    def _write_histograms(self, ops: list[Op]) -> None:
+        if not ops:
+            return
+        rows = []
+        last: dict[tuple[str, int], int] = {}
+        for op in ops:
+            assert op.histograms is not None
+            epoch, layers = op.histograms
+            data = zlib.compress(json.dumps(layers, separators=(",", ":")).encode())
+            rows.append((op.run_id, op.segment, epoch, data))
+            last[(op.run_id, op.segment)] = max(epoch, last.get((op.run_id, op.segment), 0))
+        self.db.executemany("INSERT OR REPLACE INTO histograms VALUES (?, ?, ?, ?)", rows)
+        for (run_id, segment), epoch in last.items():
+            self._prune("histograms", run_id, segment, epoch)
+
+    def _prune(self, table: str, run_id: str, segment: int, last: int) -> None:
         # Unknown segment (new, or first seen since the server started): check all of it once.
+        key = (table, run_id, segment)
         before = self._last.get(key, 0)
         self._last[key] = max(before, last)
         span = prune_range(self.retention, before, self._last[key])
         if span is not None:
             low, high, stride = span
             self.db.execute(
-                "DELETE FROM epochs WHERE run_id = ? AND segment = ? AND epoch > ? AND epoch <= ?"
-                " AND epoch % ? != 0",
-                (*key, low, high, stride),
+                f"DELETE FROM {table} WHERE run_id = ? AND segment = ? AND epoch > ?"
+                " AND epoch <= ? AND epoch % ? != 0",
+                (run_id, segment, low, high, stride),
             )
 
 

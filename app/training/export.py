@@ -3,7 +3,8 @@
 CSV: one row per stored epoch (`segment`, `epoch`, every scalar, `<layer>.<instrument>` columns,
 and `events`: a JSON list of what happened at that epoch); an event at an epoch with no stored
 record gets a row of its own. Numbers are written exactly (repr), None as an empty cell.
-JSON: {run, config, segments: [{segment, epochs: [records]}], events}, non-finite numbers as null.
+JSON: {run, config, segments: [{segment, epochs: [records]}], events, histograms: [{segment,
+epoch, layers}]}, non-finite numbers as null.
 npz: the newest checkpoint's weights named like `Model.parameters()`. config: the JSON object that
 `backprop-lab train --config FILE` takes.
 """
@@ -69,6 +70,10 @@ def export_run(store: RunStore, run_id: str, fmt: str) -> tuple[bytes, str, str]
             "config": run["config"],
             "segments": [{"segment": s, "epochs": r} for s, r in sorted(segments.items())],
             "events": events,
+            "histograms": [
+                {"segment": s, "epoch": e, "layers": layers}
+                for s, e, layers in store.histograms(run_id)
+            ],
         }
         return json.dumps(replace_non_finite(body)).encode(), media, filename
     return metrics_csv(records, events).encode(), media, filename

@@ -1,12 +1,12 @@
 """The seam between a session and the store: it watches what the session emits and records it.
 
-A session calls `observe(kind, payload, run)` for everything it emits (between chunks, when the
-engine is idle) and `close(run, state, idle=...)` when it ends. Records go to the store as they
-come; state frames become play/pause/diverged/stopped events; config frames become setting
-changes (old -> new), architecture edits, resets or regenerations; a dataset frame that no config
-frame announced is a point edit. A rebuild (new weights) starts a new segment, since the epoch
-count starts again. Checkpoints are taken every CHECKPOINT_EVERY epochs and on pause, stop and
-close; their `.npz` encoding happens on the store's writer thread.
+A session calls `observe(kind, payload, run)` for every entry it emits (between chunks, when the
+engine is idle) and `close(run, state, idle=...)` when it ends. Records and histograms go to the
+store as they come; state frames become play/pause/diverged/stopped events; config frames become
+setting changes (old -> new), architecture edits, resets or regenerations; a dataset frame that
+no config frame announced is a point edit. A rebuild (new weights) starts a new segment, since
+the epoch count starts again. Checkpoints are taken every CHECKPOINT_EVERY epochs and on pause,
+stop and close; their `.npz` encoding happens on the store's writer thread.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ class Recorder:
             self.store.add_record(self.run_id, self.segment, payload)
             if run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every:
                 self.checkpoint(run)
+        elif kind == "histograms":
+            epoch, layers = payload["epoch"], payload["layers"]
+            self.store.add_histograms(self.run_id, self.segment, epoch, layers)
         elif kind == "frame" and payload.get("type") == "state":
             self._state(payload, run)
         elif kind == "frame" and payload.get("type") == "config":

@@ -4,7 +4,7 @@ The session is built from the checkpoint's config with the engine state restored
 carries on exactly where the checkpoint left it (same numbers as if it had never stopped). It
 records into the same run and segment; epochs stored after the checkpoint (lost by a crash, or
 trained after the last save) are written again as they are retrained. Its history starts with the
-stored records up to the checkpoint, so a page that attaches sees the whole story.
+stored records (and histograms) up to the checkpoint, so a page that attaches sees the whole story.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
     segment, epoch, config_dump, data = latest
     config = SessionConfig.model_validate(config_dump)
     history = [r for s, r in store.records(run_id) if s == segment and r["epoch"] <= epoch]
+    frames = [
+        {"type": "histograms", "epoch": e, "layers": layers}
+        for s, e, layers in store.histograms(run_id)
+        if s == segment and e <= epoch
+    ]
 
     def build(session_id: str, token: str) -> TrainingSession:
         run = Run(config, manager.lookup_table)
@@ -60,6 +65,8 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
         session = TrainingSession(session_id, token, run, recorder)
         for record in history:
             session.history.add(record)
+        for frame in frames:
+            session.histograms.add(frame)
         return session
 
     session = await manager.start_session(build)

@@ -54,8 +54,8 @@ async def list_runs(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/{run_id}")
-async def get_run(run_id: str, request: Request) -> dict[str, Any]:
-    """A run with its history (chart columns per segment), events and checkpoints."""
+async def get_run(run_id: str, request: Request, histograms: bool = False) -> dict[str, Any]:
+    """A run with its history (chart columns per segment), events, checkpoints [, histograms]."""
     store = store_of(request)
     run = await _found(store, run_id)
     records, events, checkpoints = await asyncio.to_thread(
@@ -77,6 +77,9 @@ async def get_run(run_id: str, request: Request) -> dict[str, Any]:
         "events": events,
         "checkpoints": [{"segment": s, "epoch": e} for s, e in checkpoints],
     }
+    if histograms:
+        frames = await asyncio.to_thread(store.histograms, run_id)
+        body["histograms"] = [{"segment": s, "epoch": e, "layers": x} for s, e, x in frames]
     return replace_non_finite(body)
 
 

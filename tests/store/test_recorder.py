@@ -84,6 +84,8 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert events[3]["segment"] == 1 and events[3]["payload"]["changes"][0]["path"] == (
             "model.layers"
         )
+        histograms = [(s, e) for s, e, _ in store.histograms("r1")]
+        assert [e for s, e in histograms if s == 0] == list(range(10, paused_at + 1, 10))
         checkpoints = store.checkpoints("r1")
         periodic = [e for s, e in checkpoints if s == 0 and e < paused_at]
         assert periodic and periodic[0] >= 40, "every 40 epochs, at the end of a chunk"

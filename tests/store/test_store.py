@@ -124,3 +124,24 @@ def test_a_failed_write_does_not_stop_the_writer(store: RunStore) -> None:
     store.create_run("r2", "second", {}, "idle")
     store.flush()
     assert store.get_run("r2") is not None
+
+
+def test_histograms_come_back_and_are_pruned_like_records(tmp_path: Path) -> None:
+    from app.store import Retention
+
+    policy = Retention(full_prefix=100, recent_window=50, decimated_budget=40)
+    store = RunStore.open(tmp_path, retention=policy)
+    try:
+        store.create_run("r1", "first", {}, "running")
+        layers = [{"name": "dense0", "weights": {"lo": -1.0, "hi": 1.0, "counts": [1, 2, 3]}}]
+        for epoch in range(10, 3_001, 10):
+            store.add_histograms("r1", 0, epoch, layers)
+        store.flush()
+        frames = store.histograms("r1")
+        assert frames[0] == (0, 10, layers)
+        assert [e for _, e, _ in frames] == [
+            e for e in range(10, 3_001, 10) if policy.keeps(e, 3_000)
+        ]
+        assert store.delete("r1").result(5) and store.histograms("r1") == []
+    finally:
+        store.close()

@@ -95,6 +95,10 @@ def test_every_export_format_round_trips(stored: TestClient) -> None:
     assert [r["val_loss"] for r in records] == history["val_loss"]
     assert [r["layers"][2]["act_std"] for r in records] == history["layers"][2]["act_std"]
     assert body["events"] == detail["events"] and body["config"] == detail["config"]
+    with_histograms = stored.get(f"/api/runs/{sid}", params={"histograms": "true"}).json()
+    assert body["histograms"] == with_histograms["histograms"]
+    assert [h["epoch"] for h in body["histograms"]] == list(range(10, detail["epochs"] + 1, 10))
+    assert "histograms" not in detail
 
     weights = np.load(io.BytesIO(export(stored, sid, "npz").content))
     assert sorted(weights.files) == sorted(
@@ -162,6 +166,7 @@ def test_a_stored_run_resumes_after_a_restart_with_its_epoch_count(tmp_path: Pat
         with second.websocket_connect(url) as ws:
             hello = strict_json(ws.receive_text())
             assert hello["history"]["epoch"] == list(range(1, paused_at + 1))
+            assert [h["epoch"] for h in hello["histograms"]] == list(range(10, paused_at + 1, 10))
             ws.send_json({"type": "step", "epochs": 5})
             frames = read_until(ws, lambda f: f["type"] == "state" and f["state"] == "paused")
         metrics = [f for f in frames if f["type"] == "metrics"]
