@@ -86,7 +86,7 @@ class Recorder:
 
     def close(self, run: Run, state: str, *, idle: bool) -> None:
         """The session ends: a last checkpoint if the engine is idle; a live run is interrupted."""
-        if idle:
+        if idle and state != "diverged":  # diverged weights are not worth continuing from
             self.checkpoint(run)
         final = "interrupted" if state == "running" else state
         self.event(run, "closed", {"state": final})

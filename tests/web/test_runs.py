@@ -179,3 +179,41 @@ def test_a_stored_run_resumes_after_a_restart_with_its_epoch_count(tmp_path: Pat
         assert segment["epoch"] == list(range(1, paused_at + 6))
         assert "resume" in [e["kind"] for e in detail["events"]]
         assert second.post("/api/runs/nope/resume").status_code == 404
+
+
+def test_a_clean_shutdown_mid_training_leaves_the_run_interrupted(tmp_path: Path) -> None:
+    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
+    with TestClient(create_app(settings)) as first:
+        sid, token = open_session(first, {"dataset": {"samples": 100}})
+        with first.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
+            ws.send_json({"type": "play"})
+            read_until(ws, lambda f: f["type"] == "metrics" and f["epoch"][-1] >= 20)
+    with TestClient(create_app(settings)) as second:
+        (run,) = second.get("/api/runs").json()
+        assert (run["id"], run["state"]) == (sid, "interrupted")
+        assert run["epochs"] >= 20
+        kinds = [e["kind"] for e in second.get(f"/api/runs/{sid}").json()["events"]]
+        assert kinds[-1] == "closed"
+
+
+def test_a_diverged_run_is_not_checkpointed_on_close(tmp_path: Path) -> None:
+    settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
+    wild = {
+        "model": {
+            "layers": [{"units": 32, "activation": "relu"}] * 3,
+            "init": "normal",
+            "init_scale": 5.0,
+        },
+        "training": {"learning_rate": 10.0, "momentum": 0.99},
+        "dataset": {"name": "plane"},
+    }
+    with TestClient(create_app(settings)) as client:
+        sid, token = open_session(client, wild)
+        with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
+            ws.send_json({"type": "play"})
+            read_until(ws, lambda f: f["type"] == "state" and f["state"] == "diverged")
+    with TestClient(create_app(settings)) as again:
+        detail = again.get(f"/api/runs/{sid}").json()
+        assert detail["state"] == "diverged"
+        assert detail["checkpoints"] == []
+        assert again.post(f"/api/runs/{sid}/resume").status_code == 409
