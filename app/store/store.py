@@ -271,6 +271,11 @@ class RunStore:
         segment, epoch, config, data = rows[0]
         return segment, epoch, json.loads(config), bytes(data)
 
+    def upload_ids(self, limit: int) -> list[str]:
+        """Ids of the newest `limit` stored uploads, newest first."""
+        rows = self._read("SELECT id FROM uploads ORDER BY created DESC, id LIMIT ?", (limit,))
+        return [row[0] for row in rows]
+
     def upload(self, upload_id: str) -> dict[str, Any] | None:
         """A stored upload: filename, target, task and the CSV bytes; None when unknown."""
         rows = self._read(

@@ -38,6 +38,18 @@ def config_changes(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     return [] if old == new else [{"path": path, "old": old, "new": new}]
 
 
+def default_name(config: dict[str, Any]) -> str:
+    """A run's first name, from what tells runs apart: e.g. 'spiral 8-8 tanh, sgd lr 0.01'."""
+    layers = config["model"]["layers"]
+    shape = "-".join(str(layer["units"]) for layer in layers) or "linear"
+    activations = sorted({layer["activation"] for layer in layers})
+    training = config["training"]
+    return (
+        f"{config['dataset']['name']} {shape} {'/'.join(activations)}".rstrip()
+        + f", {training['optimizer']} lr {training['learning_rate']:g}"
+    )
+
+
 class Recorder:
     """Records one session's run into the store."""
 
@@ -62,7 +74,7 @@ class Recorder:
         self._data_explained = False  # a config frame announced the next dataset frame
         self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
         if create:
-            store.create_run(run_id, name or f"run {run_id}", config, self.state)
+            store.create_run(run_id, name or default_name(config), config, self.state)
 
     def observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
         """Record what the session just emitted; `run` is idle while this runs."""

@@ -48,3 +48,9 @@ class StoredUploads(UploadStore):
         with self._lock:
             self._items[upload_id] = upload
         return upload
+
+    def list(self) -> list[Upload]:
+        """All uploads, oldest first, including those stored before the server (re)started."""
+        for upload_id in reversed(self.store.upload_ids(self.max_count)):
+            self.get(upload_id)
+        return super().list()

@@ -135,10 +135,16 @@ def test_an_upload_survives_a_restart(tmp_path: Path) -> None:
         upload = first.post("/api/datasets", files={"file": ("mine.csv", IRISH, "text/csv")})
         upload_id = upload.json()["id"]
     with TestClient(create_app(settings)) as second:
+        listed = second.get("/api/datasets").json()["uploads"]
+        assert [(u["id"], u["filename"], u["rows"]) for u in listed] == [
+            (upload_id, "mine.csv", 60)
+        ]
         config = {"dataset": {"name": "csv", "upload_id": upload_id}}
         session = second.post("/api/sessions", json={"config": config})
         assert session.status_code == 201, session.text
         assert session.json()["config"]["dataset"]["upload_id"] == upload_id
+        run = second.get(f"/api/runs/{session.json()['id']}").json()
+        assert run["name"] == "csv 8-8 tanh, sgd lr 0.01"
     with TestClient(create_app(Settings(allowed_hosts=("testserver",)))) as unstored:
         config = {"dataset": {"name": "csv", "upload_id": upload_id}}
         assert unstored.post("/api/sessions", json={"config": config}).status_code == 422
