@@ -71,29 +71,19 @@ class Encoder:
         return layout, pack(values), extras(record) if has_extra else None
 
 
-def encode(record: Record, layout: str) -> tuple[bytes, str | None]:
-    """The record's values as float64 bytes in `layout` order, and its other keys as JSON."""
-    spec = json.loads(layout)
-    values: list[Any] = [record.get(k) for k, _ in spec["s"]]
-    for layer in record.get("layers") or []:
-        values.extend(layer.get(k) for k in spec["k"])
-    return pack(values), extras(record)
-
-
 def pack(values: list[Any]) -> bytes:
-    """Little-endian float64 bytes of the values; None gets the NONE_BITS payload."""
-    if None not in values:
-        floats = array("d", values)
-    else:
-        floats = array("d", [math.nan if v is None else v for v in values])
+    """Little-endian float64 bytes of the values (a list it may change); None: NONE_BITS."""
+    missing = [i for i, v in enumerate(values) if v is None]
+    for i in missing:
+        values[i] = math.nan
+    floats = array("d", values)
     if not LITTLE:
         floats.byteswap()
-    if None not in values:
+    if not missing:
         return floats.tobytes()
     data = bytearray(floats.tobytes())
-    for i, v in enumerate(values):
-        if v is None:
-            data[8 * i : 8 * i + 8] = NONE_BYTES
+    for i in missing:
+        data[8 * i : 8 * i + 8] = NONE_BYTES
     return bytes(data)
 
 

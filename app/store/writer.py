@@ -155,22 +155,23 @@ class Writer:
     def _write_records(self, ops: list[Op]) -> None:
         if not ops:
             return
+        encode, layout_id = self._encoder.encode, self._layout_id
         rows = []
-        spans: dict[tuple[str, int], list[int]] = {}
-        best: dict[str, tuple[float | None, float | None, int]] = {}
+        last: dict[tuple[str, int], int] = {}
+        runs: dict[str, list[dict[str, Any]]] = {}
         for op in ops:
             record = op.record
             assert record is not None
-            layout, data, extra = self._encoder.encode(record)
-            epoch = int(record["epoch"])
-            rows.append((op.run_id, op.segment, epoch, self._layout_id(layout), data, extra))
-            spans.setdefault((op.run_id, op.segment), []).append(epoch)
-            loss, acc, _ = best.get(op.run_id, (None, None, 0))
-            best[op.run_id] = (_pick(loss, record.get("val_loss"), min),
-                               _pick(acc, record.get("val_acc"), max), epoch)  # fmt: skip
+            layout, data, extra = encode(record)
+            epoch = record["epoch"]
+            rows.append((op.run_id, op.segment, epoch, layout_id(layout), data, extra))
+            key = (op.run_id, op.segment)
+            if epoch > last.get(key, 0):
+                last[key] = epoch
+            runs.setdefault(op.run_id, []).append(record)
         self.db.executemany("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?)", rows)
         now = self.clock()
-        for run_id, (loss, acc, epoch) in best.items():
+        for run_id, records in runs.items():
             self.db.execute(
                 "UPDATE runs SET epochs = :epoch, updated = :now,"
                 " best_val_loss = CASE WHEN :loss IS NULL THEN best_val_loss"
@@ -180,10 +181,16 @@ class Writer:
                 "   WHEN best_val_acc IS NULL OR :acc > best_val_acc THEN :acc"
                 "   ELSE best_val_acc END"
                 " WHERE id = :id",
-                {"epoch": epoch, "now": now, "loss": loss, "acc": acc, "id": run_id},
+                {
+                    "epoch": records[-1]["epoch"],
+                    "now": now,
+                    "loss": _best(records, "val_loss", min),
+                    "acc": _best(records, "val_acc", max),
+                    "id": run_id,
+                },
             )
-        for (run_id, segment), epochs in spans.items():
-            self._prune("epochs", run_id, segment, max(epochs))
+        for (run_id, segment), epoch in last.items():
+            self._prune("epochs", run_id, segment, epoch)
 
     def _write_histograms(self, ops: list[Op]) -> None:
         if not ops:
@@ -215,7 +222,7 @@ class Writer:
             )
 
 
-def _pick(best: float | None, value: Any, better: Callable[[float, float], float]) -> float | None:
-    if not isinstance(value, float | int) or not math.isfinite(value):
-        return best
-    return float(value) if best is None else better(best, float(value))
+def _best(records: list[dict[str, Any]], key: str, better: Callable[[Any], float]) -> float | None:
+    """The best finite value of `key` among the records (None when there is none)."""
+    values = [v for r in records if isinstance(v := r.get(key), float | int) and math.isfinite(v)]
+    return float(better(values)) if values else None

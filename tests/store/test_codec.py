@@ -6,13 +6,12 @@ import json
 import math
 
 from app.schemas.config import SessionConfig
-from app.store.codec import decode, encode, layout_of
+from app.store.codec import Encoder, decode
 from app.training.run import Run
 
 
 def roundtrip(record: dict) -> dict:
-    layout = layout_of(record)
-    data, extra = encode(record, layout)
+    layout, data, extra = Encoder().encode(record)
     return decode(data, json.loads(layout), extra)
 
 
@@ -46,7 +45,17 @@ def test_none_nan_infinities_ints_bools_and_extras_are_kept_apart() -> None:
 def test_eight_bytes_per_number() -> None:
     record = Run(SessionConfig()).train_epoch()
     record.pop("histograms")
-    data, extra = encode(record, layout_of(record))
+    _, data, extra = Encoder().encode(record)
     numbers = sum(1 for k in record if k != "layers") + sum(len(x) - 1 for x in record["layers"])
     assert len(data) == 8 * numbers
     assert extra is None
+
+
+def test_one_encoder_keeps_records_of_different_shapes_apart() -> None:
+    encoder = Encoder()
+    first = {"epoch": 1, "train_loss": 0.5, "val_loss": None}
+    second = {"epoch": 2, "train_loss": None, "val_loss": 0.25, "extra": "note"}
+    third = {"epoch": 3, "train_loss": 0.5, "val_loss": 1}  # an int where a float was
+    for record in (first, second, third, first):
+        layout, data, extra = encoder.encode(dict(record))
+        assert decode(data, json.loads(layout), extra) == record
