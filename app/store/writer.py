@@ -61,6 +61,7 @@ class Writer:
         self._encoder = Encoder()
         self._last: dict[tuple[str, str, int], int] = {}  # (table, run, segment) -> last epoch
         self.deleted: set[str] = set()
+        self.cpu_seconds = 0.0  # CPU time this thread spent committing batches (for benchmarks)
         self._thread = threading.Thread(target=self._loop, name="run-store-writer", daemon=True)
         self._thread.start()
 
@@ -97,7 +98,9 @@ class Writer:
                     stopping = True
                     break
                 batch.append(op)
+            started = time.thread_time()
             self._commit(batch)
+            self.cpu_seconds += time.thread_time() - started
 
     def _commit(self, batch: list[Op]) -> None:
         results: list[tuple[Future[Any], Any]] = []
