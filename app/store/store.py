@@ -93,7 +93,8 @@ class RunStore:
     def writer(self) -> Writer:
         """The writer thread; a read-only store has none."""
         if self._writer is None:
-            raise RuntimeError(f"the run store at {self.path} was opened read-only")
+            why = "is closed" if self._closed else "was opened read-only"
+            raise RuntimeError(f"the run store at {self.path} {why}")
         return self._writer
 
     def _do(self, run_id: str, apply: Callable[[sqlite3.Connection], Any]) -> None:
@@ -198,6 +199,7 @@ class RunStore:
         if self._writer is not None:
             self._writer.close()
             self._writer.db.close()
+            self._writer = None
         self._reader.close()
 
     # ---- reads -----------------------------------------------------------------------------

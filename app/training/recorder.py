@@ -11,11 +11,14 @@ stop and close; their `.npz` encoding happens on the store's writer thread.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from app.engine.checkpoint import capture, to_bytes
 from app.store import RunStore
 from app.training.run import Run
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 500  # epochs
 STATE_EVENTS = {
@@ -77,7 +80,13 @@ class Recorder:
             store.create_run(run_id, name or default_name(config), config, self.state)
 
     def observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
-        """Record what the session just emitted; `run` is idle while this runs."""
+        """Record what the session just emitted; `run` is idle while this runs. Never raises."""
+        try:
+            self._observe(kind, payload, run)
+        except Exception:  # a storage problem must never stop training
+            log.exception("recording run %s failed; training goes on", self.run_id)
+
+    def _observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
         if kind == "record":
             self.store.add_record(self.run_id, self.segment, payload)
             if run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every:
@@ -98,6 +107,12 @@ class Recorder:
 
     def close(self, run: Run, state: str, *, idle: bool) -> None:
         """The session ends: a last checkpoint if the engine is idle; a live run is interrupted."""
+        try:
+            self._close(run, state, idle=idle)
+        except Exception:
+            log.exception("recording the end of run %s failed", self.run_id)
+
+    def _close(self, run: Run, state: str, *, idle: bool) -> None:
         if idle and state != "diverged":  # diverged weights are not worth continuing from
             self.checkpoint(run)
         final = "interrupted" if state == "running" else state

@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.engine.checkpoint import from_bytes, restore
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import parse_command
@@ -120,3 +122,22 @@ def test_a_checkpoint_continues_the_run_exactly(tmp_path: Path) -> None:
         assert [resumed.train_epoch()["train_loss"] for _ in range(4)] == expected
     finally:
         store.close()
+
+
+def test_a_failing_store_never_stops_training(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RunStore.open(tmp_path)
+    config = merge_config(SessionConfig(), {"dataset": {"samples": 100}})
+
+    async def scenario() -> None:
+        recorder = Recorder(store, "r1", config.model_dump())
+        store.close()  # every later write now fails
+        session = TrainingSession("r1", "t", Run(config), recorder)
+        session.start()
+        session.submit(parse_command('{"type": "step", "epochs": 30}'))
+        await wait_for(lambda: session.state is SessionState.PAUSED and session.run.epoch == 30)
+        await session.close()
+
+    run_isolated(scenario())
+    assert "training goes on" in caplog.text

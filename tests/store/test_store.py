@@ -107,6 +107,9 @@ def test_read_only_store_reads_and_never_writes(tmp_path: Path) -> None:
         assert reader.get_run("live")["state"] == "running"  # type: ignore[index]
         with pytest.raises(RuntimeError, match="read-only"):
             reader.rename("live", "x")
+        writer.close()
+        with pytest.raises(RuntimeError, match="is closed"):
+            writer.add_record("live", 0, record(1))
     finally:
         reader.close()
         writer.close()
