@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from app import __version__
+from app import __version__, cli_export
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error, replace_non_finite
 from app.settings import DATA_DIR_ENV, Settings
@@ -50,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--out", type=Path, help="write metrics to FILE.csv or FILE.json")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    cli_export.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return cli_export.run(args)
     if args.command == "serve":
         return _serve(args.host, args.port, args.log_level, args.data_dir, args.open)
     return _train(args)
@@ -70,12 +74,14 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
     except MissingAssets as exc:
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 1
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
-        return 1
-    sys.stdout.write(f"Backprop Lab {__version__}, data directory {settings.data_dir}\n")
+    stored_in = settings.data_dir or "none (runs are kept in memory only)"
+    if settings.data_dir is not None:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
+            return 1
+    sys.stdout.write(f"Backprop Lab {__version__}, data directory {stored_in}\n")
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
     config = uvicorn.Config(

@@ -40,7 +40,8 @@ class Settings:
     port: int = 8000
     static_dir: Path = field(default_factory=lambda: asset_dir("static"))
     templates_dir: Path = field(default_factory=lambda: asset_dir("templates"))
-    data_dir: Path = field(default_factory=default_data_dir)  # runs and uploads; created by serve
+    # Where runs and uploads are stored (app/store), created by serve; None: kept in memory only.
+    data_dir: Path | None = field(default_factory=default_data_dir)
     max_sessions: int = 16
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this

@@ -7,11 +7,15 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from app.data import Table
 from app.schemas.config import SessionConfig
+from app.store import RunStore
+from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
 from app.training.session import SessionState, TrainingSession
+from app.training.stored_uploads import StoredUploads
 from app.training.uploads import UploadStore
 
 log = logging.getLogger(__name__)
@@ -29,9 +33,11 @@ class SessionManager:
         max_sessions: int = 16,
         pause_after: float = 15.0,  # grace for a reload or a dropped connection
         expire_after: float = 30 * 60.0,
+        store: RunStore | None = None,  # None: runs live in memory only
     ) -> None:
         self.sessions: dict[str, TrainingSession] = {}
-        self.uploads = UploadStore()
+        self.store = store
+        self.uploads = UploadStore() if store is None else StoredUploads(store)
         self.max_sessions = max_sessions
         self.pause_after = pause_after
         self.expire_after = expire_after
@@ -39,6 +45,20 @@ class SessionManager:
 
     async def create(self, config: SessionConfig) -> TrainingSession:
         """Build a session from a validated config (the NumPy work runs off the event loop)."""
+
+        def build(session_id: str, token: str) -> TrainingSession:
+            run = Run(config, self.lookup_table)
+            recorder = (
+                None
+                if self.store is None
+                else Recorder(self.store, session_id, config.model_dump())
+            )
+            return TrainingSession(session_id, token, run, recorder)
+
+        return await self.start_session(build)
+
+    async def start_session(self, build: Callable[[str, str], TrainingSession]) -> TrainingSession:
+        """Within the limits, build a session with a new id and token (off the loop), start it."""
         if len(self.sessions) >= self.max_sessions:
             await self.reap(force=True)
             if len(self.sessions) >= self.max_sessions:
@@ -46,11 +66,7 @@ class SessionManager:
                     f"this server runs at most {self.max_sessions} sessions; close a tab and retry"
                 )
         session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
-
-        def build() -> TrainingSession:
-            return TrainingSession(session_id, token, Run(config, self.lookup_table))
-
-        session = await asyncio.to_thread(build)
+        session = await asyncio.to_thread(build, session_id, token)
         self.sessions[session_id] = session
         session.start()
         return session
@@ -100,6 +116,8 @@ class SessionManager:
         for session in list(self.sessions.values()):
             await session.close()
         self.sessions.clear()
+        if self.store is not None:
+            self.store.close()
 
 
 __all__ = ["ConfigError", "SessionManager", "TooManySessions"]

@@ -55,8 +55,11 @@ class Server:
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
             "w+", prefix="backprop-e2e-", suffix=".log", delete=False
         )
+        # Runs are stored in a folder of the test's own, never in the user's data directory.
+        self._data = tempfile.TemporaryDirectory(prefix="backprop-e2e-data-")
+        command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*command, "--port", str(port), "--data-dir", self._data.name],
             cwd=ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -101,6 +104,7 @@ class Server:
         self._log.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._log.name)
+        self._data.cleanup()
 
 
 def start_server(port: int | None = None) -> Server:

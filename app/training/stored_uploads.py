@@ -1,0 +1,56 @@
+"""Uploads that survive restarts: the CSV bytes go to the store, and come back parsed on demand."""
+
+from __future__ import annotations
+
+import logging
+
+from app.data import CsvError, Table, parse_csv
+from app.store import RunStore
+from app.training.uploads import Upload, UploadStore
+
+log = logging.getLogger(__name__)
+
+
+def parse_task(table: Table) -> str:
+    """The `task` argument of parse_csv that gives this table's task back."""
+    return "regression" if table.task == "regression" else "classification"
+
+
+class StoredUploads(UploadStore):
+    """An UploadStore whose entries are also written to the run store, and read back if evicted."""
+
+    def __init__(self, store: RunStore) -> None:
+        super().__init__()
+        self.store = store
+
+    def add(self, filename: str, table: Table) -> Upload:
+        """Keep the upload in memory and its CSV bytes in the store."""
+        upload = super().add(filename, table)
+        self.store.save_upload(
+            upload.id, upload.filename, table.target, parse_task(table), table.source
+        )
+        return upload
+
+    def get(self, upload_id: str) -> Upload | None:
+        """The upload from memory, or parsed again from the store (e.g. after a restart)."""
+        upload = super().get(upload_id)
+        if upload is not None:
+            return upload
+        stored = self.store.upload(upload_id)
+        if stored is None:
+            return None
+        try:
+            table = parse_csv(stored["data"], stored["target"], stored["task"])
+        except CsvError as exc:
+            log.warning("stored upload %s no longer parses: %s", upload_id, exc)
+            return None
+        upload = Upload(id=upload_id, filename=stored["filename"], table=table)
+        with self._lock:
+            self._items[upload_id] = upload
+        return upload
+
+    def list(self) -> list[Upload]:
+        """All uploads, oldest first, including those stored before the server (re)started."""
+        for upload_id in reversed(self.store.upload_ids(self.max_count)):
+            self.get(upload_id)
+        return super().list()
