@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 MAX_STEP_EPOCHS = 1000
+MAX_NESTING = 32  # a command's config is about 5 levels deep; deeper input is refused unparsed
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class _Command(BaseModel):
@@ -107,11 +111,24 @@ def describe_validation_error(error: ValidationError, skip: int = 0) -> str:
     return "; ".join(parts)
 
 
+def nesting_depth(text: str) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+        depth = depth + 1 if bracket in "[{" else depth - 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def parse_command(text: str) -> Command:
     """Parse one websocket text message, or raise ProtocolError saying what was expected."""
+    # Deep nesting would exhaust the recursion of json.loads and of validation: refuse it first.
+    # The cheap count lets every ordinary message skip the scan.
+    if text.count("[") + text.count("{") > MAX_NESTING and nesting_depth(text) > MAX_NESTING:
+        raise ProtocolError("too_deep", f"expected JSON nested at most {MAX_NESTING} levels deep")
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ProtocolError("bad_json", f"expected a JSON object, could not parse: {exc}") from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_message", f"expected a JSON object, got {type(data).__name__}")

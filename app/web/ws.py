@@ -80,6 +80,9 @@ async def _receive_loop(
             session.submit(parse_command(text), sub)
         except ProtocolError as exc:
             _tell(sub, exc.code, exc.message)
+        except Exception:  # a message must never kill the connection
+            log.exception("could not handle a websocket message of %d characters", len(text))
+            _tell(sub, "internal", "the server could not handle this message; see its log")
 
 
 async def _send_loop(
