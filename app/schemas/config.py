@@ -111,7 +111,7 @@ class EarlyStoppingConfig(_Strict):
 
     enabled: bool = False
     patience: Annotated[int, Field(ge=1, le=10_000)] = 20
-    min_delta: Annotated[float, Field(ge=0.0)] = 0.0
+    min_delta: Annotated[float, Field(ge=0.0, le=1e3, allow_inf_nan=False)] = 0.0
     restore_best: bool = True
 
 
