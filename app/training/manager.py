@@ -12,7 +12,7 @@ from app.data import Table
 from app.schemas.config import SessionConfig
 from app.training.run import ConfigError, Run
 from app.training.session import SessionState, TrainingSession
-from app.training.uploads import UploadStore
+from app.training.uploads import Upload, UploadsFull, UploadStore
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,26 @@ class SessionManager:
             )
         self._building += 1
         return victims
+
+    def add_upload(self, owner: TrainingSession, filename: str, table: Table) -> Upload:
+        """Keep a parsed CSV for `owner`; raises UploadsFull if only others' uploads could go."""
+        return self.uploads.add(owner.id, filename, table, held=self._held_uploads())
+
+    def uploads_for(self, session: TrainingSession) -> list[Upload]:
+        """What `session` may list: its own uploads and the one its config trains on."""
+        listed = self.uploads.owned_by(session.id)
+        used = session.run.config.dataset.upload_id
+        upload = self.uploads.get(used) if used else None
+        if upload is not None and upload not in listed:
+            listed.append(upload)
+        return listed
+
+    def _held_uploads(self) -> set[str]:
+        """Upload ids a live session owns or trains on: eviction spares them."""
+        held = {s.run.config.dataset.upload_id for s in self.sessions.values()}
+        for session_id in self.sessions:
+            held.update(u.id for u in self.uploads.owned_by(session_id))
+        return {upload_id for upload_id in held if upload_id}
 
     def lookup_table(self, upload_id: str) -> Table | None:
         """The parsed table of an upload, for the data layer."""
@@ -138,4 +158,4 @@ class SessionManager:
         await asyncio.gather(*self._closing, return_exceptions=True)
 
 
-__all__ = ["ConfigError", "SessionManager", "TooManySessions"]
+__all__ = ["ConfigError", "SessionManager", "TooManySessions", "UploadsFull"]
