@@ -49,8 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(host: str, port: int, log_level: str) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from app.main import MissingAssets, create_app
+    from app.web.redact import RedactSecrets, logging_config
 
     settings = Settings(host=host, port=port)
     try:
@@ -59,11 +61,14 @@ def _serve(host: str, port: int, log_level: str) -> int:
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 1
     logging.basicConfig(level=log_level.upper())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        log_config=logging_config(LOGGING_CONFIG),  # tokens travel in the websocket URL
         ws="websockets-sansio",  # the implementation with send backpressure (uvicorn >= 0.54)
         ws_max_size=settings.ws_transport_max_bytes,
     )
