@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import Configure, Play, Step
@@ -13,6 +16,15 @@ from app.training.session import SessionState, TrainingSession
 STOPS_AT_EPOCH_2 = {
     "training": {"early_stopping": {"enabled": True, "patience": 1, "min_delta": 1000.0}}
 }
+
+
+T = TypeVar("T")
+
+
+def run_isolated(coro: Coroutine[Any, Any, T]) -> T:
+    """Run on a loop in its own thread: Playwright's e2e fixtures own this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _wait_for(session: TrainingSession, state: SessionState) -> None:
@@ -55,6 +67,6 @@ def test_restarting_a_stopped_session_never_shows_stopped_without_epochs() -> No
         Configure(type="configure", config={"model": {"layers": [{"units": 3}]}}),  # rebuilds
     ]
     for restart in restarts:
-        seen = asyncio.run(_scenario(restart))
+        seen = run_isolated(_scenario(restart))
         stale = [s for s in seen if s[0] in ("stopped", "diverged") and s[1] == 0]
         assert not stale, f"{restart.type}: a client would see {stale[0][0]} with no epoch"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from app.schemas.config import SessionConfig
 from app.settings import Settings
@@ -13,6 +15,15 @@ from app.training.manager import SessionManager, TooManySessions
 from tests.web.live_server import live_server
 
 FORCED_REAP_IDLE = 5.0  # seconds an unwatched session must be idle before a full server reaps it
+
+
+T = TypeVar("T")
+
+
+def run_isolated(coro: Coroutine[Any, Any, T]) -> T:
+    """Run on a loop in its own thread: Playwright's e2e fixtures own this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _create_many(manager: SessionManager, count: int) -> Counter[str]:
@@ -40,7 +51,7 @@ def test_concurrent_creations_never_pass_the_cap_in_process() -> None:
         finally:
             await manager.stop()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())
 
 
 def test_concurrent_posts_to_a_real_server_respect_the_cap() -> None:
