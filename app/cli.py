@@ -62,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from app.launch import AnnouncingServer
     from app.main import MissingAssets, create_app
+    from app.web.redact import RedactSecrets, logging_config
 
     settings = Settings(host=host, port=port)
     if data_dir is not None:
@@ -84,11 +86,14 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
     sys.stdout.write(f"Backprop Lab {__version__}, data directory {stored_in}\n")
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        log_config=logging_config(LOGGING_CONFIG),  # tokens travel in the websocket URL
         ws="websockets-sansio",  # the implementation with send backpressure (uvicorn >= 0.54)
         ws_max_size=settings.ws_transport_max_bytes,
     )

@@ -16,7 +16,10 @@ from app.settings import Settings
 from app.store import RunStore
 from app.training.manager import SessionManager
 from app.web import api, pages, runs, ws
+from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
+from app.web.origin import SameOriginWrites
+from app.web.throttle import FailureLimiter
 
 
 class MissingAssets(RuntimeError):
@@ -47,6 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     store = None if settings.data_dir is None else RunStore.open(settings.data_dir)
     app.state.manager = SessionManager(max_sessions=settings.max_sessions, store=store)
+    app.state.token_limiter = FailureLimiter(
+        settings.token_failure_burst,
+        settings.token_failure_per_second,
+        settings.token_failure_clients,
+    )
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     app.include_router(pages.router)
     app.include_router(api.router)
@@ -56,5 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",)
     )
+    app.add_middleware(SameOriginWrites)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     return app

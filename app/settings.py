@@ -48,6 +48,11 @@ class Settings:
     max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)
     frame_interval: float = 0.05  # ~20 frames per second per connection
     allowed_hosts: tuple[str, ...] | None = None  # None: loopback names when bound to loopback
+    # Failed session-token checks per client address: a burst (a classroom behind one NAT after
+    # a server restart), then one a second; addresses remembered at most.
+    token_failure_burst: int = 60
+    token_failure_per_second: float = 1.0
+    token_failure_clients: int = 10_000
 
     def trusted_hosts(self) -> list[str]:
         """Host headers to accept: on loopback only loopback names, which defeats DNS rebinding."""

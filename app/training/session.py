@@ -307,6 +307,9 @@ class TrainingSession:
         """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
         self.history.clear()
         self.histograms.clear()
+        if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
+            # Leave the old run's end with its history, before the awaits below let a client in.
+            self._set_state(SessionState.IDLE)
         self._emit(
             "frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": True}
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from app.data import CsvError, Table, parse_csv
 from app.store import RunStore
@@ -23,9 +24,9 @@ class StoredUploads(UploadStore):
         super().__init__()
         self.store = store
 
-    def add(self, filename: str, table: Table) -> Upload:
+    def add(self, owner: str, filename: str, table: Table, held: Collection[str] = ()) -> Upload:
         """Keep the upload in memory and its CSV bytes in the store."""
-        upload = super().add(filename, table)
+        upload = super().add(owner, filename, table, held)
         self.store.save_upload(
             upload.id, upload.filename, table.target, parse_task(table), table.source
         )
@@ -44,13 +45,8 @@ class StoredUploads(UploadStore):
         except CsvError as exc:
             log.warning("stored upload %s no longer parses: %s", upload_id, exc)
             return None
-        upload = Upload(id=upload_id, filename=stored["filename"], table=table)
+        # Its owner's session ended with the server: nobody lists it, whoever has the id uses it.
+        upload = Upload(id=upload_id, owner="", filename=stored["filename"], table=table)
         with self._lock:
             self._items[upload_id] = upload
         return upload
-
-    def list(self) -> list[Upload]:
-        """All uploads, oldest first, including those stored before the server (re)started."""
-        for upload_id in reversed(self.store.upload_ids(self.max_count)):
-            self.get(upload_id)
-        return super().list()

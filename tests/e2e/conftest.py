@@ -195,7 +195,7 @@ def open_app(page: Any, hash_part: str = "") -> Any:
     page.wait_for_selector("#app[data-ws-state='open']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series]")
     page.wait_for_function(
-        "document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
+        "() => document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
     )
     return page
 
@@ -207,12 +207,14 @@ def epoch(page: Any) -> int:
 
 def wait_epoch_above(page: Any, n: int) -> None:
     """Wait until the page's epoch counter passes n."""
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) > {n}")
+    page.wait_for_function("(n) => Number(document.getElementById('app').dataset.epoch) > n", arg=n)
 
 
 def wait_epoch_equal(page: Any, n: int) -> None:
     """Wait until the page's epoch counter is exactly n."""
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) === {n}")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('app').dataset.epoch) === n", arg=n
+    )
 
 
 def wait_train_points(page: Any, n: int) -> None:

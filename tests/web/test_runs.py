@@ -128,21 +128,26 @@ def test_without_a_data_dir_runs_are_not_stored(client: TestClient) -> None:
 
 
 def test_an_upload_survives_a_restart(tmp_path: Path) -> None:
-    from tests.web.test_uploads import IRISH
+    from tests.web.test_uploads import IRISH, owner
 
     settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
     with TestClient(create_app(settings)) as first:
-        upload = first.post("/api/datasets", files={"file": ("mine.csv", IRISH, "text/csv")})
+        headers = owner(first)
+        upload = first.post(
+            "/api/datasets", files={"file": ("mine.csv", IRISH, "text/csv")}, headers=headers
+        )
         upload_id = upload.json()["id"]
     with TestClient(create_app(settings)) as second:
-        listed = second.get("/api/datasets").json()["uploads"]
-        assert [(u["id"], u["filename"], u["rows"]) for u in listed] == [
-            (upload_id, "mine.csv", 60)
-        ]
+        assert second.get("/api/datasets").json()["uploads"] == [], "listed to nobody unasked"
         config = {"dataset": {"name": "csv", "upload_id": upload_id}}
         session = second.post("/api/sessions", json={"config": config})
         assert session.status_code == 201, session.text
         assert session.json()["config"]["dataset"]["upload_id"] == upload_id
+        user = {"X-Session-Id": session.json()["id"], "X-Session-Token": session.json()["token"]}
+        listed = second.get("/api/datasets", headers=user).json()["uploads"]
+        assert [(u["id"], u["filename"], u["rows"]) for u in listed] == [
+            (upload_id, "mine.csv", 60)
+        ]
         run = second.get(f"/api/runs/{session.json()['id']}").json()
         assert run["name"] == "csv 8-8 tanh, sgd lr 0.01"
     with TestClient(create_app(Settings(allowed_hosts=("testserver",), data_dir=None))) as unstored:
