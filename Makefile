@@ -10,13 +10,13 @@ STAMP_DEV := $(VENV)/.installed-dev
 VENDOR := static/vendor/.built
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: run test lint typecheck pytest presets-kernels bench wheel install install-dev assets chromium clean
+.PHONY: run test lint typecheck jstest pytest presets-kernels screenshot bench wheel install install-dev assets chromium clean
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
-test: install-dev assets chromium lint typecheck pytest presets-kernels
+test: install-dev assets chromium lint typecheck jstest pytest presets-kernels
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -24,6 +24,10 @@ lint: install-dev
 
 typecheck: install-dev
 	$(VENV)/bin/mypy
+
+# The page's pure modules under Node's own test runner (the schema comes from this venv's app).
+jstest: install-dev
+	BACKPROP_PYTHON=$(PY) node --test tests/js/
 
 pytest: install-dev assets chromium
 	BACKPROP_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q -ra
@@ -40,9 +44,14 @@ presets-kernels: install-dev
 				tests/training/test_diagnoses.py || exit 1; \
 	done
 
+# docs/screenshot.png (the README's picture): the spiral training in Chromium at 1280×720.
+screenshot: install-dev assets chromium
+	BACKPROP_CHROMIUM=$(CHROMIUM) $(PY) -m tests.e2e.screenshot docs/screenshot.png
+
 bench: install assets
 	$(PY) -m bench
 	$(PY) -m bench.live
+	$(PY) -m bench.store
 
 # dist/: the sdist and a wheel built from it, carrying the page and uPlot (hatch_build.py).
 wheel: install-dev assets

@@ -16,9 +16,9 @@ from typing import Any
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from app.training.preset_figures import CLAIMS, Claim, seeded_config
 from app.training.presets import PRESET_LIST
 from app.training.run import Run
-from app.training.preset_figures import CLAIMS, Claim, seeded_config
 
 
 def blas_kernel() -> str:

@@ -96,9 +96,18 @@ class Loss:
 
 
 class BinaryCrossEntropy(Loss):
-    """Sigmoid + BCE: L = mean(log(1 + e^z) - y z); dL/dz = (sigmoid(z) - y) / n."""
+    """Sigmoid + BCE: L = mean(log(1 + e^z) - y z); dL/dz = (sigmoid(z) - y) / n.
+
+    The value is summed from per-row terms softplus((1 - 2y) z) >= 0, never as a difference of
+    batch totals (which cancels to a tiny negative number when every row is confidently right).
+    """
 
     task = "binary"
+
+    def __init__(self, n_outputs: int, dtype: Any = np.float64) -> None:
+        super().__init__(n_outputs, dtype)
+        self._zero, self._one = const(self.dtype, 0.0), const(self.dtype, 1.0)
+        self._minus_two = const(self.dtype, -2.0)
 
     def prepare(self, y: Any) -> Array:
         t = self._column(y)
@@ -118,7 +127,13 @@ class BinaryCrossEntropy(Loss):
 
     def _evaluate(self, logits: Array, t: Array, n: int) -> tuple[float, float, float | None]:
         z, y = logits.reshape(-1), t.reshape(-1)
-        total = float(np.logaddexp(0.0, z).sum(dtype=np.float64)) - float(np.dot(y, z))
+        # per row log(1 + e^(-z)) if y = 1, log(1 + e^z) if y = 0: softplus of s = (1 - 2y)·z,
+        # whose sign flip is exact; logaddexp(0, s) = max(s, 0) + log1p(e^-|s|) never cancels
+        s = _mul(y, self._minus_two, dtype=z.dtype)
+        np.add(s, self._one, s)
+        _mul(s, z, s)
+        np.logaddexp(self._zero, s, s)
+        total = float(s.sum(dtype=np.float64))
         hits = np.count_nonzero(np.equal(_greater(z, 0.0), _greater(y, 0.5)))
         return total / n, float(hits) / n, None
 
@@ -129,8 +144,9 @@ class BinaryCrossEntropy(Loss):
 class SoftmaxCrossEntropy(Loss):
     """Softmax + CE: L = mean(logsumexp(z) - z[y]); dL/dz = (softmax(z) - onehot(y)) / n.
 
-    Logits are shifted by their overall maximum (one cheap reduction, never overflows); a row far
-    below it (every exp underflows) falls back to the exact per-row maximum.
+    For the gradient, logits are shifted by their overall maximum (one cheap reduction, never
+    overflows); a row far below it (every exp underflows) falls back to the exact per-row maximum.
+    The value is summed from per-row terms that are each >= 0 (see `_evaluate`).
     """
 
     task = "multiclass"
@@ -138,9 +154,11 @@ class SoftmaxCrossEntropy(Loss):
     def __init__(self, n_outputs: int, dtype: Any = np.float64) -> None:
         super().__init__(n_outputs, dtype)
         self._ones_k = np.ones((n_outputs, 1), dtype=self.dtype)
+        self._ones_1k = np.ones((1, n_outputs), dtype=self.dtype)
         self._bufs: dict[int, Array] = {}
         self._tiny = float(np.finfo(self.dtype).tiny) * 1e8
         self._shift = np.zeros((), dtype=self.dtype)  # 0-d: a faster ufunc operand than a scalar
+        self._one = const(self.dtype, 1.0)
         self._eval_bufs: dict[int, tuple[Array, ...]] = {}
 
     def prepare(self, y: Any) -> Array:
@@ -197,25 +215,37 @@ class SoftmaxCrossEntropy(Loss):
             dt, k = logits.dtype, logits.shape[1]
             bufs = self._eval_bufs[n] = (
                 aligned_empty((n, k), dt),  # e
-                aligned_empty((n, 1), dt),  # s
-                aligned_empty((n, 1), dt),  # z[y] per row
+                aligned_empty((n, k), dt),  # 1 - onehot
+                aligned_empty((n, 1), dt),  # z[y] per row, then the loss per row
+                aligned_empty((n, 1), dt),  # row maxima m
+                aligned_empty((n, 1), dt),  # A = exp(z[y] - m)
+                aligned_empty((n, 1), dt),  # B = sum of exp(z - m) over the other columns
                 aligned_empty((k, n), dt),  # logits transposed
-                aligned_empty(n, dt),  # row maxima
                 np.empty(n, dtype=bool),
             )
-        e, s, picked, lt, row_max, hit = bufs
-        shift = self._exp_shifted(logits, e, s)
-        np.log(s, s)
-        lse = float(s.sum(dtype=np.float64)) + float(np.sum(shift, dtype=np.float64)) * (
-            1 if np.ndim(shift) else n
-        )
-        np.multiply(logits, t, e)
-        np.dot(e, self._ones_k, picked)  # z[y] per row
+        e, others, picked, m, a, b, lt, hit = bufs
         np.copyto(lt, logits.T)
-        _max(lt, axis=0, out=row_max)  # over the fast axis of the transposed copy (small k)
-        np.greater_equal(picked[:, 0], row_max, hit)
+        _max(lt, axis=0, out=m[:, 0])  # over the fast axis of the transposed copy (small k)
+        _mul(logits, t, e)
+        np.dot(e, self._ones_k, picked)  # z[y] per row (exact: one non-zero term)
+        np.greater_equal(picked[:, 0], m[:, 0], hit)
         hits = np.count_nonzero(hit)
-        return (lse - float(picked.sum(dtype=np.float64))) / n, float(hits) / n, None
+        # loss per row = (m - z[y]) + log(A + B), written log1p((A - 1) + B): when y is the
+        # argmax, A - 1 = 0 exactly and the tiny B keeps its digits; otherwise both terms are > 0
+        np.dot(m, self._ones_1k, e)  # m in every column: an outer product beats broadcasting
+        _sub(logits, e, e)
+        np.exp(e, e)
+        _sub(self._one, t, others)
+        _mul(e, others, e)
+        np.dot(e, self._ones_k, b)
+        _sub(picked, m, a)
+        np.exp(a, a)
+        _sub(a, self._one, a)
+        np.add(a, b, a)
+        np.log1p(a, a)
+        _sub(m, picked, picked)
+        np.add(picked, a, picked)
+        return float(picked.sum(dtype=np.float64)) / n, float(hits) / n, None
 
     def outputs(self, logits: Array) -> Array:
         m = np.max(logits, axis=1, keepdims=True)

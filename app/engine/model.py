@@ -10,7 +10,8 @@ output activation lives in the loss). Parameter memory layout, one flat buffer `
 Every layer array is a view into it, so optimiser, L1/L2 (on `theta[:n_weights]`, the Dense
 weights only) and clipping run as a few NumPy calls on whole vectors, and one `np.add.reduceat`
 over `flat` gives every per-segment squared norm of weights, gradients and updates (`work` is the
-trainer's scratch for the update). BN running statistics live in `model.state`.
+trainer's scratch for the update). BN running statistics live in `model.state`; `buffers()`
+names them next to `parameters()`.
 W0 sits last among the weights so that b0 follows it: [W0; b0] is one (n_in + 1, n_out) matrix,
 and `forward(x1, training, augmented=True)` with x1 = [x | 1] adds the first bias inside the
 matrix product (the trainer's path; it saves a broadcast pass per step, ~5 % of (b)'s epoch).
@@ -268,6 +269,17 @@ class Model:
         for lname, layer in self.layers:
             for key, value in layer.params.items():
                 yield f"{lname}.{key}", value, layer.grads[key]
+
+    def buffers(self) -> Iterator[tuple[str, Array]]:
+        """(name, array) for every non-trained state array (batch-norm running statistics).
+
+        Names like `bn0.running_mean`, `bn0.running_var`; the arrays are live views into
+        `model.state` (copy to keep, write to change what evaluation uses).
+        """
+        for lname, layer in self.layers:
+            if isinstance(layer, BatchNorm):
+                for key, value in layer.buffers.items():
+                    yield f"{lname}.{key}", value
 
     def dense_weights(self) -> list[tuple[str, Array, Array]]:
         """(name, W, b) per Dense layer, output included; views: copy to keep."""

@@ -22,6 +22,12 @@ class BatchNorm(Layer):
     r <- momentum * r + (1 - momentum) * batch (running var uses the unbiased batch var).
     Evaluation uses the running statistics. Backward (training mode):
     dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat)).
+
+    A training batch of one row has no batch statistics (its variance is 0: the output would be
+    beta whatever x, no gradient would reach x, and the running variance would shrink; PyTorch
+    refuses such a batch). It is normalised with the running statistics, as in evaluation, which
+    it leaves unchanged; backward is then that of a fixed affine map: dx = gamma / sqrt(r_var +
+    eps) * dy. The trainer meets it when the training rows modulo the batch size are 1.
     """
 
     def __init__(
@@ -40,6 +46,7 @@ class BatchNorm(Layer):
         self.grads = {"gamma": dgamma, "beta": dbeta}
         self.gamma, self.beta, self.dgamma, self.dbeta = gamma, beta, dgamma, dbeta
         self.running_mean, self.running_var = running_mean, running_var
+        self.buffers = {"running_mean": running_mean, "running_var": running_var}
         self.dtype = gamma.dtype
         self.size = gamma.shape[0]
         self.momentum = momentum
@@ -52,6 +59,7 @@ class BatchNorm(Layer):
         self._bufs: dict[int, tuple[Array, ...]] = {}
         self._cur: tuple[Array, ...] = ()
         self._training = False
+        self._frozen = False  # this batch was normalised with the running statistics
 
     @classmethod
     def create(cls, size: int, dtype: Any = np.float64, momentum: float = 0.9) -> BatchNorm:
@@ -77,6 +85,9 @@ class BatchNorm(Layer):
         xhat, out, _dx, tmp, mu, var, inv, v1, _v2, ones, inv_n, unbias = bufs
         self._cur = bufs
         self._training = training
+        self._frozen = training and n == 1
+        if self._frozen:
+            return self._forward_frozen(x, bufs)
         if not training:
             np.add(self.running_var, self._eps, inv)
             np.sqrt(inv, inv)
@@ -108,10 +119,29 @@ class BatchNorm(Layer):
         _add(out, self.beta, out)
         return out
 
+    def _forward_frozen(self, x: Array, bufs: tuple[Array, ...]) -> Array:
+        """Training forward normalised with the running statistics (a batch of one row)."""
+        xhat, out, _dx, _tmp, _mu, _var, inv = bufs[:7]
+        np.add(self.running_var, self._eps, inv)
+        np.sqrt(inv, inv)
+        np.divide(self._one, inv, inv)
+        _sub(x, self.running_mean, xhat)
+        _mul(xhat, inv, xhat)
+        _mul(xhat, self.gamma, out)
+        _add(out, self.beta, out)
+        return out
+
     def backward(self, dout: Array) -> Array:
         xhat, _out, dx, tmp, _mu, _var, inv, v1, v2, ones, inv_n, _unbias = self._cur
         if not self._training:
             raise RuntimeError("BatchNorm.backward needs a forward pass in training mode")
+        if self._frozen:
+            _dot(ones, dout, self.dbeta)
+            _mul(dout, xhat, tmp)
+            _dot(ones, tmp, self.dgamma)
+            _mul(inv, self.gamma, v1)
+            _mul(dout, v1, dx)
+            return dx
         _dot(ones, dout, self.dbeta)
         _mul(dout, xhat, tmp)
         _dot(ones, tmp, self.dgamma)

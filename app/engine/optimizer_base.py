@@ -20,6 +20,7 @@ from app.engine.numerics import aligned_full, const
 Array = NDArray[np.floating]
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "rmsprop", "adagrad", "adam", "adamw")
+MOMENTUM_OPTIMIZERS: tuple[str, ...] = ("sgd", "rmsprop")  # the ones that read `momentum`
 
 
 def _check(name: str, value: object, lo: float, hi: float, *, lo_open: bool, hi_open: bool) -> None:

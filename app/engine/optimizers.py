@@ -9,9 +9,16 @@ from __future__ import annotations
 import numpy as np
 
 from app.engine.adaptive import Adagrad, Adam, AdamW, RmsProp
-from app.engine.optimizer_base import OPTIMIZERS, Array, Optimizer, OptimizerSpec
+from app.engine.optimizer_base import (
+    MOMENTUM_OPTIMIZERS,
+    OPTIMIZERS,
+    Array,
+    Optimizer,
+    OptimizerSpec,
+)
 
 __all__ = [
+    "MOMENTUM_OPTIMIZERS",
     "OPTIMIZERS",
     "Adagrad",
     "Adam",

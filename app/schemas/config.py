@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.data import BUILTIN, FEATURES, GENERATORS, MAX_SAMPLES, MIN_SAMPLES
+
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 MAX_PARAMETERS = 250_000
-MAX_SAMPLES = 5000
 
 DatasetName = Literal[
     "circle",
@@ -37,6 +38,33 @@ OptimizerName = Literal["sgd", "rmsprop", "adagrad", "adam", "adamw"]
 ScheduleKind = Literal["constant", "step", "exponential", "cosine", "plateau"]
 Task = Literal["auto", "classification", "regression"]
 
+# Page metadata in the JSON Schema: which datasets a generator draws, how the page groups them.
+GENERATED: tuple[str, ...] = tuple(GENERATORS)
+MULTICLASS: tuple[str, ...] = tuple(n for n, g in GENERATORS.items() if len(g.classes) > 1)
+_CLASS_COUNTS = [k for n in MULTICLASS for k in GENERATORS[n].classes]
+DATASET_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("2-D classification", tuple(n for n, g in GENERATORS.items() if g.task != "regression")),
+    ("2-D regression", tuple(n for n, g in GENERATORS.items() if g.task == "regression")),
+    ("Real data", tuple(BUILTIN)),
+)
+DECAYING: tuple[str, ...] = ("step", "exponential", "cosine", "plateau")
+
+
+def applies_when(path: str, *values: object) -> dict[str, Any]:
+    """Schema metadata: the setting matters only while the config value at `path` is in `values`."""
+    return {"applies_when": {path: list(values)}}
+
+
+def _optimizers(*names: OptimizerName) -> dict[str, Any]:
+    return applies_when("training.optimizer", *names)
+
+
+def _schedules(*kinds: ScheduleKind) -> dict[str, Any]:
+    return applies_when("training.schedule.kind", *kinds)
+
+
+_EARLY_STOPPING = applies_when("training.early_stopping.enabled", True)
+
 
 def _default_features() -> list[FeatureName]:
     return ["x1", "x2"]
@@ -51,18 +79,45 @@ class _Strict(BaseModel):
 class DatasetConfig(_Strict):
     """Which data to train on and how it is split."""
 
-    name: DatasetName = "spiral"
-    samples: Annotated[int, Field(ge=10, le=MAX_SAMPLES)] = 400
-    noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    name: Annotated[
+        DatasetName,
+        Field(json_schema_extra={"groups": DATASET_GROUPS, "generated": GENERATED}),
+    ] = "spiral"
+    samples: Annotated[
+        int,
+        Field(
+            ge=MIN_SAMPLES,
+            le=MAX_SAMPLES,
+            json_schema_extra=applies_when("dataset.name", *GENERATED),
+        ),
+    ] = 400
+    noise: Annotated[
+        float, Field(ge=0.0, le=1.0, json_schema_extra=applies_when("dataset.name", *GENERATED))
+    ] = 0.1
     val_fraction: Annotated[float, Field(ge=0.05, le=0.9)] = 0.3
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
-    classes: Annotated[int, Field(ge=2, le=6)] | None = None
-    features: Annotated[list[FeatureName], Field(min_length=1, max_length=9)] = Field(
-        default_factory=_default_features
-    )
+    classes: (
+        Annotated[
+            int,
+            Field(
+                ge=min(_CLASS_COUNTS),
+                le=max(_CLASS_COUNTS),
+                json_schema_extra=applies_when("dataset.name", *MULTICLASS),
+            ),
+        ]
+        | None
+    ) = None
+    features: Annotated[
+        list[FeatureName],
+        Field(
+            min_length=1,
+            max_length=len(FEATURES),
+            json_schema_extra={"labels": {name: f.label for name, f in FEATURES.items()}},
+        ),
+    ] = Field(default_factory=_default_features)
     upload_id: Annotated[str, Field(max_length=64)] | None = None
     target: Annotated[str, Field(max_length=200)] | None = None
-    task: Task = "auto"
+    task: Annotated[Task, Field(json_schema_extra=applies_when("dataset.name", "csv"))] = "auto"
 
     @model_validator(mode="after")
     def _check(self) -> DatasetConfig:
@@ -94,25 +149,37 @@ class ModelConfig(_Strict):
 
 
 class ScheduleConfig(_Strict):
-    """Learning-rate schedule over epochs; knobs apply to the kinds named in their descriptions."""
+    """Learning-rate schedule over epochs; each knob's `applies_when` names the kinds it shapes."""
 
     kind: ScheduleKind = "constant"
-    step_size: Annotated[int, Field(ge=1, le=100_000, description="step")] = 50
-    gamma: Annotated[float, Field(gt=0.0, le=1.0, description="step, exponential")] = 0.5
-    warmup_epochs: Annotated[int, Field(ge=0, le=100_000, description="all kinds")] = 0
-    period: Annotated[int, Field(ge=1, le=1_000_000, description="cosine")] = 500
-    min_lr: Annotated[float, Field(ge=0.0, le=10.0, description="floor for every kind")] = 0.0
-    patience: Annotated[int, Field(ge=1, le=10_000, description="plateau")] = 10
-    factor: Annotated[float, Field(gt=0.0, lt=1.0, description="plateau")] = 0.5
+    step_size: Annotated[int, Field(ge=1, le=100_000, json_schema_extra=_schedules("step"))] = 50
+    gamma: Annotated[
+        float, Field(gt=0.0, le=1.0, json_schema_extra=_schedules("step", "exponential"))
+    ] = 0.5
+    warmup_epochs: Annotated[int, Field(ge=0, le=100_000, description="every kind")] = 0
+    period: Annotated[int, Field(ge=1, le=1_000_000, json_schema_extra=_schedules("cosine"))] = 500
+    min_lr: Annotated[
+        float,
+        Field(
+            ge=0.0,
+            le=10.0,
+            description="floor of every decaying kind",
+            json_schema_extra=_schedules(*DECAYING),
+        ),
+    ] = 0.0
+    patience: Annotated[int, Field(ge=1, le=10_000, json_schema_extra=_schedules("plateau"))] = 10
+    factor: Annotated[float, Field(gt=0.0, lt=1.0, json_schema_extra=_schedules("plateau"))] = 0.5
 
 
 class EarlyStoppingConfig(_Strict):
     """Stop when validation loss has not improved for `patience` epochs."""
 
     enabled: bool = False
-    patience: Annotated[int, Field(ge=1, le=10_000)] = 20
-    min_delta: Annotated[float, Field(ge=0.0)] = 0.0
-    restore_best: bool = True
+    patience: Annotated[int, Field(ge=1, le=10_000, json_schema_extra=_EARLY_STOPPING)] = 20
+    min_delta: Annotated[
+        float, Field(ge=0.0, le=1e3, allow_inf_nan=False, json_schema_extra=_EARLY_STOPPING)
+    ] = 0.0
+    restore_best: Annotated[bool, Field(json_schema_extra=_EARLY_STOPPING)] = True
 
 
 class TrainingConfig(_Strict):
@@ -121,13 +188,25 @@ class TrainingConfig(_Strict):
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 0.01
     batch_size: Annotated[int, Field(ge=1, le=4096)] = 10
     optimizer: OptimizerName = "sgd"
-    momentum: Annotated[float, Field(ge=0.0, lt=1.0, description="sgd")] = 0.9
-    nesterov: Annotated[bool, Field(description="sgd")] = False
-    beta1: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.9
-    beta2: Annotated[float, Field(ge=0.0, lt=1.0, description="adam, adamw")] = 0.999
-    eps: Annotated[float, Field(gt=0.0, le=1.0, description="rmsprop, adagrad, adam, adamw")] = 1e-8
-    rho: Annotated[float, Field(ge=0.0, lt=1.0, description="rmsprop")] = 0.9
-    weight_decay: Annotated[float, Field(ge=0.0, le=1.0, description="adamw")] = 0.0
+    momentum: Annotated[
+        float,
+        Field(ge=0.0, lt=1.0, json_schema_extra=_optimizers("sgd", "rmsprop")),
+    ] = 0.9
+    nesterov: Annotated[bool, Field(json_schema_extra=_optimizers("sgd"))] = False
+    beta1: Annotated[
+        float, Field(ge=0.0, lt=1.0, json_schema_extra=_optimizers("adam", "adamw"))
+    ] = 0.9
+    beta2: Annotated[
+        float, Field(ge=0.0, lt=1.0, json_schema_extra=_optimizers("adam", "adamw"))
+    ] = 0.999
+    eps: Annotated[
+        float,
+        Field(gt=0.0, le=1.0, json_schema_extra=_optimizers("rmsprop", "adagrad", "adam", "adamw")),
+    ] = 1e-8
+    rho: Annotated[float, Field(ge=0.0, lt=1.0, json_schema_extra=_optimizers("rmsprop"))] = 0.9
+    weight_decay: Annotated[
+        float, Field(ge=0.0, le=1.0, json_schema_extra=_optimizers("adamw"))
+    ] = 0.0
     l1: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
     l2: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
     clip_norm: Annotated[float, Field(gt=0.0, le=1e6)] | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -184,6 +185,8 @@ def converges(records: Sequence[Record]) -> Figures:
         "train loss at end": train[-1],
         "max train loss (last 50)": max(train[-50:]),
         "val_acc at end": float(records[-1]["val_acc"]),
+        "val_acc at 100": float(records[99]["val_acc"]),
+        "median val_acc (100 on)": float(statistics.median(r["val_acc"] for r in records[99:])),
     }
 
 

@@ -185,8 +185,8 @@ PRESET_LIST: tuple[Preset, ...] = (
         "lr-adam",
         "Adam adapts the step size",
         "The same network with Adam at its usual learning rate of 0.01: per-parameter step sizes "
-        "make it converge without tuning, to a training loss of about 0.1 or less after 100 "
-        "epochs and over 90 % validation accuracy.",
+        "make it converge without tuning: a training loss of about 0.1 or less after 100 "
+        "epochs, and validation accuracy around 90 % or better from then on.",
         {"training": {"optimizer": "adam", "learning_rate": 0.01}},
     ),
     _variant(

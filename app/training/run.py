@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from app.data import (
-    GENERATORS,
     DataSpec,
     PreparedData,
     Table,
@@ -16,10 +15,9 @@ from app.data import (
     with_point,
     without_point_near,
 )
-from app.engine.early_stopping import EarlyStoppingSpec
-from app.engine.model import LayerSpec, Model, ModelSpec, build_model, count_parameters
-from app.engine.optimizers import OptimizerSpec
-from app.engine.schedules import ScheduleSpec
+from app.data import from_config as data_from_config
+from app.engine import from_config
+from app.engine.model import Model, ModelSpec, build_model, count_parameters
 from app.engine.trainer import Trainer, TrainSettings
 from app.schemas.config import MAX_PARAMETERS, SessionConfig, TrainingConfig, needs_rebuild
 
@@ -51,38 +49,13 @@ def data_spec(config: SessionConfig, tables: TableLookup | None) -> DataSpec:
                 f"unknown upload_id {ds.upload_id!r}: upload the CSV again "
                 "(uploads live until the server restarts)"
             )
-    return DataSpec(
-        name=ds.name,
-        samples=ds.samples,
-        noise=ds.noise,
-        val_fraction=ds.val_fraction,
-        seed=ds.seed,
-        # `classes` stays in the config across shape switches; only multi-class shapes read it.
-        classes=ds.classes
-        if ds.name in GENERATORS and len(GENERATORS[ds.name].classes) > 1
-        else None,
-        features=tuple(ds.features),
-        table=table,
-        target=ds.target,
-        task=ds.task,
-    )
+    return data_from_config.data_spec(ds.model_dump(), table)
 
 
 def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
     """The engine's model spec: hidden layers from the config, inputs and outputs from the data."""
-    m = config.model
-    hidden = tuple(
-        LayerSpec(layer.units, layer.activation, layer.batch_norm, layer.dropout)
-        for layer in m.layers
-    )
-    spec = ModelSpec(
-        n_inputs=data.x_train.shape[1],
-        n_outputs=data.n_outputs(),
-        hidden=hidden,
-        task=data.task,
-        init=m.init,
-        init_scale=m.init_scale,
-        dtype=m.dtype,
+    spec = from_config.model_spec(
+        config.model.model_dump(), data.x_train.shape[1], data.n_outputs(), data.task
     )
     count = count_parameters(spec)
     if count > MAX_PARAMETERS:
@@ -96,34 +69,7 @@ def model_spec(config: SessionConfig, data: PreparedData) -> ModelSpec:
 
 def train_settings(t: TrainingConfig) -> TrainSettings:
     """The engine's training settings for a session's training config."""
-    es = t.early_stopping
-    return TrainSettings(
-        learning_rate=t.learning_rate,
-        batch_size=t.batch_size,
-        optimizer=OptimizerSpec(
-            name=t.optimizer,
-            momentum=t.momentum if t.optimizer == "sgd" else 0.0,
-            nesterov=t.nesterov,
-            beta1=t.beta1,
-            beta2=t.beta2,
-            eps=t.eps,
-            rho=t.rho,
-            weight_decay=t.weight_decay,
-        ),
-        l1=t.l1,
-        l2=t.l2,
-        clip_norm=t.clip_norm,
-        clip_value=t.clip_value,
-        schedule=ScheduleSpec(**t.schedule.model_dump()),
-        early_stopping=(
-            EarlyStoppingSpec(
-                patience=es.patience, min_delta=es.min_delta, restore_best=es.restore_best
-            )
-            if es.enabled
-            else None
-        ),
-        histogram_every=t.histogram_every,
-    )
+    return from_config.train_settings(t.model_dump())
 
 
 class Run:
@@ -206,6 +152,9 @@ class Run:
             "epoch": self.epoch,
             "boundary": self._boundary(),
             "weights": self._weights(),
+            # The network as the engine built it, so the page never derives names or counts.
+            "layer_names": list(self.model.dense_names),
+            "parameter_count": count_parameters(self.model.spec),
         }
 
     def _boundary(self) -> dict[str, Any]:

@@ -3,12 +3,9 @@
 // list plus the count of points crossed out as wrong.
 import { classColor } from './colors.js';
 import { swatch } from './boundary-points.js';
+import { el } from './dom.js';
 
-const span = (text) => {
-  const s = document.createElement('span');
-  s.textContent = text;
-  return s;
-};
+const span = (text, cls) => el('span', { class: cls, text });
 
 /** Create the legend inside `legendEl`; `build` fills it for the current data. */
 export function createClassPicker(legendEl) {
@@ -56,14 +53,9 @@ export function createClassPicker(legendEl) {
       choices = entries.map(([v]) => v);
       pick = Math.min(pick, choices.length - 1);
       entries.forEach(([value, text, sw], i) => {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'bp-bd-item bp-bd-classbtn';
-        b.dataset.value = String(value);
-        b.title = editing ? `Clicks on the plot add points of ${text}` : text;
-        b.disabled = !editing;
-        if (editing) b.setAttribute('role', 'radio');
-        b.append(sw, span(text));
+        const b = el('button', { type: 'button', class: 'bp-bd-item bp-bd-classbtn', 'data-value': String(value),
+          title: editing ? `Clicks on the plot add points of ${text}` : text, disabled: !editing,
+          role: editing ? 'radio' : undefined }, sw, span(text));
         b.addEventListener('click', () => {
           pick = i;
           syncPicked();
@@ -71,13 +63,8 @@ export function createClassPicker(legendEl) {
         legendEl.append(b);
       });
       if (!editing) {
-        const x = span('✕');
-        x.className = 'bp-bd-x';
         wrongEl = span('');
-        const s = document.createElement('span');
-        s.className = 'bp-bd-item bp-bd-key';
-        s.append(x, wrongEl);
-        legendEl.append(s);
+        legendEl.append(el('span', { class: 'bp-bd-item bp-bd-key' }, span('✕', 'bp-bd-x'), wrongEl));
       }
       syncPicked();
     },

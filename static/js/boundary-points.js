@@ -2,6 +2,8 @@
 // hollow for validation points, the ✕ over a wrong prediction, the nearest-point search used by
 // deletion, and the small legend swatches drawn with the same markers.
 
+import { el } from './dom.js';
+
 const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'down', 'hex'];
 const OUTLINE = 'rgba(0,0,0,0.8)';
 
@@ -55,11 +57,8 @@ export function drawPoint(ctx, shape, x, y, r, color, hollow, outline = OUTLINE)
 /** An 18×18 canvas showing one filled or hollow marker, for the legend. */
 export function swatch(shape, color, hollow) {
   // Sized once at creation; fitCanvas (for views redrawn at changing sizes) rasterised it differently.
-  const c = document.createElement('canvas');
   const dpr = window.devicePixelRatio || 1;
-  c.width = 18 * dpr;
-  c.height = 18 * dpr;
-  c.className = 'bp-bd-swatch';
+  const c = el('canvas', { width: 18 * dpr, height: 18 * dpr, class: 'bp-bd-swatch' });
   const g = c.getContext('2d');
   g.scale(dpr, dpr);
   drawPoint(g, shape, 9, 9, 5.5, color, hollow);

@@ -27,7 +27,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   containerEl.append(root);
 
   const ctx = canvas.getContext('2d');
-  const heat = document.createElement('canvas');
+  const heat = el('canvas');
   const picker = createClassPicker(legend);
   let ds = null; // dataset frame
   let bd = null; // snapshot.boundary
@@ -116,11 +116,9 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     }
     readout.replaceChildren(text);
     if (editable() && picker.count()) {
-      const h = document.createElement('div');
-      h.className = 'bp-bd-hint';
       const name = (v) => (task() === 'regression' ? `y=${v}` : className(v));
-      h.textContent = `click: ${name(picker.current())} · shift: ${name(picker.other(task()))} · alt: delete`;
-      readout.append(h);
+      readout.append(el('div', { class: 'bp-bd-hint',
+        text: `click: ${name(picker.current())} · shift: ${name(picker.other(task()))} · alt: delete` }));
     }
   }
 

@@ -6,6 +6,7 @@ import { KINDS, TABS, kindsOf, seriesDefs, titleOf, yRange } from './chart-kinds
 import { createColumnStore } from './chart-columns.js';
 import { createChartPanel } from './chart-panel.js';
 import { textColor } from './colors.js';
+import { el } from './dom.js';
 import { oncePerFrame } from './redraw.js';
 import { chartOptions } from './uplot-options.js';
 
@@ -13,14 +14,9 @@ export { fmtValue } from './uplot-options.js';
 
 /** Create the chart panel group inside `containerEl`; returns {reset, append, showTab, destroy}. */
 export function createCharts(containerEl) {
-  const root = document.createElement('div');
-  root.className = 'bp-charts';
-  const tabBar = document.createElement('div');
-  tabBar.className = 'bp-chart-tabs';
-  tabBar.setAttribute('role', 'tablist');
-  const grid = document.createElement('div');
-  grid.className = 'bp-chart-grid';
-  root.append(tabBar, grid);
+  const tabBar = el('div', { class: 'bp-chart-tabs', role: 'tablist' });
+  const grid = el('div', { class: 'bp-chart-grid' });
+  const root = el('div', { class: 'bp-charts' }, tabBar, grid);
   containerEl.append(root);
 
   let task = 'binary';
@@ -37,12 +33,7 @@ export function createCharts(containerEl) {
   });
 
   for (const tab of TABS) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'bp-chart-tab';
-    b.textContent = tab.title;
-    b.dataset.testid = `chart-tab-${tab.id}`;
-    b.setAttribute('role', 'tab');
+    const b = el('button', { type: 'button', class: 'bp-chart-tab', text: tab.title, testid: `chart-tab-${tab.id}`, role: 'tab' });
     b.addEventListener('click', () => showTab(tab.id));
     tabBar.append(b);
   }

@@ -2,19 +2,20 @@
 // that feature over [-6, 6]², toggled by click. At least one feature stays selected; the tiles are
 // disabled (greyed) when the data are not planar.
 import { diverging } from './colors.js';
+import { el } from './dom.js';
 
-/** Feature id, label, and its value at (x1, x2). */
-export const FEATURES = [
-  ['x1', 'x₁', (a) => a],
-  ['x2', 'x₂', (a, b) => b],
-  ['x1sq', 'x₁²', (a) => a * a],
-  ['x2sq', 'x₂²', (a, b) => b * b],
-  ['x1x2', 'x₁x₂', (a, b) => a * b],
-  ['sin_x1', 'sin x₁', (a) => Math.sin(a)],
-  ['sin_x2', 'sin x₂', (a, b) => Math.sin(b)],
-  ['cos_x1', 'cos x₁', (a) => Math.cos(a)],
-  ['cos_x2', 'cos x₂', (a, b) => Math.cos(b)],
-];
+/** The picture of each feature: its value at (x1, x2). Names and labels come from the schema. */
+export const PAINTERS = {
+  x1: (a) => a,
+  x2: (a, b) => b,
+  x1sq: (a) => a * a,
+  x2sq: (a, b) => b * b,
+  x1x2: (a, b) => a * b,
+  sin_x1: (a) => Math.sin(a),
+  sin_x2: (a, b) => Math.sin(b),
+  cos_x1: (a) => Math.cos(a),
+  cos_x2: (a, b) => Math.cos(b),
+};
 const RES = 40;
 
 /** Paint feature `fn` over [-6, 6]² into `canvas` (RES×RES, scaled by CSS). */
@@ -41,34 +42,30 @@ function paint(canvas, fn) {
 
 /** Create the tiles in `containerEl`; `onChange(features)` gets the new selection. */
 export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
-  const root = document.createElement('div');
-  root.className = 'bp-tiles';
-  root.setAttribute('role', 'group');
-  root.setAttribute('aria-label', 'Input features');
-  const gridEl = document.createElement('div');
-  gridEl.className = 'bp-tiles-grid';
-  root.append(gridEl);
+  const gridEl = el('div', { class: 'bp-tiles-grid' });
+  const root = el('div', { class: 'bp-tiles', role: 'group', 'aria-label': 'Input features' }, gridEl);
   containerEl.append(root);
 
-  let selected = new Set(['x1', 'x2']);
+  let selected = new Set();
   let enabled = true;
-  const tiles = FEATURES.map(([id, label, fn]) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'bp-tile';
-    b.dataset.testid = `feature-${id}`;
-    b.dataset.feature = id;
-    const c = document.createElement('canvas');
-    c.className = 'bp-tile-map';
-    paint(c, fn);
-    const t = document.createElement('span');
-    t.className = 'bp-tile-label';
-    t.textContent = label;
-    b.append(c, t);
-    b.addEventListener('click', () => toggle(id, b));
-    gridEl.append(b);
-    return b;
-  });
+  let names = []; // every feature, in the schema's order
+  let tiles = [];
+
+  /** Build one tile per feature: [{name, label}] (config-schema.js featureInfo). */
+  function build(features) {
+    names = features.map((f) => f.name);
+    tiles = features.map(({ name, label }) => {
+      const c = el('canvas', { class: 'bp-tile-map' });
+      paint(c, PAINTERS[name] ?? (() => 0));
+      const b = el('button', { type: 'button', class: 'bp-tile', testid: `feature-${name}`, 'data-feature': name },
+        c, el('span', { class: 'bp-tile-label', text: label }));
+      b.addEventListener('click', () => toggle(name, b));
+      return b;
+    });
+    gridEl.replaceChildren(...tiles);
+    layout();
+    sync();
+  }
 
   function toggle(id, b) {
     if (!enabled) return;
@@ -83,7 +80,7 @@ export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
     }
     selected = next;
     sync();
-    onChange(FEATURES.map(([f]) => f).filter((f) => selected.has(f)));
+    onChange(names.filter((f) => selected.has(f)));
   }
 
   function sync() {
@@ -106,8 +103,8 @@ export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
     const gap = 6;
     const labelH = 20;
     let best = [1, 0];
-    for (let cols = 1; cols <= FEATURES.length; cols++) {
-      const rows = Math.ceil(FEATURES.length / cols);
+    for (let cols = 1; cols <= tiles.length; cols++) {
+      const rows = Math.ceil(tiles.length / cols);
       const colW = (w - gap * (cols - 1)) / cols;
       if (cols > 1 && colW < 34) break; // the labels ("sin x₁") need about 34 px at 11 px
       const side = Math.min(colW, (h - gap * (rows - 1)) / rows - labelH);
@@ -124,9 +121,10 @@ export function createFeatureTiles(containerEl, { onChange = () => {} } = {}) {
   sync();
 
   return {
+    setFeatures: build,
     /** Show `features` as selected; `enabled: false` greys the tiles out (tabular data). */
     set(features, { enabled: en = true } = {}) {
-      selected = new Set((features || []).filter((f) => FEATURES.some(([id]) => id === f)));
+      selected = new Set(features || []);
       enabled = !!en;
       sync();
     },

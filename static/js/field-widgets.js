@@ -2,6 +2,7 @@
 // linear), number, select/choice, or checkbox. A widget sends its value (debounced while a slider
 // moves) and shows the server's echo, without overwriting what the user is still editing.
 
+import { inRange } from './config-schema.js';
 import { el, toOption } from './dom.js';
 import { fmt, label } from './format.js';
 
@@ -13,66 +14,85 @@ function flagInvalid(input, message) {
   input.title = message || '';
 }
 
+/** "a number from 0 to 1" / "a whole number from 1 to 100" / "a number above 0 up to 10". */
+function expected(range) {
+  const what = range.integer ? 'a whole number' : 'a number';
+  const lo = range.minOpen ? `above ${fmt(range.min)}` : `from ${fmt(range.min)}`;
+  if (!Number.isFinite(range.max)) return `Expected ${what} ${lo.replace('from', 'of at least')}`;
+  const hi = range.maxOpen ? `below ${fmt(range.max)}` : `to ${fmt(range.max)}`;
+  return `Expected ${what} ${lo} ${hi}`;
+}
+
+/** The min/max attributes of a number box (an unbounded end has none). */
+const bounds = (range) => ({ min: Number.isFinite(range.min) ? range.min : undefined,
+  max: Number.isFinite(range.max) ? range.max : undefined });
+
+/** Check a typed number against the schema's range; flags the input and returns the value or null. */
+function readNumber(input, range) {
+  const v = Number(input.value);
+  if (input.value === '' || !inRange(v, range)) {
+    flagInvalid(input, expected(range));
+    return null;
+  }
+  flagInvalid(input, null);
+  return v;
+}
+
 function sliderWidget(spec, id, field, commit, ctl) {
   const isLog = spec.kind === 'log';
-  const lo = isLog ? Math.log10(spec.min) : spec.min;
-  const hi = isLog ? Math.log10(spec.max) : spec.max;
-  const range = el('input', { type: 'range', id, min: isLog ? 0 : lo, max: isLog ? 1000 : hi,
+  const { range } = spec;
+  // The slider spans the schema's range unless the spec narrows an end (sliderMin/sliderMax); the
+  // number box takes anything the schema allows. An open end stops one step short.
+  const spanLo = spec.sliderMin ?? (range.minOpen ? range.min + spec.step : range.min);
+  const spanHi = spec.sliderMax ?? (range.maxOpen ? range.max - spec.step : range.max);
+  const lo = isLog ? Math.log10(spanLo) : spanLo;
+  const hi = isLog ? Math.log10(spanHi) : spanHi;
+  const slider = el('input', { type: 'range', id, min: isLog ? 0 : lo, max: isLog ? 1000 : hi,
     step: isLog ? 1 : spec.step, testid: `${spec.testid}-slider`, 'aria-label': spec.label });
-  const num = el('input', { type: 'number', id: `${id}-input`, class: 'num', min: spec.min,
-    max: spec.inputMax ?? spec.max, step: isLog ? 'any' : spec.step, testid: `${spec.testid}-input`,
+  const num = el('input', { type: 'number', id: `${id}-input`, class: 'num', ...bounds(range), step: isLog || !range.integer ? 'any' : spec.step, testid: `${spec.testid}-input`,
     'aria-label': spec.label });
   const toSlider = (v) => (isLog ? Math.round(((Math.log10(v) - lo) / (hi - lo)) * 1000) : v);
   const fromSlider = (s) => {
     if (!isLog) return Number(s);
     return Number((10 ** (lo + (Number(s) / 1000) * (hi - lo))).toPrecision(2));
   };
-  range.addEventListener('pointerdown', () => (field.dragging = true));
+  slider.addEventListener('pointerdown', () => (field.dragging = true));
   window.addEventListener('pointerup', () => (field.dragging = false));
-  range.addEventListener('input', () => {
-    const v = fromSlider(range.value);
+  slider.addEventListener('input', () => {
+    const v = fromSlider(slider.value);
     num.value = fmt(v, 3);
+    flagInvalid(num, null);
     commit(v);
   });
   num.addEventListener('change', () => {
-    const v = Number(num.value);
-    const max = spec.inputMax ?? spec.max;
-    if (num.value === '' || !Number.isFinite(v) || v < spec.min || v > max || (isLog && v <= 0)) {
-      flagInvalid(num, `Expected a number from ${fmt(spec.min)} to ${fmt(max)}`);
-      return;
-    }
-    flagInvalid(num, null);
-    range.value = toSlider(v);
+    const v = readNumber(num, range);
+    if (v === null) return;
+    slider.value = toSlider(v);
     commit(v, true);
   });
-  ctl.append(range, num);
+  ctl.append(slider, num);
   field.show = (v) => {
     if (v === null || v === undefined) return;
-    if (!field.dragging && !field.pending) range.value = toSlider(v);
+    if (!field.dragging && !field.pending) slider.value = toSlider(v);
     if (document.activeElement !== num && !field.pending) num.value = fmt(v, 3);
     field.row.classList.toggle('mixed', false);
   };
   field.showMixed = () => field.row.classList.add('mixed');
-  field.controls = [range, num];
+  field.controls = [slider, num];
 }
 
 function numberWidget(spec, id, field, commit, ctl) {
-  const num = el('input', { type: 'number', id, class: 'num wide', min: spec.min, max: spec.max,
-    step: spec.step, testid: spec.testid, 'aria-label': spec.label });
+  const { range } = spec;
+  const num = el('input', { type: 'number', id, class: 'num wide', ...bounds(range),
+    step: range.integer ? 1 : 'any', testid: spec.testid, 'aria-label': spec.label });
   num.addEventListener('change', () => {
-    const v = Number(num.value);
-    const intOnly = spec.step === 1;
-    if (num.value === '' || !Number.isFinite(v) || v < spec.min || v > spec.max || (intOnly && !Number.isInteger(v))) {
-      flagInvalid(num, `Expected ${intOnly ? 'a whole number' : 'a number'} from ${fmt(spec.min)} to ${fmt(spec.max)}`);
-      return;
-    }
-    flagInvalid(num, null);
-    commit(v, true);
+    const v = readNumber(num, range);
+    if (v !== null) commit(v, true);
   });
   ctl.append(num);
   field.show = (v) => {
     if (document.activeElement === num || v === undefined) return;
-    num.value = v === null ? '' : spec.step === 1 ? String(Math.round(v)) : fmt(v, 6);
+    num.value = v === null ? '' : range.integer ? String(Math.round(v)) : fmt(v, 6);
   };
   field.controls = [num];
 }
@@ -85,7 +105,7 @@ function selectWidget(spec, id, field, commit, ctl) {
     );
     field.values = values;
   };
-  field.setOptions(spec.options ?? spec.choices);
+  field.setOptions(spec.options);
   const mixed = toOption('__mixed__', 'Mixed');
   mixed.disabled = true;
   sel.addEventListener('change', () => {
@@ -127,7 +147,8 @@ const WIDGETS = { log: sliderWidget, range: sliderWidget, number: numberWidget, 
   choice: selectWidget, check: checkWidget };
 
 /**
- * Build the row for field `spec`; `send(spec, value)` is called when the user sets a value.
+ * Build the row for field `spec` (resolved against the schema: `range`, `options`, `applies`);
+ * `send(spec, value)` is called when the user sets a value.
  * Returns {spec, row, controls, show(v), showMixed?(), setOptions?(values)}.
  */
 export function buildField(spec, send) {

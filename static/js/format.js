@@ -28,3 +28,23 @@ export function fmt(v, digits = 3) {
   if (a < 1e-3 || a >= 1e5) return v.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(digits)));
 }
+
+/**
+ * "2 → 8 → 8 → 1  ·  137 parameters": layer sizes (inputs, hidden..., outputs) and the server's
+ * parameter count (null while a rebuild is under way); runs of three or more equal hidden layers
+ * read "12 ×8".
+ */
+export function networkSummary(sizes, parameterCount) {
+  const hidden = sizes.slice(1, -1);
+  const parts = [];
+  for (let i = 0; i < hidden.length; ) {
+    let j = i;
+    while (j < hidden.length && hidden[j] === hidden[i]) j += 1;
+    if (j - i >= 3) parts.push(`${hidden[i]} ×${j - i}`);
+    else for (let k = i; k < j; k += 1) parts.push(String(hidden[k]));
+    i = j;
+  }
+  const shape = [sizes[0], ...parts, sizes.at(-1)].join(' → ');
+  const count = parameterCount === null ? '…' : parameterCount.toLocaleString('en-US');
+  return `${shape}  ·  ${count} parameters`;
+}

@@ -1,9 +1,10 @@
 // What the page does with each server frame (hello, metrics, snapshot, dataset, histograms,
 // config, state, error): update the client state and hand the data to the views. Owns the chart
-// history bookkeeping: which layers and which task the charts were last reset for.
+// history bookkeeping: which layers and which task the charts were last reset for. Layer names
+// come from the server (history columns, snapshots), never from guessing.
 
 import { last, showDatasetInfo, showModel, showStats, showTaskLabels } from './readouts.js';
-import { state, writeHash } from './state.js';
+import { clearModel, setConfig, setDataset, setModel, state, writeHash } from './state.js';
 
 const namesOf = (frame) => (Array.isArray(frame?.layers) ? frame.layers.map((l) => l.name) : []);
 const runStateOf = (s) => (s && typeof s === 'object' ? s.state : s);
@@ -19,12 +20,6 @@ function emptyHistory(names) {
   };
 }
 
-/** Layer names the config implies before any metrics arrive (hidden layers + the output). */
-function configLayerNames() {
-  const n = (state.config?.model?.layers?.length ?? 0) + 1;
-  return Array.from({ length: n }, (_, i) => `dense${i}`);
-}
-
 /**
  * Build the frame handler. `views` holds the view objects (filled in as they load), `controls`
  * the control panel, `indicators` the pills/epoch, `toast` shows server errors.
@@ -33,10 +28,9 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
   let layerNames = [];
   let chartTask = null;
 
-  /** Start the charts and histograms afresh from `history` (or empty). */
-  function resetCharts(history) {
-    const fromHistory = namesOf(history);
-    layerNames = fromHistory.length ? fromHistory : configLayerNames();
+  /** Start the charts and histograms afresh from `history` (columns for `names`, or empty). */
+  function resetCharts(history, names) {
+    layerNames = names;
     const h = history && Array.isArray(history.epoch) ? history : emptyHistory(layerNames);
     chartTask = state.dataset?.task ?? 'binary';
     views.charts.reset(h, { task: chartTask, layerNames });
@@ -46,24 +40,36 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
   }
 
   function showDataset(d) {
-    state.dataset = d;
+    setDataset(d);
     views.boundary.setDataset(d);
     showDatasetInfo(d);
     showTaskLabels();
     showModel(views);
     // New data of another kind (the rebuild already emptied the history): retitle the charts.
-    if (chartTask !== null && d.task !== chartTask) resetCharts(emptyHistory(layerNames));
+    if (chartTask !== null && d.task !== chartTask) resetCharts(null, layerNames);
+  }
+
+  function showSnapshot(frame) {
+    const fresh = state.model === null;
+    setModel(frame);
+    if (fresh) showModel(views);
+    // After a rebuild the charts start afresh for the new network's layers.
+    if (fresh && !sameNames(state.model.layerNames, layerNames)) resetCharts(null, state.model.layerNames);
+    if (frame.weights) views.net.setWeights(frame.weights);
+    views.boundary.setSnapshot(frame);
   }
 
   return function handleFrame(frame) {
     switch (frame.type) {
       case 'hello': {
-        state.config = frame.config;
+        setConfig(frame.config);
         controls.update(frame.config);
         if (frame.dataset) showDataset(frame.dataset);
+        setModel(frame.snapshot);
         showModel(views);
-        resetCharts(frame.history);
-        if (frame.snapshot) handleFrame(frame.snapshot);
+        const fromHistory = namesOf(frame.history);
+        resetCharts(frame.history, fromHistory.length ? fromHistory : state.model.layerNames);
+        showSnapshot(frame.snapshot);
         for (const h of frame.histograms ?? []) views.hist.add(h);
         indicators.setRunState(runStateOf(frame.state) ?? 'idle', frame.reason ?? frame.state?.reason);
         diagnoses?.show(frame.diagnoses ?? []);
@@ -75,23 +81,16 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
         break;
       case 'metrics': {
         const names = namesOf(frame);
-        if (names.length && !sameNames(names, layerNames)) resetCharts(emptyHistory(names));
+        if (names.length && !sameNames(names, layerNames)) resetCharts(null, names);
         views.charts.append(frame);
         const epoch = last(frame.epoch);
         if (epoch !== undefined) indicators.setEpoch(epoch);
         showStats(frame);
         break;
       }
-      case 'snapshot': {
-        // After a rebuild the layer names are known from the weights before any metrics arrive.
-        const names = namesOf({ layers: frame.weights });
-        if (state.epoch === 0 && names.length && !sameNames(names, layerNames)) {
-          resetCharts(emptyHistory(names));
-        }
-        if (frame.weights) views.net.setWeights(frame.weights);
-        views.boundary.setSnapshot(frame);
+      case 'snapshot':
+        showSnapshot(frame);
         break;
-      }
       case 'dataset':
         showDataset(frame);
         break;
@@ -99,12 +98,15 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
         views.hist.add(frame);
         break;
       case 'config': {
-        state.config = frame.config;
-        state.presetId = null;
+        setConfig(frame.config, { edited: true });
+        // A rebuild (or reset) starts a new history on the server: empty the charts; the snapshot
+        // that follows names the new network's layers and counts its parameters.
+        if (frame.rebuilt) {
+          clearModel();
+          resetCharts(null, layerNames);
+        }
         controls.update(frame.config);
         showModel(views);
-        // A rebuild (or reset) starts a new history on the server: start the charts afresh too.
-        if (frame.rebuilt) resetCharts(emptyHistory(configLayerNames()));
         writeHash();
         break;
       }

@@ -96,7 +96,7 @@ export function createHistogramView(containerEl) {
   const root = el('div', { class: 'bp-hist' }, bar, stage);
   containerEl.append(root);
   const ctx = canvas.getContext('2d');
-  const tile = document.createElement('canvas');
+  const tile = el('canvas');
 
   let kind = 'weights';
   let names = [];
@@ -104,12 +104,7 @@ export function createHistogramView(containerEl) {
   let strips = []; // layout for hover: [{name, y, h, scale}]
 
   for (const [k, text] of KINDS) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'bp-btn bp-seg-btn';
-    b.textContent = text;
-    b.dataset.testid = `hist-kind-${k}`;
-    b.setAttribute('role', 'radio');
+    const b = el('button', { type: 'button', class: 'bp-btn bp-seg-btn', text, testid: `hist-kind-${k}`, role: 'radio' });
     b.addEventListener('click', () => setKind(k));
     seg.append(b);
   }

@@ -1,21 +1,19 @@
 // The page's live indicators: the run-state and connection pills, the epoch, and the matching
 // data-* attributes on the root element that the end-to-end tests wait on.
 
+import { $ } from './dom.js';
 import { showStatus } from './notices.js';
-import { state } from './state.js';
 
 const RUN_TEXT = { idle: 'Ready', running: 'Training', paused: 'Paused', diverged: 'Diverged', stopped: 'Stopped' };
 const WS_TEXT = { connecting: 'Connecting', open: 'Live', closed: 'Offline' };
 
 const root = document.getElementById('app');
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 /** Indicators that also update the controls' transport; returns {setRunState, setWsState, setEpoch}. */
 export function createIndicators(controls) {
   return {
     /** Show the session's run state; diverged/stopped (and a reasoned pause) explain themselves. */
     setRunState(next, reason) {
-      state.runState = next;
       root.dataset.runState = next;
       controls.setRunState(next);
       const pill = $('run-state');
@@ -33,7 +31,6 @@ export function createIndicators(controls) {
     },
     /** Show the websocket's state (connecting|open|closed). */
     setWsState(next) {
-      state.wsState = next;
       root.dataset.wsState = next;
       const pill = $('ws-state');
       pill.dataset.state = next;
@@ -41,7 +38,6 @@ export function createIndicators(controls) {
     },
     /** Show the latest epoch. */
     setEpoch(n) {
-      state.epoch = n;
       root.dataset.epoch = String(n);
       controls.setEpoch(n);
     },

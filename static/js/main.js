@@ -2,6 +2,7 @@
 // presets, datasets and uploads, page lifecycle. Start-up runs main() at the bottom.
 
 import { api } from './api.js';
+import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createDiagnosisCallout } from './diagnosis-callout.js';
 import { createFrameHandler } from './frames.js';
@@ -9,11 +10,10 @@ import { createIndicators } from './indicators.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { createSocket } from './socket.js';
-import { readHash, state, writeHash } from './state.js';
+import { $ } from './dom.js';
+import { addUpload, readHash, setSession, state, writeHash } from './state.js';
 import { createUploadPanel } from './upload.js';
 import { createViewSlots, loadViews } from './view-loader.js';
-
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 // ---- talking to the session ----------------------------------------------------------------------
 function command(message) {
@@ -51,7 +51,7 @@ const socket = createSocket({
     // The server forgot us (restart, expiry): start a new session with the same setup.
     const body = state.config ? { config: state.config } : {};
     const reply = await api.createSession(body).catch(() => api.createSession({}));
-    state.session = { id: reply.id, token: reply.token };
+    setSession(reply, reply.config);
     toast('The server restarted: started a new session with the same settings.', 'info', 5000);
     return true;
   },
@@ -74,19 +74,19 @@ async function startSession(request) {
   }
   // The session we leave would otherwise train on, unseen, until the server pauses it.
   if (state.session) socket.send({ type: 'pause' });
-  state.session = { id: reply.id, token: reply.token };
-  state.presetId = request.preset ?? null;
-  state.config = reply.config ?? state.config;
+  setSession(reply, reply.config, request.preset ?? null);
   showPresetNote(state.presetId);
   $('preset').value = state.presetId ?? '';
   writeHash();
   socket.connect();
 }
 
-// ---- datasets ----------------------------------------------------------------------------------------
+// ---- datasets ------------------------------------------------------------------------------------------
+let defaultTask = null; // the schema's default of dataset.task, known before any session starts
+
 function rememberUpload(info) {
-  state.uploads.set(info.id, info);
-  controls.setDatasetOptions([...state.uploads.values()]);
+  addUpload(info);
+  controls.setUploads([...state.uploads.values()]);
 }
 
 async function loadDatasets() {
@@ -98,30 +98,22 @@ async function loadDatasets() {
   }
   // {builtin: [{name, ...}], uploads: [{id, filename, rows, features, target, task, classes}]}
   for (const item of list?.uploads ?? []) {
-    if (item.id && !state.uploads.has(item.id)) state.uploads.set(item.id, item);
+    if (item.id && !state.uploads.has(item.id)) addUpload(item);
   }
-  controls.setDatasetOptions([...state.uploads.values()]);
+  controls.setUploads([...state.uploads.values()]);
 }
 
 function pickDataset(value) {
   if (value.startsWith('csv:')) {
     const id = value.slice(4);
     const up = state.uploads.get(id);
-    configure({ dataset: { name: 'csv', upload_id: id, target: up?.target ?? null, task: up?.requestedTask ?? 'auto' } });
+    configure({ dataset: { name: 'csv', upload_id: id, target: up?.target ?? null, task: up?.requestedTask ?? defaultTask } });
   } else {
-    configure({ dataset: { name: value, upload_id: null, target: null, task: 'auto' } });
+    configure({ dataset: { name: value, upload_id: null, target: null, task: defaultTask } });
   }
 }
 
 // ---- set-up ----------------------------------------------------------------------------------------
-createUploadPanel(controls.uploadSlot, {
-  onUploaded(info) {
-    rememberUpload(info);
-    configure({ dataset: { name: 'csv', upload_id: info.id, target: info.target ?? null, task: info.requestedTask ?? 'auto' } });
-  },
-});
-
-controls.setDatasetOptions([]);
 
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
@@ -156,10 +148,23 @@ async function main() {
   const request = readHash();
   if (request.error) toast(request.error, 'warn');
   const viewsReady = loadViews(views, { configure, command, toast });
-  api.schema().then((schema) => controls.applySchema(schema), () => {});
   loadDatasets();
-  await Promise.all([loadPresets(toast), viewsReady]);
   try {
+    // The knobs are built from the schema alone: no session (and no config to show) before it.
+    const [schema] = await Promise.all([api.schema(), loadPresets(toast), viewsReady]);
+    controls.applySchema(schema);
+    views.net.setLimits(networkLimits(schema));
+    views.tiles.setFeatures(featureInfo(schema));
+    const task = schemaAt(schema, 'dataset.task');
+    defaultTask = task.default;
+    createUploadPanel(controls.uploadSlot, {
+      tasks: task.enum,
+      onUploaded(info) {
+        rememberUpload(info);
+        configure({ dataset: { name: 'csv', upload_id: info.id, target: info.target ?? null,
+          task: info.requestedTask ?? defaultTask } });
+      },
+    });
     await startSession(request);
   } catch (err) {
     indicators.setWsState('closed');

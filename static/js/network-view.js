@@ -1,26 +1,23 @@
 // SVG network diagram with architecture editing: input nodes (labelled), hidden layers, output.
 // Edges are coloured by the sign of their weight and sized by its magnitude; setWeights only
 // updates attributes of existing elements (once per animation frame), it never rebuilds the SVG.
+// How many layers and units it allows, and which activations, come from the schema (setLimits).
 import { POS, NEG, diverging, rgbCss } from './colors.js';
+import { el, svgEl } from './dom.js';
+import { label } from './format.js';
 import { oncePerFrame } from './redraw.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-const MAX_LAYERS = 8;
-const MIN_UNITS = 1;
-const MAX_UNITS = 32;
 const W_REF = 4; // |w| drawn at full width/opacity (edges scale with sqrt(|w| / W_REF))
-const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid', 'linear', 'elu', 'gelu', 'softplus', 'swish'];
+// Abbreviations for narrow columns; a name without one shows its full label.
 const ACT_SHORT = { relu: 'ReLU', leaky_relu: 'leaky', tanh: 'tanh', sigmoid: 'sigm', linear: 'lin',
   elu: 'ELU', gelu: 'GELU', softplus: 'soft+', swish: 'swish' };
 const ACT_TINY = { relu: 'ReLU', leaky_relu: 'LReLU', tanh: 'tanh', sigmoid: 'σ', linear: 'lin',
   elu: 'ELU', gelu: 'GELU', softplus: 'S+', swish: 'SiLU' };
-const ACT_LONG = { relu: 'ReLU', leaky_relu: 'leaky ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear',
-  elu: 'ELU', gelu: 'GELU', softplus: 'softplus', swish: 'swish' };
 
 let measureCtx = null;
 /** Width in px of a label in the node-label font. */
 function textWidth(s) {
-  measureCtx ||= document.createElement('canvas').getContext('2d');
+  measureCtx ||= el('canvas').getContext('2d');
   measureCtx.font = '600 14px system-ui, sans-serif';
   return measureCtx.measureText(s).width;
 }
@@ -28,55 +25,29 @@ function textWidth(s) {
 /** Long input names are cut to 18 characters (the full name is in the tooltip). */
 const shorten = (s) => (String(s).length > 18 ? String(s).slice(0, 17) + '…' : String(s));
 
-function svgEl(tag, attrs = {}) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  return el;
-}
-
-function button(text, testid, title) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'bp-btn';
-  b.textContent = text;
-  b.title = title;
-  b.setAttribute('aria-label', title);
-  b.dataset.testid = testid;
-  return b;
-}
+const button = (text, testid, title) =>
+  el('button', { type: 'button', class: 'bp-btn', text, title, 'aria-label': title, testid });
 
 /** Create the network view in `containerEl`; `onLayersChange(layers)` fires on every edit. */
 export function createNetworkView(containerEl, { onLayersChange = () => {} } = {}) {
-  const root = document.createElement('div');
-  root.className = 'bp-net';
-  const bar = document.createElement('div');
-  bar.className = 'bp-net-bar';
   const removeLayer = button('− layer', 'remove-layer', 'Remove the last hidden layer');
   const addLayer = button('+ layer', 'add-layer', 'Add a hidden layer');
-  const count = document.createElement('span');
-  count.className = 'bp-net-count';
+  const count = el('span', { class: 'bp-net-count' });
   // Key: edge colour = sign of the weight.
-  const key = document.createElement('span');
-  key.className = 'bp-net-key';
-  key.setAttribute('aria-hidden', 'true');
-  for (const [color, label] of [[POS, 'w > 0'], [NEG, 'w < 0']]) {
-    const row = document.createElement('span');
-    const sw = document.createElement('span');
-    sw.className = 'bp-net-swatch';
-    sw.style.background = color;
-    row.append(sw, label);
-    key.append(row);
-  }
-  bar.append(removeLayer, addLayer, count, key);
-  const stage = document.createElement('div');
-  stage.className = 'bp-net-stage';
+  const swatch = (color) => {
+    const sw = el('span', { class: 'bp-net-swatch' });
+    sw.style.background = color; // CSSOM, not a style attribute: the CSP forbids inline styles
+    return sw;
+  };
+  const key = el('span', { class: 'bp-net-key', 'aria-hidden': 'true' },
+    el('span', {}, swatch(POS), 'w > 0'), el('span', {}, swatch(NEG), 'w < 0'));
+  const bar = el('div', { class: 'bp-net-bar' }, removeLayer, addLayer, count, key);
   const svg = svgEl('svg', { class: 'bp-net-svg', role: 'img', 'aria-label': 'Network diagram' });
-  const cols = document.createElement('div');
-  cols.className = 'bp-net-cols';
-  stage.append(svg, cols);
-  root.append(bar, stage);
-  containerEl.append(root);
+  const cols = el('div', { class: 'bp-net-cols' });
+  const stage = el('div', { class: 'bp-net-stage' }, svg, cols);
+  containerEl.append(el('div', { class: 'bp-net' }, bar, stage));
 
+  let limits = null; // {maxLayers, minUnits, maxUnits, activations} from the schema
   let layers = [];
   let inputLabels = ['x₁', 'x₂'];
   let nOutputs = 1;
@@ -97,7 +68,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   removeLayer.addEventListener('click', () => edit(() => layers.pop()));
   addLayer.addEventListener('click', () => edit(() => {
     const last = layers[layers.length - 1];
-    layers.push(last ? { ...last, dropout: last.dropout ?? 0 } : { units: 4, activation: 'tanh', batch_norm: false, dropout: 0 });
+    layers.push(last ? { ...last } : { ...limits.newLayer });
   }));
 
   /** Units per column: inputs, hidden layers, outputs. */
@@ -106,8 +77,8 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   function render() {
     const w = stage.clientWidth;
     const h = stage.clientHeight;
-    removeLayer.disabled = layers.length <= 0;
-    addLayer.disabled = layers.length >= MAX_LAYERS;
+    removeLayer.disabled = !limits || layers.length <= 0;
+    addLayer.disabled = !limits || layers.length >= limits.maxLayers;
     count.textContent = `${layers.length} hidden layer${layers.length === 1 ? '' : 's'}`;
     if (w < 20 || h < 20) return;
     svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
@@ -157,26 +128,22 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
 
     nodes = drawn.map((d, c) => d.map((unit, i) => {
       const isIn = c === 0;
-      const el = svgEl(isIn ? 'rect' : 'circle', isIn
-        ? { x: colX(c) - r, y: nodeY(c, i) - r, width: 2 * r, height: 2 * r, rx: 3, class: 'bp-net-node bp-net-input' }
-        : { cx: colX(c), cy: nodeY(c, i), r, class: 'bp-net-node' });
-      el.setAttribute('fill', '#fff');
-      gNodes.append(el);
-      return { el, unit };
+      const node = svgEl(isIn ? 'rect' : 'circle', isIn
+        ? { x: colX(c) - r, y: nodeY(c, i) - r, width: 2 * r, height: 2 * r, rx: 3, class: 'bp-net-node bp-net-input', fill: '#fff' }
+        : { cx: colX(c), cy: nodeY(c, i), r, class: 'bp-net-node', fill: '#fff' });
+      gNodes.append(node);
+      return { el: node, unit };
     }));
 
     const text = (x, y, s, cls, anchor = 'middle') => {
-      const t = svgEl('text', { x, y, class: cls, 'text-anchor': anchor, 'dominant-baseline': 'middle' });
-      t.textContent = s;
+      const t = svgEl('text', { x, y, class: cls, 'text-anchor': anchor, 'dominant-baseline': 'middle', text: s });
       gText.append(t);
       return t;
     };
     drawn[0].forEach((unit, i) => {
       const full = String(inputLabels[unit] ?? `x${unit + 1}`);
       const t = text(colX(0) - r - 6, nodeY(0, i), shorten(full), 'bp-net-label', 'end');
-      const tip = svgEl('title');
-      tip.textContent = full;
-      t.append(tip);
+      t.append(svgEl('title', { text: full }));
     });
     sz.forEach((n, c) => {
       const hidden = n - drawn[c].length;
@@ -189,42 +156,31 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
       badges.filter(Boolean).forEach((b, k) => text(colX(c), capY + 15 + 14 * k, b, 'bp-net-badge'));
     });
 
-    layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
+    if (limits) layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
     applyWeights();
   }
 
   function layerControls(l, i, x, width) {
-    const box = document.createElement('div');
-    box.className = 'bp-net-layer';
-    box.style.left = `${x - width / 2}px`;
-    box.style.width = `${width}px`;
+    const { minUnits, maxUnits, activations } = limits;
     const rm = button('−', `remove-neuron-${i}`, `Remove a neuron from hidden layer ${i + 1}`);
     const add = button('+', `add-neuron-${i}`, `Add a neuron to hidden layer ${i + 1}`);
-    rm.disabled = l.units <= MIN_UNITS;
-    add.disabled = l.units >= MAX_UNITS;
-    rm.addEventListener('click', () => edit(() => (layers[i] = { ...layers[i], units: Math.max(MIN_UNITS, layers[i].units - 1) })));
-    add.addEventListener('click', () => edit(() => (layers[i] = { ...layers[i], units: Math.min(MAX_UNITS, layers[i].units + 1) })));
-    const row = document.createElement('div');
-    row.className = 'bp-net-pm';
-    row.append(rm, add);
-    const sel = document.createElement('select');
-    sel.className = 'bp-select';
-    sel.dataset.testid = `activation-${i}`;
-    sel.title = `Activation of hidden layer ${i + 1}`;
-    sel.setAttribute('aria-label', sel.title);
-    const names = width < 56 ? ACT_TINY : width < 84 ? ACT_SHORT : ACT_LONG;
-    sel.classList.toggle('bp-tiny', width < 56);
-    sel.title = `Activation of hidden layer ${i + 1}: ${ACT_LONG[l.activation] || l.activation}`;
-    const acts = ACTIVATIONS.includes(l.activation) ? ACTIVATIONS : [...ACTIVATIONS, l.activation];
-    for (const a of acts) {
-      const o = document.createElement('option');
-      o.value = a;
-      o.textContent = names[a] || a;
-      sel.append(o);
-    }
+    rm.disabled = l.units <= minUnits;
+    add.disabled = l.units >= maxUnits;
+    rm.addEventListener('click', () => edit(() => (layers[i] = { ...layers[i], units: Math.max(minUnits, layers[i].units - 1) })));
+    add.addEventListener('click', () => edit(() => (layers[i] = { ...layers[i], units: Math.min(maxUnits, layers[i].units + 1) })));
+    const names = width < 56 ? ACT_TINY : width < 84 ? ACT_SHORT : {};
+    const acts = activations.includes(l.activation) ? activations : [...activations, l.activation];
+    const sel = el('select', { class: width < 56 ? 'bp-select bp-tiny' : 'bp-select', testid: `activation-${i}`,
+      title: `Activation of hidden layer ${i + 1}: ${label(l.activation)}`,
+      'aria-label': `Activation of hidden layer ${i + 1}` },
+    ...acts.map((a) => el('option', { value: a, text: names[a] ?? label(a) })));
     sel.value = l.activation;
     sel.addEventListener('change', () => edit(() => (layers[i] = { ...layers[i], activation: sel.value })));
-    box.append(row, sel);
+    // Narrow columns (many layers) stack − over + so neither button is squeezed to nothing.
+    const box = el('div', { class: width < 44 ? 'bp-net-layer bp-narrow' : 'bp-net-layer' },
+      el('div', { class: 'bp-net-pm' }, rm, add), sel);
+    box.style.left = `${x - width / 2}px`;
+    box.style.width = `${width}px`;
     return box;
   }
 
@@ -255,6 +211,12 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   new ResizeObserver(() => render()).observe(stage);
 
   return {
+    /** Take what the schema allows: {maxLayers, minUnits, maxUnits, activations} (networkLimits). */
+    setLimits(next) {
+      limits = next;
+      structureKey = '';
+      render();
+    },
     /** Show a model config ({layers: [...]}) with its input labels and output count. */
     setModel(modelConfig, { inputLabels: labels, nOutputs: outs } = {}) {
       layers = (modelConfig?.layers || []).map((l) => ({ ...l }));

@@ -1,7 +1,8 @@
 // Messages to the user: toasts (stacked, deduplicated, self-dismissing) and the status line
 // under the output panel. Text only ever goes in as textContent.
 
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+import { $, el } from './dom.js';
+
 const toasts = $('toasts');
 const statusEl = $('status');
 const sentence = (text) => String(text).charAt(0).toUpperCase() + String(text).slice(1);
@@ -14,19 +15,10 @@ export function toast(text, kind = 'error', ms = 7000) {
     last.dataset.count = String(Number(last.dataset.count || 1) + 1);
     return;
   }
-  const item = document.createElement('div');
-  item.className = `toast toast-${kind}`;
-  item.dataset.text = text;
-  item.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  const body = document.createElement('span');
-  body.textContent = text;
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'close-btn';
-  close.setAttribute('aria-label', 'Dismiss');
-  close.textContent = '×';
+  const close = el('button', { type: 'button', class: 'close-btn', 'aria-label': 'Dismiss', text: '×' });
+  const item = el('div', { class: `toast toast-${kind}`, 'data-text': text, role: kind === 'error' ? 'alert' : 'status' },
+    el('span', { text }), close);
   close.addEventListener('click', () => item.remove());
-  item.append(body, close);
   toasts.append(item);
   while (toasts.children.length > 4) toasts.firstElementChild.remove();
   if (ms) setTimeout(() => item.remove(), ms);

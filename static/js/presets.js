@@ -1,9 +1,8 @@
 // The preset picker in the top bar and the note describing the loaded preset in the sidebar.
 
 import { api } from './api.js';
-import { state } from './state.js';
-
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+import { $, el } from './dom.js';
+import { setPresets, state } from './state.js';
 
 /** Show the note for preset `id` (hidden when it is not a known preset). */
 export function showPresetNote(id) {
@@ -21,18 +20,14 @@ export function showPresetNote(id) {
 /** Fetch the presets into the picker; `toast` reports a failure. */
 export async function loadPresets(toast) {
   try {
-    state.presets = await api.presets();
+    setPresets(await api.presets());
   } catch (err) {
     toast(`Presets unavailable: ${err.message}`, 'warn');
     return;
   }
   const sel = $('preset');
   for (const p of state.presets) {
-    const opt = document.createElement('option');
-    opt.value = p.id;
-    opt.textContent = p.title;
-    opt.title = p.description;
-    sel.append(opt);
+    sel.append(el('option', { value: p.id, text: p.title, title: p.description }));
   }
   sel.value = state.presetId ?? '';
   showPresetNote(state.presetId);

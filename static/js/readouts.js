@@ -2,10 +2,9 @@
 // the network summary line (also handing the model to the network view and feature tiles), and
 // the dataset line. All text goes in as textContent.
 
-import { fmt, label } from './format.js';
+import { $ } from './dom.js';
+import { fmt, label, networkSummary } from './format.js';
 import { state } from './state.js';
-
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 /** Last element of an array, or undefined. */
 export const last = (arr) => (Array.isArray(arr) && arr.length ? arr[arr.length - 1] : undefined);
@@ -40,21 +39,6 @@ export function showTaskLabels() {
   document.querySelector('[data-metric-label="val"]').textContent = reg ? 'Val R²' : 'Val acc';
 }
 
-/** "2 → 8 → 8 → 1 · 105 parameters"; runs of three or more equal hidden layers read "12 ×8". */
-function summary(sizes, hidden) {
-  let params = 0;
-  for (let i = 1; i < sizes.length; i += 1) params += sizes[i - 1] * sizes[i] + sizes[i];
-  const parts = [];
-  for (let i = 0; i < hidden.length; ) {
-    let j = i;
-    while (j < hidden.length && hidden[j] === hidden[i]) j += 1;
-    if (j - i >= 3) parts.push(`${hidden[i]} ×${j - i}`);
-    else for (let k = i; k < j; k += 1) parts.push(String(hidden[k]));
-    i = j;
-  }
-  return `${[sizes[0], ...parts, sizes.at(-1)].join(' → ')}  ·  ${params.toLocaleString('en-US')} parameters`;
-}
-
 /** Show the config's model: in the network view, the feature tiles and the summary line. */
 export function showModel(views) {
   const cfg = state.config;
@@ -65,8 +49,10 @@ export function showModel(views) {
   const hidden = cfg.model.layers.map((l) => l.units);
   const sizes = [inputLabels.length, ...hidden, nOutputs()];
   const line = $('net-summary');
-  line.textContent = summary(sizes, hidden);
+  const count = state.model?.parameterCount ?? null;
+  line.textContent = networkSummary(sizes, count);
   line.dataset.hidden = String(hidden.length);
+  line.dataset.parameters = count === null ? '' : String(count);
   views.tiles.set(cfg.dataset.features, { enabled: Boolean(d?.is_planar ?? true) });
 }
 

@@ -1,19 +1,61 @@
-// Client state: the session, a copy of the server's config, and the URL hash that mirrors it.
+// Client state: the session, the server's config, and the URL hash that mirrors it. This module
+// owns it: everyone reads `state`, which is read-only, and changes it through the setters below.
 //
 // The hash is `#preset=<id>` right after a preset is loaded, and `#config=<base64url JSON>` once
 // the config has been changed, so copying the address bar reproduces the setup.
 
-export const state = {
+const current = {
   session: null, // {id, token}
-  config: null, // the server's config (from hello / config frames)
-  runState: 'idle', // idle|running|paused|diverged|stopped
-  wsState: 'connecting',
-  epoch: 0,
+  config: null, // the server's config (from hello / config frames): the page's only copy
   dataset: null, // the last `dataset` frame
-  presets: [],
+  model: null, // {layerNames, parameterCount} of the built network (from the last snapshot)
+  presets: [], // [{id, title, description, config}] from GET /api/presets
   presetId: null, // set while the config is exactly a loaded preset
   uploads: new Map(), // upload_id -> {id, filename, rows, features, target, task, classes}
 };
+
+/** The client state, read-only: assigning to it throws; use the setters. */
+export const state = Object.freeze(Object.defineProperties({}, Object.fromEntries(
+  Object.keys(current).map((key) => [key, { get: () => current[key], enumerable: true }]),
+)));
+
+/** A new session and what it starts from: its server config and the preset it loaded (or null). */
+export function setSession(session, config, presetId = null) {
+  current.session = { id: session.id, token: session.token };
+  current.config = config ?? current.config;
+  current.presetId = presetId;
+}
+
+/** The server's config; `edited` (a config frame after a change) means it is no longer the preset. */
+export function setConfig(config, { edited = false } = {}) {
+  current.config = config;
+  if (edited) current.presetId = null;
+}
+
+/** The last dataset frame. */
+export function setDataset(frame) {
+  current.dataset = frame;
+}
+
+/** The built network as a snapshot describes it (`layer_names`, `parameter_count`). */
+export function setModel(snapshot) {
+  current.model = { layerNames: snapshot.layer_names.slice(), parameterCount: snapshot.parameter_count };
+}
+
+/** Forget the network (a rebuild is under way; the next snapshot describes the new one). */
+export function clearModel() {
+  current.model = null;
+}
+
+/** The presets the server offers. */
+export function setPresets(list) {
+  current.presets = list.slice();
+}
+
+/** Remember an upload's description (by its id). */
+export function addUpload(info) {
+  current.uploads.set(info.id, info);
+}
 
 function toBase64Url(text) {
   const bytes = new TextEncoder().encode(text);

@@ -1,7 +1,7 @@
 // The transport in the top bar (play/pause, step, reset, the epoch counter) and the keyboard
 // shortcuts Space, S and R, which stay out of the way of whatever element has the focus.
 
-const q = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+import { $ } from './dom.js';
 
 /** Is this key meant for the focused element rather than for the shortcuts? */
 function ownsKey(target, key) {
@@ -17,16 +17,16 @@ function ownsKey(target, key) {
 
 /** Wire the transport buttons and shortcuts to `onCommand`; returns {setRunState, setEpoch}. */
 export function createTransport(onCommand) {
-  const playBtn = q('play');
-  const epochEl = q('epoch');
+  const playBtn = $('play');
+  const epochEl = $('epoch');
   let runState = 'idle';
 
   const togglePlay = () => onCommand({ type: runState === 'running' ? 'pause' : 'play' });
   const step = () => onCommand({ type: 'step', epochs: 1 });
   const reset = () => onCommand({ type: 'reset' });
   playBtn.addEventListener('click', togglePlay);
-  q('step').addEventListener('click', step);
-  q('reset').addEventListener('click', reset);
+  $('step').addEventListener('click', step);
+  $('reset').addEventListener('click', reset);
 
   // A select changed with the mouse gives the focus back to the page, so the shortcuts work again.
   let lastPointer = 0;

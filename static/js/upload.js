@@ -41,18 +41,17 @@ async function readHeader(file) {
 /**
  * @param {HTMLElement} container
  * @param {object} opts
+ * @param {string[]} opts.tasks  the tasks a CSV can be read as (the schema's dataset.task names)
  * @param {(upload: object) => void} opts.onUploaded  the server's reply plus {filename}
  */
-export function createUploadPanel(container, { onUploaded }) {
+export function createUploadPanel(container, { tasks, onUploaded }) {
   const fileInput = el('input', { type: 'file', accept: '.csv,text/csv', id: 'upload-file',
     class: 'visually-hidden', testid: 'upload-file' });
   const chooseBtn = el('label', { for: 'upload-file', class: 'btn btn-secondary file-btn', text: 'Choose CSV…' });
   const fileName = el('span', { class: 'file-name', testid: 'upload-filename', text: 'No file chosen' });
   const targetSel = el('select', { id: 'upload-target', testid: 'upload-target', 'aria-label': 'Target column' });
-  const taskSel = el('select', { id: 'upload-task', testid: 'upload-task', 'aria-label': 'Task' });
-  for (const t of ['auto', 'classification', 'regression']) {
-    taskSel.append(el('option', { value: t, text: label(t) }));
-  }
+  const taskSel = el('select', { id: 'upload-task', testid: 'upload-task', 'aria-label': 'Task' },
+    ...tasks.map((t) => el('option', { value: t, text: label(t) })));
   const submit = el('button', { type: 'button', class: 'btn btn-primary block', testid: 'upload-submit',
     text: 'Train on this file', disabled: true });
   const message = el('p', { class: 'upload-message', testid: 'upload-message', role: 'status', 'aria-live': 'polite' });
@@ -131,11 +130,4 @@ export function createUploadPanel(container, { onUploaded }) {
       refresh();
     }
   });
-
-  return {
-    /** Show a problem with the uploaded data reported later by the session. */
-    showError(text) {
-      say(text, 'error');
-    },
-  };
 }

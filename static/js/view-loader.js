@@ -2,9 +2,10 @@
 // a view that fails to load is reported and replaced by a do-nothing stand-in, so a missing one
 // never takes the page down.
 
+import { $ } from './dom.js';
+
 const noop = () => {};
 const stub = new Proxy({}, { get: () => noop });
-const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 
 /** The view slots, each a do-nothing stand-in until loadViews fills it. */
 export const createViewSlots = () => ({ charts: stub, net: stub, boundary: stub, hist: stub, tiles: stub });

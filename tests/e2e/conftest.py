@@ -36,60 +36,109 @@ pytestmark = pytest.mark.e2e
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
+class ServerError(RuntimeError):
+    """The server exited or did not answer in time (the message holds the end of its log)."""
+
+
+class Server:
+    """`python -m app serve` on 127.0.0.1:`port`, logging to a temporary file."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
+            "w+", prefix="backprop-e2e-", suffix=".log", delete=False
+        )
+        # Runs are stored in a folder of the test's own, never in the user's data directory.
+        self._data = tempfile.TemporaryDirectory(prefix="backprop-e2e-data-")
+        command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"]
+        self.proc = subprocess.Popen(
+            [*command, "--port", str(port), "--data-dir", self._data.name],
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def log_tail(self) -> str:
+        """The last 4000 characters the server logged."""
+        self._log.flush()
+        return Path(self._log.name).read_text(errors="replace")[-4000:]
+
+    def wait_healthy(self, seconds: float = STARTUP_SECONDS) -> None:
+        """Return once /api/health answers 200; raise ServerError if it exits or times out."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.proc.poll() is not None:
+                raise ServerError(
+                    f"the server exited with code {self.proc.returncode} before answering:\n"
+                    + self.log_tail()
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"the server did not answer /api/health within {seconds:.0f} s:\n"
+                    + self.log_tail()
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it lingers) and delete its log."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._log.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._log.name)
+        self._data.cleanup()
+
+
+def start_server(port: int | None = None) -> Server:
+    """Start the app on `port` (default: a free one) and return it once healthy."""
+    server = Server(port if port is not None else free_port())
+    try:
+        server.wait_healthy()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextlib.contextmanager
+def running_server(port: int | None = None) -> Iterator[Server]:
+    """A healthy server for the duration of the block; stopped however the block ends."""
+    server = start_server(port)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """Start `python -m app serve` from the repo root and yield its base URL once healthy."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
-        "w+", prefix="backprop-e2e-", suffix=".log", delete=False
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-    def server_log() -> str:
-        log.flush()
-        return Path(log.name).read_text(errors="replace")[-4000:]
-
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"the server exited with code {proc.returncode} before answering:\n{server_log()}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/api/health", timeout=1) as reply:
-                if reply.status == 200:
-                    break
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(
-                f"the server did not answer /api/health within {STARTUP_SECONDS:.0f} s:\n"
-                + server_log()
-            )
-        time.sleep(0.1)
     try:
-        yield url
+        server = start_server()
+    except ServerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
-        os.unlink(log.name)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +195,7 @@ def open_app(page: Any, hash_part: str = "") -> Any:
     page.wait_for_selector("#app[data-ws-state='open']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series]")
     page.wait_for_function(
-        "document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
+        "() => document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
     )
     return page
 
@@ -158,12 +207,14 @@ def epoch(page: Any) -> int:
 
 def wait_epoch_above(page: Any, n: int) -> None:
     """Wait until the page's epoch counter passes n."""
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) > {n}")
+    page.wait_for_function("(n) => Number(document.getElementById('app').dataset.epoch) > n", arg=n)
 
 
 def wait_epoch_equal(page: Any, n: int) -> None:
     """Wait until the page's epoch counter is exactly n."""
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) === {n}")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('app').dataset.epoch) === n", arg=n
+    )
 
 
 def wait_train_points(page: Any, n: int) -> None:

@@ -140,6 +140,34 @@ def test_batchnorm_normalises_in_training_and_uses_running_stats_in_eval() -> No
     np.testing.assert_allclose(bn.running_mean, [1.0, 2.0, 3.0])  # eval leaves them alone
 
 
+def test_batchnorm_normalises_a_one_row_training_batch_with_the_running_stats() -> None:
+    rng = np.random.default_rng(7)
+    bn = BatchNorm.create(3)
+    bn.forward(rng.normal(2.0, 3.0, size=(16, 3)), True)  # running stats away from 0 / 1
+    bn.gamma[:] = rng.normal(size=3)
+    bn.beta[:] = rng.normal(size=3)
+    mean, var = bn.running_mean.copy(), bn.running_var.copy()
+    x = rng.normal(2.0, 3.0, size=(1, 3))
+    expected = bn.forward(x, False).copy()
+    out = bn.forward(x, True)
+    np.testing.assert_allclose(out, expected, rtol=1e-14)
+    assert not np.allclose(out, bn.beta)  # not the batch-statistics answer, which is beta
+    np.testing.assert_array_equal(bn.running_mean, mean)  # left unchanged
+    np.testing.assert_array_equal(bn.running_var, var)
+    dout = rng.normal(size=(1, 3))
+    dx = bn.backward(dout)
+    np.testing.assert_allclose(dx, dout * bn.gamma / np.sqrt(var + bn.eps), rtol=1e-14)
+    errors = check_layer(bn, x, rng)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_batchnorm_two_row_batch_still_uses_batch_statistics() -> None:
+    bn = BatchNorm.create(2)
+    out = bn.forward(np.array([[0.0, 1.0], [2.0, 5.0]]), True)
+    np.testing.assert_allclose(out, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-5)
+    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * np.array([2.0, 8.0]))
+
+
 def test_dropout_with_a_fixed_mask_gradients() -> None:
     rng = np.random.default_rng(5)
     drop = Dropout(0.4, np.random.default_rng(6))

@@ -280,3 +280,22 @@ def test_instruments_do_not_change_the_training() -> None:
         a, b = on.run_epoch(), off.run_epoch()
         assert a["train_loss"] == b["train_loss"] and a["val_acc"] == b["val_acc"]
     np.testing.assert_array_equal(on.model.theta, off.model.theta)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_one_row_last_batch_leaves_batch_norm_running_variance_alone(dtype: str) -> None:
+    # 11 rows in batches of 10: every epoch ends on one row; lr 0 keeps the activations fixed.
+    # The running variance must settle at the batch variance; a 1-row batch counted as
+    # variance 0 pulled it to about half of that.
+    spec = ModelSpec(2, 1, (LayerSpec(4, "tanh", batch_norm=True),), "binary", dtype=dtype)
+    x, y = generate("gaussian", 11, 0.1, 4)
+    trainer = _trainer(spec, TrainSettings(learning_rate=0.0, batch_size=10), (x, y, x, y))
+    for _ in range(60):
+        trainer.run_epoch()
+    _, w, b = trainer.model.dense_weights()[0]
+    h = x @ w.astype(np.float64) + b
+    bn = trainer.model.blocks[0].batch_norm
+    assert bn is not None
+    ratio = bn.running_var / h.var(axis=0, ddof=1)
+    assert np.all((ratio > 0.75) & (ratio < 1.25)), ratio
+    assert np.isfinite(trainer.run_epoch()["train_loss"])

@@ -1,4 +1,4 @@
-"""Refuse to run under a BLAS kernel other than the one `make test` forced, so none is skipped silently."""
+"""Refuse to run under another BLAS kernel than `make test` forced: none is skipped silently."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ The figures themselves are defined once, in app/training/preset_figures.py.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -256,9 +257,7 @@ def test_learning_rate_too_low_barely_moves_the_loss_in_100_epochs(trained: Trai
 
 
 def test_learning_rate_too_high_oscillates_above_the_untrained_loss(trained: Trained) -> None:
-    for (run, _), row in zip(
-        trained("lr-too-high"), figures(trained, "lr-too-high"), strict=True
-    ):
+    for (run, _), row in zip(trained("lr-too-high"), figures(trained, "lr-too-high"), strict=True):
         assert row["finite epochs"] == EPOCHS["lr-too-high"], "it oscillates, not diverges"
         assert row["share of epochs the loss rose"] >= 0.3, row
         assert row["min train loss"] > untrained_loss(run), "never better than untrained"
@@ -275,7 +274,8 @@ def test_adam_or_a_schedule_makes_the_same_network_converge(
     for fast, crawl in zip(rows, slow, strict=True):
         assert fast["train loss at 100"] <= crawl["train loss at end"] / 2, (fast, crawl)
     assert max(column(rows, "train loss at 100")) <= 0.3, rows
-    assert min(column(rows, "val_acc at end")) >= 0.9, rows
+    assert min(column(rows, "median val_acc (100 on)")) >= 0.9, rows
+    assert min(column(rows, "val_acc at end")) >= 0.85, rows
 
 
 def test_adam_reaches_a_training_loss_of_about_a_tenth_in_100_epochs(trained: Trained) -> None:
@@ -287,6 +287,7 @@ def test_the_schedule_settles_instead_of_bouncing(trained: Trained) -> None:
     rows = figures(trained, "lr-schedule")
     assert max(column(rows, "train loss at end")) <= 0.05, rows
     assert max(column(rows, "max train loss (last 50)")) <= 0.06, rows
+    assert min(column(rows, "val_acc at end")) >= 0.9, rows
 
 
 def test_the_schedule_warms_up_then_anneals(trained: Trained) -> None:
@@ -294,5 +295,5 @@ def test_the_schedule_warms_up_then_anneals(trained: Trained) -> None:
     for _, records in trained("lr-schedule"):
         lrs = [r["lr"] for r in records]
         assert lrs[0] == pytest.approx(peak / 6) and lrs[5] == pytest.approx(peak)
-        assert all(b <= a for a, b in zip(lrs[5:], lrs[6:], strict=False))
+        assert all(b <= a for a, b in itertools.pairwise(lrs[5:]))
         assert lrs[-1] == pytest.approx(0.001, abs=1e-4)

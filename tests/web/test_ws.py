@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,24 @@ HUGE = [{"units": 256}] * 5  # about 260 000 parameters: over the cap
 def open_session(client: TestClient, config: dict[str, Any] | None = None) -> tuple[str, str]:
     body = client.post("/api/sessions", json={"config": config or {}}).json()
     return body["id"], body["token"]
+
+
+@contextlib.contextmanager
+def live(
+    client: TestClient, config: dict[str, Any] | None = None, *, play: bool = False
+) -> Iterator[tuple[WebSocketTestSession, Frame]]:
+    """A new session's socket past its hello (playing if asked); paused however the test ends."""
+    sid, token = open_session(client, config)
+    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
+        hello = strict_json(ws.receive_text())
+        assert hello["type"] == "hello", hello
+        try:
+            if play:
+                ws.send_json({"type": "play"})
+            yield ws, hello
+        finally:
+            with contextlib.suppress(Exception):  # the socket may already be closed
+                ws.send_json({"type": "pause"})
 
 
 def read_until(
@@ -43,10 +62,8 @@ def last_epoch(frames: list[Frame]) -> int:
 
 
 def test_hello_then_play_streams_metrics_columns(client: TestClient) -> None:
-    sid, token = open_session(client)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        hello = strict_json(ws.receive_text())
-        assert hello["type"] == "hello" and hello["session"] == sid and hello["state"] == "idle"
+    with live(client) as (ws, hello):
+        assert hello["session"] and hello["state"] == "idle"
         assert hello["dataset"]["is_planar"] and len(hello["dataset"]["train"]["x"]) == 280
         assert hello["snapshot"]["boundary"]["resolution"] ** 2 == len(
             hello["snapshot"]["boundary"]["values"]
@@ -68,10 +85,7 @@ def test_hello_then_play_streams_metrics_columns(client: TestClient) -> None:
 
 
 def test_learning_rate_change_applies_live_without_reset(client: TestClient) -> None:
-    sid, token = open_session(client)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        ws.receive_text()
-        ws.send_json({"type": "play"})
+    with live(client, play=True) as (ws, _):
         before = read_until(ws, lambda f: f["type"] == "metrics" and f["epoch"][-1] >= 10)
         ws.send_json({"type": "configure", "config": {"training": {"learning_rate": 0.3}}})
         frames = read_until(ws, lambda f: f["type"] == "config")
@@ -86,9 +100,7 @@ def test_learning_rate_change_applies_live_without_reset(client: TestClient) -> 
 
 
 def test_architecture_change_rebuilds_and_adds_a_layer(client: TestClient) -> None:
-    sid, token = open_session(client)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        ws.receive_text()
+    with live(client) as (ws, _):
         ws.send_json({"type": "step", "epochs": 5})
         read_until(ws, lambda f: f["type"] == "state" and f["state"] == "paused")
         layers = [{"units": 8, "activation": "tanh"}] * 3
@@ -102,6 +114,16 @@ def test_architecture_change_rebuilds_and_adds_a_layer(client: TestClient) -> No
         assert len(metrics[-1]["layers"]) == 4
         snapshot = [f for f in frames if f["type"] == "snapshot"][-1]
         assert [w["name"] for w in snapshot["weights"]] == ["dense0", "dense1", "dense2", "dense3"]
+        assert snapshot["layer_names"] == ["dense0", "dense1", "dense2", "dense3"]
+        assert snapshot["parameter_count"] == 2 * 8 + 8 + 2 * (8 * 8 + 8) + 8 + 1
+
+
+def test_snapshots_count_batch_norm_parameters(client: TestClient) -> None:
+    layers = [{"units": 8, "batch_norm": True}] * 2
+    with live(client, {"model": {"layers": layers}}) as (_, hello):
+        # 2-8-8-1: 105 dense weights and biases, plus a gamma and a beta per hidden unit.
+        assert hello["snapshot"]["parameter_count"] == 105 + 2 * 16
+        assert hello["snapshot"]["layer_names"] == ["dense0", "dense1", "dense2"]
 
 
 @pytest.mark.parametrize(
@@ -118,10 +140,7 @@ def test_architecture_change_rebuilds_and_adds_a_layer(client: TestClient) -> No
 def test_bad_messages_get_an_error_and_training_continues(
     client: TestClient, message: str, code: str
 ) -> None:
-    sid, token = open_session(client)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        ws.receive_text()
-        ws.send_json({"type": "play"})
+    with live(client, play=True) as (ws, _):
         first = last_epoch(read_until(ws, lambda f: f["type"] == "metrics"))
         ws.send_text(message)
         frames = read_until(ws, lambda f: f["type"] == "error")
@@ -132,9 +151,7 @@ def test_bad_messages_get_an_error_and_training_continues(
 
 
 def test_binary_message_is_refused_politely(client: TestClient) -> None:
-    sid, token = open_session(client)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        ws.receive_text()
+    with live(client) as (ws, _):
         ws.send_bytes(b"\x00\x01")
         assert read_until(ws, lambda f: f["type"] == "error")[-1]["code"] == "bad_message"
         ws.send_json({"type": "step", "epochs": 1})
@@ -151,10 +168,7 @@ def test_diverging_run_pauses_with_a_reason_and_frames_stay_strict_json(client: 
         "training": {"learning_rate": 10.0, "momentum": 0.99},
         "dataset": {"name": "plane"},
     }
-    sid, token = open_session(client, config)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        ws.receive_text()
-        ws.send_json({"type": "play"})
+    with live(client, config, play=True) as (ws, _):
         frames = read_until(ws, lambda f: f["type"] == "state" and f["state"] == "diverged")
         assert "Diverged at epoch" in frames[-1]["reason"]
         losses = [x for f in frames if f["type"] == "metrics" for x in f["train_loss"]]
@@ -202,10 +216,7 @@ def test_reconnect_gets_the_history_so_far(client: TestClient) -> None:
 
 
 def test_feature_change_while_running_rebuilds_and_keeps_running(client: TestClient) -> None:
-    sid, token = open_session(client)
-    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
-        ws.receive_text()
-        ws.send_json({"type": "play"})
+    with live(client, play=True) as (ws, _):
         read_until(ws, lambda f: f["type"] == "metrics")
         ws.send_json(
             {"type": "configure", "config": {"dataset": {"features": ["x1", "x2", "x1sq"]}}}
