@@ -36,7 +36,7 @@ def test_vanishing_gradients_callout_appears_and_its_relu_fix_clears_it(page: An
     assert fix.text_content() == "Use ReLU + He init"
     fix.click()
     page.wait_for_function(
-        "window.backpropLab.state.config.model.layers.every(l => l.activation === 'relu')"
+        "() => window.backpropLab.state.config.model.layers.every((l) => l.activation === 'relu')"
     )
     page.wait_for_selector(CALLOUT, state="hidden")
     # The rebuilt network trains on (still playing) and the diagnosis does not come back.
@@ -58,7 +58,7 @@ def test_a_diverged_run_says_where_and_its_clip_fix_lets_play_learn(page: Any) -
     fix = page.locator("[data-testid='fix-divergence-0']")
     assert fix.text_content() == "Clip gradients at 1"
     fix.click()
-    page.wait_for_function("window.backpropLab.state.config.training.clip_norm === 1")
+    page.wait_for_function("() => window.backpropLab.state.config.training.clip_norm === 1")
     page.wait_for_selector(CALLOUT, state="hidden")
     page.click("[data-testid='play']")  # a diverged run restarts with fresh weights
     wait_epoch_above(page, 40)
