@@ -308,7 +308,7 @@ class TrainingSession:
                 self._set_state(SessionState.IDLE)
         else:
             self._emit("frame", {"type": "config", "config": new.model_dump(), "rebuilt": False})
-            self._restart_diagnoses()
+            self._restart_diagnoses(None)  # same data: same guessing loss
 
     async def _after_rebuild(self) -> None:
         """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
@@ -323,17 +323,19 @@ class TrainingSession:
         await self._after_data_change()
 
     async def _after_data_change(self) -> None:
-        self._dataset, self._snapshot = await asyncio.to_thread(
-            lambda: (self.run.dataset_frame(), self.run.snapshot())
-        )
+        def frames() -> tuple[dict[str, Any], dict[str, Any], float]:
+            data = self.run.data
+            guessing = chance_loss(data.task, data.y_train)
+            return self.run.dataset_frame(), self.run.snapshot(), guessing
+
+        self._dataset, self._snapshot, guessing = await asyncio.to_thread(frames)
         self._emit("frame", self._dataset)
         self._emit("snapshot", self._snapshot)
-        self._restart_diagnoses()
+        self._restart_diagnoses(guessing)
 
-    def _restart_diagnoses(self) -> None:
+    def _restart_diagnoses(self, guessing_loss: float | None) -> None:
         """A change makes the old evidence moot: clear the diagnoses (the page hides them)."""
-        data = self.run.data
-        if self.diagnoser.restart(self.run.config, chance_loss(data.task, data.y_train)):
+        if self.diagnoser.restart(self.run.config, guessing_loss):
             self._emit("frame", self.diagnoser.frame())
 
     # ---- helpers ---------------------------------------------------------------------------
