@@ -6,6 +6,7 @@ import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
+import { createInspector } from './inspector.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { createSocket } from './socket.js';
@@ -32,7 +33,18 @@ const controls = createControls({
   onDatasetPick: pickDataset,
 });
 const indicators = createIndicators(controls);
-const handleFrame = createFrameHandler({ views, controls, indicators, toast });
+const frameHandler = createFrameHandler({ views, controls, indicators, toast });
+const inspector = createInspector(document.getElementById('app'), {
+  command,
+  views,
+  runState: () => document.getElementById('app').dataset.runState,
+});
+// The backprop inspector's frames go to its panel; it also hears of every run-state change.
+function handleFrame(frame) {
+  if (frame.type === 'inspection') inspector.show(frame);
+  else frameHandler(frame);
+  if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
+}
 
 const socket = createSocket({
   getSession: () => state.session,
@@ -113,6 +125,8 @@ function pickDataset(value) {
 
 // ---- set-up ----------------------------------------------------------------------------------------
 
+$('inspect-open').addEventListener('click', () => inspector.open());
+
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
@@ -139,7 +153,7 @@ window.addEventListener('pageshow', (event) => {
 });
 
 // Tests and the curious can reach the live objects from the console.
-window.backpropLab = { state, views, socket, controls, handleFrame, toast };
+window.backpropLab = { state, views, socket, controls, handleFrame, toast, inspector };
 
 async function main() {
   indicators.setWsState('connecting');

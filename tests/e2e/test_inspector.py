@@ -1,0 +1,189 @@
+"""The backprop inspector in Chromium: pause, pick a point, walk the steps, apply the update.
+
+The page runs under a strict Content-Security-Policy here (no inline scripts or style
+attributes): KaTeX must typeset without violating it. The numbers are checked against the engine
+in this process: the same config and seed trained for the same epochs give the same weights.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.schemas.config import SessionConfig
+from app.training.inspection import apply_sample, trace
+from app.training.run import Run
+from tests.e2e.conftest import CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT
+
+pytestmark = pytest.mark.e2e
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'"
+)
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+"""
+INDEX = 7
+SHOTS = os.environ.get("BACKPROP_INSPECTOR_SHOTS")  # a folder: save screenshots there
+
+
+# A page whose HTML is served through page.route() counts as public to Chromium's Local Network
+# Access checks, which then block its websocket to 127.0.0.1: this browser does without them.
+NO_LNA = "--disable-features=LocalNetworkAccessChecks"
+
+
+@pytest.fixture(scope="module")
+def csp_browser() -> Iterator[Any]:
+    """Chromium as in conftest, without Local Network Access checks (see NO_LNA)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = (
+        os.environ.get("BACKPROP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    )
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=[*CHROMIUM_ARGS, NO_LNA])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(csp_browser: Any, server_url: str) -> Iterator[Any]:
+    """A 1280×720 page under a strict CSP; fails on a console error, a page error or a violation."""
+    context = csp_browser.new_context(viewport=VIEWPORT, base_url=server_url)
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    _strict_csp(pg)
+    try:
+        yield pg
+        problems.extend(pg.evaluate("window.__cspViolations"))
+    finally:
+        pg.evaluate("window.backpropLab && window.backpropLab.socket.send({type: 'pause'})")
+        context.close()
+    assert problems == []
+
+
+def _strict_csp(page: Any) -> None:
+    """Serve the HTML page with a strict CSP header and record every violation."""
+
+    def add_header(route: Any) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": CSP}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(lambda url: url.split("#")[0].rstrip("/").count("/") == 2, add_header)
+    page.add_init_script(RECORD_VIOLATIONS)
+
+
+# Under the CSP, wait_for_function needs a function (an expression string would need eval).
+def _open_app(page: Any) -> None:
+    page.goto("/")
+    page.wait_for_selector("#app[data-ws-state='open']")
+    page.wait_for_selector("[data-testid='chart-grad'][data-series]")
+
+
+def _wait_epoch_above(page: Any, n: int) -> None:
+    page.wait_for_function("(n) => Number(document.getElementById('app').dataset.epoch) > n", arg=n)
+
+
+def _shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS, f"{name}.png")))
+
+
+def _engine_run(page: Any) -> Run:
+    """The page's session rebuilt in this process and trained to the page's epoch."""
+    config = SessionConfig.model_validate(page.evaluate("window.backpropLab.state.config"))
+    run = Run(config)
+    for _ in range(int(page.get_attribute("#app", "data-epoch"))):
+        run.train_epoch()
+    return run
+
+
+def _step(page: Any) -> dict[str, str]:
+    return page.evaluate(
+        """() => { const s = document.querySelector('[data-testid=inspector-step]');
+                   return {index: s.dataset.index, phase: s.dataset.phase,
+                           title: s.querySelector('.insp-title').textContent}; }"""
+    )
+
+
+def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> None:
+    _open_app(page)
+    page.click("[data-testid='play']")
+    _wait_epoch_above(page, 5)
+    page.click("[data-testid='inspect-open']")
+    page.wait_for_selector("[data-testid='inspector'][data-running='true']")
+    assert "pause" in page.text_content("[data-testid='inspector-hint']")
+    assert page.is_disabled("[data-testid='inspector-random']")
+    page.click("[data-testid='play']")
+    page.wait_for_selector("#app[data-run-state='paused']")
+    page.wait_for_selector("[data-testid='inspector'][data-running='false']")
+
+    # Click training point INDEX where the boundary view draws it.
+    x, y = page.evaluate(f"window.backpropLab.views.boundary.pixelOf({INDEX})")
+    page.locator("[data-testid='boundary-canvas']").click(position={"x": x, "y": y})
+    page.wait_for_selector(f"[data-testid='inspector'][data-index='{INDEX}']")
+    first = _step(page)
+    assert first["index"] == "0" and first["phase"] == "forward"
+    assert page.get_attribute(".bp-net-svg", "data-highlight") == "1:*:in"
+    _shot(page, "inspector-forward")
+
+    # → through the forward pass to the loss: the shown loss is the engine's.
+    titles = [first["title"]]
+    while _step(page)["phase"] != "loss":
+        page.keyboard.press("ArrowRight")
+        titles.append(_step(page)["title"])
+    assert len(titles) == len(set(titles)) >= 5  # 3 sums, 2 activations, the loss
+    run = _engine_run(page)
+    walk = trace(run, INDEX)
+    shown = float(page.get_attribute("[data-testid='inspector-loss']", "data-value"))
+    assert shown == pytest.approx(walk.loss, rel=1e-6)
+    assert f"{walk.loss:.4g}" in page.text_content("[data-testid='inspector-loss']")
+    assert f"{walk.loss:.4g}"[:5] in page.text_content("[data-testid='inspector-rows']")
+    _shot(page, "inspector-loss")
+
+    # The backward pass: a unit's row lights up its unit in the network.
+    page.keyboard.press("ArrowRight")
+    assert _step(page)["phase"] == "backward"
+    page.hover("[data-testid='inspector-rows'] .insp-row >> nth=0")
+    assert page.get_attribute(".bp-net-svg", "data-highlight").endswith(":0:in")
+    while _step(page)["phase"] != "update":
+        page.keyboard.press("ArrowRight")
+    _shot(page, "inspector-update")
+    page.keyboard.press("ArrowLeft")
+    assert _step(page)["phase"] == "backward"
+    page.click("[data-testid='inspector-next']")
+    assert _step(page)["phase"] == "update"
+
+    # Apply this one update: the sample's loss falls, to exactly what the engine gets.
+    before = page.get_attribute("[data-testid='inspector']", "data-loaded")
+    page.click("[data-testid='inspector-apply']")
+    page.wait_for_function(
+        "(b) => document.querySelector('[data-testid=inspector]').dataset.loaded !== b",
+        arg=before,
+    )
+    assert page.is_visible("[data-testid='inspector-applied']")
+    after = apply_sample(run, INDEX)
+    shown_after = float(page.get_attribute("[data-testid='inspector-loss']", "data-value"))
+    assert shown_after == pytest.approx(after["loss"], rel=1e-6)
+    assert shown_after < shown
+    assert _step(page)["phase"] == "update"  # the same sample keeps its place
+    _shot(page, "inspector-applied")
+
+    page.keyboard.press("Escape")
+    assert page.is_hidden("[data-testid='inspector']")
+    assert page.get_attribute(".bp-net-svg", "data-highlight") == ""
