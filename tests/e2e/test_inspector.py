@@ -31,7 +31,13 @@ window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) =>
   window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 """
-INDEX = 7
+# The first training point with no other within 4 px (clicks land on whole pixels): a click there picks it alone.
+ISOLATED_POINT = """() => {
+  const view = window.backpropLab.views.boundary;
+  const ds = window.backpropLab.state.dataset;
+  const all = [...ds.train.x.keys()].map((i) => view.pixelOf(i));
+  return all.findIndex(([x, y], i) => all.every(([u, v], k) => k === i || Math.hypot(u - x, v - y) > 4));
+}"""
 SHOTS = os.environ.get("BACKPROP_INSPECTOR_SHOTS")  # a folder: save screenshots there
 
 
@@ -133,10 +139,12 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
     page.wait_for_selector("#app[data-run-state='paused']")
     page.wait_for_selector("[data-testid='inspector'][data-running='false']")
 
-    # Click training point INDEX where the boundary view draws it.
-    x, y = page.evaluate(f"window.backpropLab.views.boundary.pixelOf({INDEX})")
+    # Click a training point where the boundary view draws it.
+    index = page.evaluate(ISOLATED_POINT)
+    assert index >= 0
+    x, y = page.evaluate(f"window.backpropLab.views.boundary.pixelOf({index})")
     page.locator("[data-testid='boundary-canvas']").click(position={"x": x, "y": y})
-    page.wait_for_selector(f"[data-testid='inspector'][data-index='{INDEX}']")
+    page.wait_for_selector(f"[data-testid='inspector'][data-index='{index}']")
     first = _step(page)
     assert first["index"] == "0" and first["phase"] == "forward"
     assert page.get_attribute(".bp-net-svg", "data-highlight") == "1:*:in"
@@ -149,7 +157,7 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
         titles.append(_step(page)["title"])
     assert len(titles) == len(set(titles)) >= 5  # 3 sums, 2 activations, the loss
     run = _engine_run(page)
-    walk = trace(run, INDEX)
+    walk = trace(run, index)
     shown = float(page.get_attribute("[data-testid='inspector-loss']", "data-value"))
     assert shown == pytest.approx(walk.loss, rel=1e-6)
     assert f"{walk.loss:.4g}" in page.text_content("[data-testid='inspector-loss']")
@@ -177,7 +185,7 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
         arg=before,
     )
     assert page.is_visible("[data-testid='inspector-applied']")
-    after = apply_sample(run, INDEX)
+    after = apply_sample(run, index)
     shown_after = float(page.get_attribute("[data-testid='inspector-loss']", "data-value"))
     assert shown_after == pytest.approx(after["loss"], rel=1e-6)
     assert shown_after < shown
