@@ -129,7 +129,7 @@ export function buildSteps(frame) {
 
   layers.forEach((L, li) => {
     const { general, rows, note } = updateRows(frame, L, li);
-    add('update', `${layerName(li, n)}: the ${optimizerName(frame.optimizer)} update`, li, li + 1, 'in', general, rows, note);
+    add('update', `${layerName(li, n)}: update (${optimizerName(frame.optimizer)})`, li, li + 1, 'in', general, rows, note);
   });
   return steps;
 }
@@ -183,36 +183,44 @@ export function updateRows(frame, L, li) {
   const st = (key, name) => L.state?.[key]?.[name];
   let general;
   let body;
+  // body(p, g) -> [state line before Δ (or ''), the expression Δ equals]
   if (opt.name === 'sgd' && !opt.momentum) {
     general = `\\Delta w = -\\eta\\,g,\\quad \\eta = ${eta}`;
-    body = (p, g) => `-${eta}\\cdot${fac(g)}`;
+    body = (p, g) => ['', `-${eta}\\cdot${fac(g)}`];
   } else if (opt.name === 'sgd') {
-    general = `v \\leftarrow \\mu v + g,\\quad \\Delta w = ${opt.nesterov ? '-\\eta\\,(g + \\mu v)' : '-\\eta\\,v'},\\quad \\eta = ${eta},\\ \\mu = ${num(opt.momentum)}`;
+    const mu = num(opt.momentum);
+    general = `v \\leftarrow \\mu v + g,\\quad \\Delta w = ${opt.nesterov ? '-\\eta\\,(g + \\mu v)' : '-\\eta\\,v'},\\quad \\eta = ${eta},\\ \\mu = ${mu}`;
     body = (p, g) => {
       const v = p.at(st(p.key, 'v'));
-      return `v = ${num(v)},\\ ${opt.nesterov ? `-${eta}\\cdot(${num(g)} + ${num(opt.momentum)}\\cdot${fac(v)})` : `-${eta}\\cdot${fac(v)}`}`;
+      const old = (v - g) / opt.momentum; // the state before this step, for the substitution
+      return [`v = ${mu}\\cdot${fac(old)} + ${fac(g)} = ${num(v)}`,
+        opt.nesterov ? `-${eta}\\cdot(${num(g)} + ${mu}\\cdot${fac(v)})` : `-${eta}\\cdot${fac(v)}`];
     };
   } else if (opt.name === 'rmsprop' || opt.name === 'adagrad') {
     general = opt.name === 'adagrad'
       ? `s \\leftarrow s + g^2,\\quad \\Delta w = -\\eta\\,\\frac{g}{\\sqrt{s} + \\epsilon},\\quad \\eta = ${eta}`
       : `s \\leftarrow \\rho s + (1-\\rho) g^2,\\quad \\Delta w = -\\eta\\,\\frac{g}{\\sqrt{s} + \\epsilon},\\quad \\eta = ${eta},\\ \\rho = ${num(opt.rho)}` +
         (opt.momentum ? `\\ (\\text{with momentum } ${num(opt.momentum)})` : '');
-    body = (p, g) => `s = ${num(p.at(st(p.key, 's')))},\\ -${eta}\\cdot\\frac{${num(g)}}{\\sqrt{${num(p.at(st(p.key, 's')))}} + ${num(opt.eps)}}`;
+    body = (p, g) => {
+      const sv = num(p.at(st(p.key, 's')));
+      return [`s = ${sv}`, `-${eta}\\cdot\\frac{${num(g)}}{\\sqrt{${sv}} + ${num(opt.eps)}}`];
+    };
   } else {
     const decay = opt.name === 'adamw' && opt.weight_decay ? ` + \\lambda w` : '';
     general = `m \\leftarrow \\beta_1 m + (1-\\beta_1) g,\\ v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2,\\ \\Delta w = -\\eta\\left(\\frac{\\hat m}{\\sqrt{\\hat v} + \\epsilon}${decay}\\right),\\quad \\eta = ${eta},\\ \\beta = (${num(opt.beta1)}, ${num(opt.beta2)}),\\ t = ${opt.t}` +
       (decay ? `,\\ \\lambda = ${num(opt.weight_decay)}` : '');
     body = (p, g) => {
-      const m = p.at(st(p.key, 'm_hat'));
-      const v = p.at(st(p.key, 'v_hat'));
+      const m = num(p.at(st(p.key, 'm_hat')));
+      const v = num(p.at(st(p.key, 'v_hat')));
       const dec = decay && p.key === 'W' ? ` + ${num(opt.weight_decay)}\\cdot${fac(p.w)}` : '';
-      return `\\hat m = ${num(m)},\\ \\hat v = ${num(v)},\\ -${eta}\\left(\\frac{${num(m)}}{\\sqrt{${num(v)}} + ${num(opt.eps)}}${dec}\\right)`;
+      return [`\\hat m = ${m},\\ \\hat v = ${v}`, `-${eta}\\left(\\frac{${m}}{\\sqrt{${v}} + ${num(opt.eps)}}${dec}\\right)`];
     };
   }
   const rows = params.map((p) => {
     const g = p.at(L.grad_used[p.key]);
     const d = p.at(L.update[p.key]);
-    return { unit: p.unit, tex: `g = ${num(g)},\\ \\Delta ${p.name} = ${body(p, g)} = ${num(d)}` };
+    const [pre, expr] = body(p, g);
+    return { unit: p.unit, tex: `g = ${num(g)},\\ ${pre ? `${pre},\\ ` : ''}\\Delta ${p.name} = ${expr} = ${num(d)}` };
   });
   return { general, rows, note: stepNote(s) };
 }

@@ -29,14 +29,16 @@ CSP = (
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) =>
-  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  window.__cspViolations.push(
+    `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
 """
-# The first training point with no other within 4 px (clicks land on whole pixels): a click there picks it alone.
+# The first training point with no other within 4 px: a click (on a whole pixel) picks it alone.
 ISOLATED_POINT = """() => {
   const view = window.backpropLab.views.boundary;
   const ds = window.backpropLab.state.dataset;
   const all = [...ds.train.x.keys()].map((i) => view.pixelOf(i));
-  return all.findIndex(([x, y], i) => all.every(([u, v], k) => k === i || Math.hypot(u - x, v - y) > 4));
+  const alone = ([x, y], i) => all.every(([u, v], k) => k === i || Math.hypot(u - x, v - y) > 4);
+  return all.findIndex(alone);
 }"""
 SHOTS = os.environ.get("BACKPROP_INSPECTOR_SHOTS")  # a folder: save screenshots there
 
