@@ -50,6 +50,7 @@ screenshot: install-dev assets chromium
 bench: install assets
 	$(PY) -m bench
 	$(PY) -m bench.live
+	$(PY) -m bench.store
 
 # dist/: the sdist and a wheel built from it, carrying the page and uPlot (hatch_build.py).
 wheel: install-dev assets

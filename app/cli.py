@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from app import __version__
+from app import __version__, cli_export
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error, replace_non_finite
 from app.settings import DATA_DIR_ENV, Settings
@@ -50,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--out", type=Path, help="write metrics to FILE.csv or FILE.json")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    cli_export.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return cli_export.run(args)
     if args.command == "serve":
         return _serve(args.host, args.port, args.log_level, args.data_dir, args.open)
     return _train(args)
@@ -58,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from app.launch import AnnouncingServer
     from app.main import MissingAssets, create_app
+    from app.web.redact import RedactSecrets, logging_config
 
     settings = Settings(host=host, port=port)
     if data_dir is not None:
@@ -70,19 +76,24 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
     except MissingAssets as exc:
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 1
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
-        return 1
-    sys.stdout.write(f"Backprop Lab {__version__}, data directory {settings.data_dir}\n")
+    stored_in = settings.data_dir or "none (runs are kept in memory only)"
+    if settings.data_dir is not None:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
+            return 1
+    sys.stdout.write(f"Backprop Lab {__version__}, data directory {stored_in}\n")
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        log_config=logging_config(LOGGING_CONFIG),  # tokens travel in the websocket URL
         ws="websockets-sansio",  # the implementation with send backpressure (uvicorn >= 0.54)
         ws_max_size=settings.ws_transport_max_bytes,
     )

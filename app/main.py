@@ -13,9 +13,13 @@ from threadpoolctl import threadpool_limits
 
 from app import __version__
 from app.settings import Settings
+from app.store import RunStore
 from app.training.manager import SessionManager
-from app.web import api, pages, ws
+from app.web import api, pages, runs, ws
+from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
+from app.web.origin import SameOriginWrites
+from app.web.throttle import FailureLimiter
 
 
 class MissingAssets(RuntimeError):
@@ -44,14 +48,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan)
     app.state.settings = settings
-    app.state.manager = SessionManager(max_sessions=settings.max_sessions)
+    store = None if settings.data_dir is None else RunStore.open(settings.data_dir)
+    app.state.manager = SessionManager(max_sessions=settings.max_sessions, store=store)
+    app.state.token_limiter = FailureLimiter(
+        settings.token_failure_burst,
+        settings.token_failure_per_second,
+        settings.token_failure_clients,
+    )
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(ws.router)
+    app.include_router(runs.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",)
     )
+    app.add_middleware(SameOriginWrites)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     return app

@@ -40,13 +40,19 @@ class Settings:
     port: int = 8000
     static_dir: Path = field(default_factory=lambda: asset_dir("static"))
     templates_dir: Path = field(default_factory=lambda: asset_dir("templates"))
-    data_dir: Path = field(default_factory=default_data_dir)  # runs and uploads; created by serve
+    # Where runs and uploads are stored (app/store), created by serve; None: kept in memory only.
+    data_dir: Path | None = field(default_factory=default_data_dir)
     max_sessions: int = 16
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
     max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)
     frame_interval: float = 0.05  # ~20 frames per second per connection
     allowed_hosts: tuple[str, ...] | None = None  # None: loopback names when bound to loopback
+    # Failed session-token checks per client address: a burst (a classroom behind one NAT after
+    # a server restart), then one a second; addresses remembered at most.
+    token_failure_burst: int = 60
+    token_failure_per_second: float = 1.0
+    token_failure_clients: int = 10_000
 
     def trusted_hosts(self) -> list[str]:
         """Host headers to accept: on loopback only loopback names, which defeats DNS rebinding."""

@@ -13,6 +13,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections import Counter
@@ -79,9 +80,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), "--log-level", "warning"]
-    )
+    data = tempfile.TemporaryDirectory(prefix="backprop-bench-")  # not the user's runs
+    command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--data-dir", data.name]
+    server = subprocess.Popen([*command, "--log-level", "warning"])
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/api/health")
@@ -90,6 +91,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        data.cleanup()
 
 
 if __name__ == "__main__":

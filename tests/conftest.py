@@ -25,7 +25,7 @@ def make_test_app() -> FastAPI:
     from app.main import create_app
     from app.settings import LOOPBACK_HOSTS, Settings
 
-    return create_app(Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver")))
+    return create_app(Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=None))
 
 
 @pytest.fixture

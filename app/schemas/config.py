@@ -176,7 +176,9 @@ class EarlyStoppingConfig(_Strict):
 
     enabled: bool = False
     patience: Annotated[int, Field(ge=1, le=10_000, json_schema_extra=_EARLY_STOPPING)] = 20
-    min_delta: Annotated[float, Field(ge=0.0, json_schema_extra=_EARLY_STOPPING)] = 0.0
+    min_delta: Annotated[
+        float, Field(ge=0.0, le=1e3, allow_inf_nan=False, json_schema_extra=_EARLY_STOPPING)
+    ] = 0.0
     restore_best: Annotated[bool, Field(json_schema_extra=_EARLY_STOPPING)] = True
 
 

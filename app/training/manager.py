@@ -7,14 +7,20 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 
 from app.data import Table
 from app.schemas.config import SessionConfig
+from app.store import RunStore
+from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
 from app.training.session import SessionState, TrainingSession
-from app.training.uploads import UploadStore
+from app.training.stored_uploads import StoredUploads
+from app.training.uploads import Upload, UploadsFull, UploadStore
 
 log = logging.getLogger(__name__)
+
+FORCED_REAP_IDLE = 5.0  # a full server closes unwatched sessions idle this long (seconds)
 
 
 class TooManySessions(Exception):
@@ -29,31 +35,78 @@ class SessionManager:
         max_sessions: int = 16,
         pause_after: float = 15.0,  # grace for a reload or a dropped connection
         expire_after: float = 30 * 60.0,
+        store: RunStore | None = None,  # None: runs live in memory only
     ) -> None:
         self.sessions: dict[str, TrainingSession] = {}
-        self.uploads = UploadStore()
+        self.store = store
+        self.uploads = UploadStore() if store is None else StoredUploads(store)
         self.max_sessions = max_sessions
         self.pause_after = pause_after
         self.expire_after = expire_after
         self._reaper: asyncio.Task[None] | None = None
+        self._building = 0  # slots claimed by creations still building their Run
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def create(self, config: SessionConfig) -> TrainingSession:
         """Build a session from a validated config (the NumPy work runs off the event loop)."""
-        if len(self.sessions) >= self.max_sessions:
-            await self.reap(force=True)
-            if len(self.sessions) >= self.max_sessions:
-                raise TooManySessions(
-                    f"this server runs at most {self.max_sessions} sessions; close a tab and retry"
-                )
-        session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
 
-        def build() -> TrainingSession:
-            return TrainingSession(session_id, token, Run(config, self.lookup_table))
+        def build(session_id: str, token: str) -> TrainingSession:
+            run = Run(config, self.lookup_table)
+            recorder = (
+                None
+                if self.store is None
+                else Recorder(self.store, session_id, config.model_dump())
+            )
+            return TrainingSession(session_id, token, run, recorder)
 
-        session = await asyncio.to_thread(build)
+        return await self.start_session(build)
+
+    async def start_session(self, build: Callable[[str, str], TrainingSession]) -> TrainingSession:
+        """Within the limits, build a session with a new id and token (off the loop), start it."""
+        # Claim a slot before the first await: concurrent creations see each other's claims.
+        victims = self._claim_slot()
+        try:
+            await self._close_all(victims)
+            session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
+            session = await asyncio.to_thread(build, session_id, token)
+        finally:
+            self._building -= 1
         self.sessions[session_id] = session
         session.start()
         return session
+
+    def _claim_slot(self) -> list[TrainingSession]:
+        """Reserve room for one session (reaping idle ones if full); returns the reaped ones."""
+        victims: list[TrainingSession] = []
+        if len(self.sessions) + self._building >= self.max_sessions:
+            victims = self._take_idle(force=True)
+        if len(self.sessions) + self._building >= self.max_sessions:
+            self._background_close(victims)
+            raise TooManySessions(
+                f"this server runs at most {self.max_sessions} sessions; close a tab and retry"
+            )
+        self._building += 1
+        return victims
+
+    def add_upload(self, owner: TrainingSession, filename: str, table: Table) -> Upload:
+        """Keep a parsed CSV for `owner`; raises UploadsFull if only others' uploads could go."""
+        return self.uploads.add(owner.id, filename, table, held=self._held_uploads())
+
+    def uploads_for(self, session: TrainingSession) -> list[Upload]:
+        """What `session` may list: its own uploads and the one its config trains on."""
+        listed = self.uploads.owned_by(session.id)
+        used = session.run.config.dataset.upload_id
+        upload = self.uploads.get(used) if used else None
+        if upload is not None and upload not in listed:
+            listed.append(upload)
+        return listed
+
+    def _held_uploads(self) -> set[str]:
+        """Upload ids a live session owns or trains on: eviction spares them."""
+        held = {s.run.config.dataset.upload_id for s in self.sessions.values()}
+        for session_id in self.sessions:
+            held.update(u.id for u in self.uploads.owned_by(session_id))
+        return {upload_id for upload_id in held if upload_id}
 
     def lookup_table(self, upload_id: str) -> Table | None:
         """The parsed table of an upload, for the data layer."""
@@ -69,17 +122,35 @@ class SessionManager:
 
     async def reap(self, force: bool = False) -> None:
         """Pause sessions nobody watches; close long-abandoned ones (every idle one if forced)."""
+        await self._close_all(self._take_idle(force))
         now = time.monotonic()
-        for session_id, session in list(self.sessions.items()):
-            if session.subscribers:
-                continue
-            idle = now - session.last_active
-            if idle > self.expire_after or (force and idle > 5.0):
-                del self.sessions[session_id]
-                await session.close()
-                log.info("closed abandoned session %s", session_id)
-            elif idle > self.pause_after and session.state is SessionState.RUNNING:
+        for session in self.sessions.values():
+            unwatched = not session.subscribers and now - session.last_active > self.pause_after
+            if unwatched and session.state is SessionState.RUNNING:
                 session.submit_pause()
+
+    def _take_idle(self, force: bool) -> list[TrainingSession]:
+        """Remove abandoned sessions from the table, without awaiting: a session goes only once."""
+        now = time.monotonic()
+        victims = []
+        for session_id, session in list(self.sessions.items()):
+            idle = now - session.last_active
+            if not session.subscribers and (
+                idle > self.expire_after or (force and idle > FORCED_REAP_IDLE)
+            ):
+                victims.append(self.sessions.pop(session_id))
+                log.info("closed abandoned session %s", session_id)
+        return victims
+
+    async def _close_all(self, sessions: list[TrainingSession]) -> None:
+        for session in sessions:
+            await session.close()
+
+    def _background_close(self, sessions: list[TrainingSession]) -> None:
+        for session in sessions:
+            task = asyncio.create_task(session.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def run_reaper(self, every: float = 10.0) -> None:
         """Background task: reap periodically."""
@@ -97,9 +168,12 @@ class SessionManager:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        for session in list(self.sessions.values()):
-            await session.close()
+        sessions = list(self.sessions.values())
         self.sessions.clear()
+        await self._close_all(sessions)
+        await asyncio.gather(*self._closing, return_exceptions=True)
+        if self.store is not None:
+            self.store.close()
 
 
-__all__ = ["ConfigError", "SessionManager", "TooManySessions"]
+__all__ = ["ConfigError", "SessionManager", "TooManySessions", "UploadsFull"]

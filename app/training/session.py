@@ -31,6 +31,7 @@ from app.schemas.messages import (
 from app.training.event_log import EventLog, Kind, Subscriber
 from app.training.history import DecimatedHistory, to_columns
 from app.training.inspection import InspectError, apply_sample, inspection_frame
+from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,9 @@ class ChunkResult:
 class TrainingSession:
     """One browser session's training: commands in, an ordered log of events out."""
 
-    def __init__(self, session_id: str, token: str, run: Run) -> None:
+    def __init__(
+        self, session_id: str, token: str, run: Run, recorder: Recorder | None = None
+    ) -> None:
         self.id = session_id
         self.token = token
         self.run = run
@@ -83,6 +86,7 @@ class TrainingSession:
         self._snapshot = run.snapshot()
         self._dataset = run.dataset_frame()
         self._task: asyncio.Task[None] | None = None
+        self.recorder = recorder  # store seam: sees every emitted entry, between chunks
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -96,6 +100,9 @@ class TrainingSession:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self.recorder is not None:  # a running chunk's thread may still use the engine
+            idle = self.state is not SessionState.RUNNING
+            self.recorder.close(self.run, self.state.value, idle=idle)
 
     # ---- connections -----------------------------------------------------------------------
 
@@ -305,6 +312,9 @@ class TrainingSession:
         """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
         self.history.clear()
         self.histograms.clear()
+        if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
+            # Leave the old run's end with its history, before the awaits below let a client in.
+            self._set_state(SessionState.IDLE)
         self._emit(
             "frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": True}
         )
@@ -350,6 +360,8 @@ class TrainingSession:
 
     def _emit(self, kind: Kind, payload: dict[str, Any]) -> None:
         self._log.append(kind, payload)
+        if self.recorder is not None:
+            self.recorder.observe(kind, payload, self.run)
 
     def _reply(self, origin: Subscriber | None, frame: dict[str, Any]) -> None:
         if origin is not None:

@@ -12,9 +12,10 @@ from app import __version__
 from app.data import BUILTIN, CsvError, Table, parse_csv
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error
-from app.training.manager import SessionManager, TooManySessions
+from app.training.manager import SessionManager, TooManySessions, UploadsFull
 from app.training.presets import PRESETS, preset_config
 from app.training.run import ConfigError
+from app.web.credentials import require_session, session_from_headers
 
 router = APIRouter(prefix="/api")
 
@@ -85,12 +86,12 @@ async def create_session(body: CreateSession, request: Request) -> dict[str, Any
 
 @router.get("/datasets")
 async def datasets(request: Request) -> dict[str, Any]:
-    """Built-in tables and the CSVs uploaded to this server."""
+    """Built-in tables and, for the session named in the headers, its uploads."""
+    session = session_from_headers(request)
+    uploads = manager(request).uploads_for(session) if session is not None else []
     return {
         "builtin": [{"name": name, **info} for name, info in BUILTIN.items()],
-        "uploads": [
-            _describe_upload(u.id, u.filename, u.table) for u in manager(request).uploads.list()
-        ],
+        "uploads": [_describe_upload(u.id, u.filename, u.table) for u in uploads],
     }
 
 
@@ -102,6 +103,7 @@ async def upload_dataset(
     task: Annotated[str, Form(description="auto, classification or regression")] = "auto",
 ) -> dict[str, Any]:
     """Parse an uploaded CSV; sessions use it as `{"dataset": {"name": "csv", "upload_id": id}}`."""
+    owner = require_session(request)
     target = (target or "").strip() or None
     if task not in ("auto", "classification", "regression"):
         raise HTTPException(422, f"task must be auto, classification or regression, got {task!r}")
@@ -110,7 +112,10 @@ async def upload_dataset(
         table = await asyncio.to_thread(parse_csv, data, target, task)
     except CsvError as exc:
         raise HTTPException(422, str(exc)) from None
-    upload = manager(request).uploads.add(file.filename or "upload.csv", table)
+    try:
+        upload = manager(request).add_upload(owner, file.filename or "upload.csv", table)
+    except UploadsFull as exc:
+        raise HTTPException(507, str(exc)) from None
     return _describe_upload(upload.id, upload.filename, table)
 
 

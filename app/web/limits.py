@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    """Raised inside the app when the body grows past the limit while being read."""
+def too_large_message(max_bytes: int) -> str:
+    """What a client whose body is too large is told."""
+    return f"request body too large: at most {max_bytes:,} bytes are accepted"
+
+
+class BodyTooLarge(HTTPException):
+    """Raised inside the app when the body grows past the limit while being read.
+
+    An HTTPException, so that FastAPI's body parsing passes it on as a 413 instead of turning
+    it into "400 There was an error parsing the body" (a chunked body has no Content-Length).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, too_large_message(max_bytes))
 
 
 class BodySizeLimit:
@@ -38,7 +51,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -53,9 +66,7 @@ class BodySizeLimit:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"request body too large: at most {self.max_bytes:,} bytes are accepted"}
-        ).encode()
+        body = json.dumps({"detail": too_large_message(self.max_bytes)}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -5,27 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from app.schemas.messages import ProtocolError, encode_frame, error_frame, parse_command
 from app.training.event_log import Subscriber
-from app.training.manager import SessionManager
 from app.training.session import TrainingSession
+from app.web.credentials import TooManyFailures, check_session
+from app.web.origin import origin_allowed
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 CLOSE_POLICY = 1008
 CLOSE_NO_SESSION = 4404
-
-
-def origin_allowed(origin: str | None, host: str | None) -> bool:
-    """A browser's Origin must name the host it connected to; non-browsers send no Origin."""
-    if origin is None:
-        return True
-    return bool(host) and urlsplit(origin).netloc.lower() == (host or "").lower()
+CLOSE_TOO_MANY_FAILURES = 4429
 
 
 @router.websocket("/ws/sessions/{session_id}")
@@ -34,8 +28,13 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         await websocket.close(code=CLOSE_POLICY, reason="cross-origin websocket refused")
         return
-    manager: SessionManager = websocket.app.state.manager
-    session = manager.get(session_id, token)
+    try:
+        session = check_session(websocket, session_id, token)
+    except TooManyFailures as exc:
+        await websocket.accept()
+        await websocket.send_text(encode_frame(error_frame("rate_limited", str(exc))))
+        await websocket.close(code=CLOSE_TOO_MANY_FAILURES, reason="too many failed token checks")
+        return
     await websocket.accept()
     if session is None:
         await websocket.send_text(
@@ -80,6 +79,9 @@ async def _receive_loop(
             session.submit(parse_command(text), sub)
         except ProtocolError as exc:
             _tell(sub, exc.code, exc.message)
+        except Exception:  # a message must never kill the connection
+            log.exception("could not handle a websocket message of %d characters", len(text))
+            _tell(sub, "internal", "the server could not handle this message; see its log")
 
 
 async def _send_loop(

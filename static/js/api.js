@@ -1,5 +1,7 @@
 // REST calls. Every failure becomes an ApiError whose message a person can read.
 
+import { state } from './state.js';
+
 export class ApiError extends Error {
   constructor(message, status = 0, detail = null) {
     super(message);
@@ -29,6 +31,11 @@ function describeDetail(detail) {
 
 async function request(method, url, { json, form, signal } = {}) {
   const init = { method, headers: { Accept: 'application/json' }, signal };
+  // Uploads belong to the session that sends them: name it (headers never reach a log line).
+  if (state.session) {
+    init.headers['X-Session-Id'] = state.session.id;
+    init.headers['X-Session-Token'] = state.session.token;
+  }
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(json);

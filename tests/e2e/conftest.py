@@ -55,8 +55,11 @@ class Server:
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
             "w+", prefix="backprop-e2e-", suffix=".log", delete=False
         )
+        # Runs are stored in a folder of the test's own, never in the user's data directory.
+        self._data = tempfile.TemporaryDirectory(prefix="backprop-e2e-data-")
+        command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*command, "--port", str(port), "--data-dir", self._data.name],
             cwd=ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -101,6 +104,7 @@ class Server:
         self._log.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._log.name)
+        self._data.cleanup()
 
 
 def start_server(port: int | None = None) -> Server:
@@ -191,7 +195,7 @@ def open_app(page: Any, hash_part: str = "") -> Any:
     page.wait_for_selector("#app[data-ws-state='open']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series]")
     page.wait_for_function(
-        "document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
+        "() => document.querySelector('[data-testid=net-summary]').textContent.includes('→')"
     )
     return page
 
@@ -203,12 +207,14 @@ def epoch(page: Any) -> int:
 
 def wait_epoch_above(page: Any, n: int) -> None:
     """Wait until the page's epoch counter passes n."""
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) > {n}")
+    page.wait_for_function("(n) => Number(document.getElementById('app').dataset.epoch) > n", arg=n)
 
 
 def wait_epoch_equal(page: Any, n: int) -> None:
     """Wait until the page's epoch counter is exactly n."""
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.epoch) === {n}")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('app').dataset.epoch) === n", arg=n
+    )
 
 
 def wait_train_points(page: Any, n: int) -> None:

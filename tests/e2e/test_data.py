@@ -21,7 +21,7 @@ def test_a_preset_can_be_loaded(page: Any, server_url: str) -> None:
     hidden = len(preset["config"]["model"]["layers"])
     open_app(page)
     page.select_option("[data-testid='preset']", preset["id"])
-    page.wait_for_function("location.hash === '#preset=vanishing-gradients'")
+    page.wait_for_function("() => location.hash === '#preset=vanishing-gradients'")
     page.wait_for_selector("[data-testid='preset-note']:not([hidden])")
     assert page.text_content(".preset-note-title") == preset["title"]
     page.wait_for_selector(f"[data-testid='chart-grad'][data-series='{hidden + 1}']")
@@ -41,10 +41,12 @@ def test_a_changed_config_survives_in_the_link(page: Any) -> None:
     page.select_option("[data-testid='optimizer']", "adam")
     page.wait_for_selector("[data-testid='beta1']", state="visible")
     assert not page.is_visible("[data-testid='momentum-slider']")
-    page.wait_for_function("location.hash.startsWith('#config=')")
+    page.wait_for_function("() => location.hash.startsWith('#config=')")
     page.reload()
     page.wait_for_selector("#app[data-ws-state='open']")
-    page.wait_for_function("document.querySelector('[data-testid=optimizer]').value === 'adam'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=optimizer]').value === 'adam'"
+    )
 
 
 def test_upload_a_csv_pick_the_target_and_train(page: Any, tmp_path: Path) -> None:
@@ -66,7 +68,8 @@ def test_upload_a_csv_pick_the_target_and_train(page: Any, tmp_path: Path) -> No
     page.wait_for_selector("[data-testid='upload-message'][data-kind='ok']")
     assert "3 classes" in page.text_content("[data-testid='upload-message']")
     page.wait_for_function(
-        "document.querySelector('[data-testid=dataset-info]').textContent.startsWith('boxes.csv')"
+        "() => document.querySelector('[data-testid=dataset-info]')"
+        ".textContent.startsWith('boxes.csv')"
     )
     assert "3 classes" in page.text_content("[data-testid='dataset-info']")
     assert page.input_value("[data-testid='dataset']").startswith("csv:")
@@ -99,7 +102,7 @@ def test_clicking_the_boundary_adds_a_point(page: Any) -> None:
     open_app(page)
     info = "[data-testid='dataset-info']"
     page.wait_for_function(
-        "Number(document.querySelector('[data-testid=dataset-info]').dataset.train)"
+        "() => Number(document.querySelector('[data-testid=dataset-info]').dataset.train)"
     )
     before = int(page.get_attribute(info, "data-train"))
     canvas = page.locator("[data-testid='boundary-canvas']")

@@ -26,7 +26,7 @@ def test_exploding_gradients_diverge_visibly_then_clipping_learns(page: Any) -> 
     page.select_option("[data-testid='clip-mode']", "norm")
     page.fill("[data-testid='clip-threshold']", "1")
     page.press("[data-testid='clip-threshold']", "Enter")
-    page.wait_for_function("window.backpropLab.state.config.training.clip_norm === 1")
+    page.wait_for_function("() => window.backpropLab.state.config.training.clip_norm === 1")
     page.click("[data-testid='play']")
     wait_epoch_above(page, 40)
     assert page.get_attribute("#app", "data-run-state") == "running"

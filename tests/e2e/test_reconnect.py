@@ -32,7 +32,7 @@ def test_reconnects_with_a_new_session_after_a_restart(browser: Any) -> None:
         assert page.evaluate("window.backpropLab.state.session.id") != old_session
         assert page.input_value("[data-testid='optimizer']") == "adam"
         page.click("[data-testid='play']")
-        page.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 3")
+        page.wait_for_function("() => Number(document.getElementById('app').dataset.epoch) > 3")
     finally:
         context.close()
         server.stop()

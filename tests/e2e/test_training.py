@@ -60,7 +60,9 @@ def test_learning_rate_change_mid_run_keeps_training(page: Any) -> None:
     lr.fill("0.1")
     lr.press("Enter")
     # The stat shows the lr column of the metrics frames: the rate actually used.
-    page.wait_for_function("document.querySelector('[data-testid=stat-lr]').textContent === '0.1'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stat-lr]').textContent === '0.1'"
+    )
     at_change = epoch(page)
     assert at_change > 10, "changing the learning rate must not reset the weights or the history"
     wait_epoch_above(page, at_change + 10)

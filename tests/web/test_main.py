@@ -28,7 +28,7 @@ def test_serve_exits_with_a_message_when_assets_are_missing(
 
 def test_foreign_host_header_is_refused_on_loopback() -> None:
     """A page on a rebinding domain reaches 127.0.0.1 with its own Host header: refuse it."""
-    app = create_app(Settings())
+    app = create_app(Settings(data_dir=None))
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         assert client.get("/api/health").status_code == 200
     with TestClient(app, base_url="http://evil.example:8000") as client:

@@ -1,0 +1,49 @@
+"""`backprop-lab export RUN_ID --format csv|json|npz|config --out FILE`: a stored run as a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.settings import Settings
+
+
+def add_parser(commands: Any) -> None:
+    """Register the `export` subcommand."""
+    from app.training.export import FORMATS
+
+    export = commands.add_parser("export", help="write a stored run as csv, json, npz or config")
+    export.add_argument("run_id", help="the run's id (see GET /api/runs)")
+    export.add_argument("--format", choices=list(FORMATS), default="csv", help="default csv")
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export.add_argument("--data-dir", type=Path, help="where the server stores its runs")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the export; errors name what was expected."""
+    from app.store import DB_NAME, RunStore
+    from app.training.export import ExportError, export_run
+
+    data_dir = args.data_dir or Settings().data_dir
+    if data_dir is None:
+        raise SystemExit("backprop-lab: no data directory: pass --data-dir DIR")
+    if not args.out.parent.is_dir():
+        raise SystemExit(f"backprop-lab: --out folder {args.out.parent} does not exist")
+    try:
+        store = RunStore(Path(data_dir) / DB_NAME, read_only=True)
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise SystemExit(f"backprop-lab: {exc}") from None
+    try:
+        body, _, _ = export_run(store, args.run_id, args.format)
+    except ExportError as exc:
+        raise SystemExit(f"backprop-lab: {exc.message}") from None
+    finally:
+        store.close()
+    try:
+        args.out.write_bytes(body)
+    except OSError as exc:
+        raise SystemExit(f"backprop-lab: cannot write {args.out}: {exc}") from None
+    sys.stdout.write(f"wrote run {args.run_id} as {args.format} to {args.out}\n")
+    return 0

@@ -1,0 +1,159 @@
+"""The seam between a session and the store: it watches what the session emits and records it.
+
+A session calls `observe(kind, payload, run)` for every entry it emits (between chunks, when the
+engine is idle) and `close(run, state, idle=...)` when it ends. Records and histograms go to the
+store as they come; state frames become play/pause/diverged/stopped events; config frames become
+setting changes (old -> new), architecture edits, resets or regenerations; a dataset frame that
+no config frame announced is a point edit. A rebuild (new weights) starts a new segment, since
+the epoch count starts again. Checkpoints are taken every CHECKPOINT_EVERY epochs and on pause,
+stop and close; their `.npz` encoding happens on the store's writer thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.engine.checkpoint import capture, to_bytes
+from app.store import RunStore
+from app.training.run import Run
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 500  # epochs
+STATE_EVENTS = {
+    "running": "play",
+    "paused": "pause",
+    "idle": "idle",
+    "diverged": "diverged",
+    "stopped": "stopped",
+}
+
+
+def config_changes(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Every leaf that differs between two config dumps: [{path, old, new}]."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        changes = []
+        for key in [*old, *(k for k in new if k not in old)]:
+            sub = f"{path}.{key}" if path else str(key)
+            changes.extend(config_changes(old.get(key), new.get(key), sub))
+        return changes
+    return [] if old == new else [{"path": path, "old": old, "new": new}]
+
+
+def default_name(config: dict[str, Any]) -> str:
+    """A run's first name, from what tells runs apart: e.g. 'spiral 8-8 tanh, sgd lr 0.01'."""
+    layers = config["model"]["layers"]
+    shape = "-".join(str(layer["units"]) for layer in layers) or "linear"
+    activations = sorted({layer["activation"] for layer in layers})
+    training = config["training"]
+    return (
+        f"{config['dataset']['name']} {shape} {'/'.join(activations)}".rstrip()
+        + f", {training['optimizer']} lr {training['learning_rate']:g}"
+    )
+
+
+class Recorder:
+    """Records one session's run into the store."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        run_id: str,
+        config: dict[str, Any],
+        *,
+        name: str | None = None,
+        segment: int = 0,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        create: bool = True,
+        last_checkpoint: int = -1,  # epoch of the checkpoint a resumed run starts from
+    ) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.config = config
+        self.segment = segment
+        self.checkpoint_every = checkpoint_every
+        self.state = "idle"
+        self._data_explained = False  # a config frame announced the next dataset frame
+        self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
+        if create:
+            store.create_run(run_id, name or default_name(config), config, self.state)
+
+    def observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
+        """Record what the session just emitted; `run` is idle while this runs. Never raises."""
+        try:
+            self._observe(kind, payload, run)
+        except Exception:  # a storage problem must never stop training
+            log.exception("recording run %s failed; training goes on", self.run_id)
+
+    def _observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
+        if kind == "record":
+            self.store.add_record(self.run_id, self.segment, payload)
+            if run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every:
+                self.checkpoint(run)
+        elif kind == "histograms":
+            epoch, layers = payload["epoch"], payload["layers"]
+            self.store.add_histograms(self.run_id, self.segment, epoch, layers)
+        elif kind == "frame" and payload.get("type") == "state":
+            self._state(payload, run)
+        elif kind == "frame" and payload.get("type") == "config":
+            self._config(payload, run)
+            self._data_explained = True
+        elif kind == "frame" and payload.get("type") == "dataset":
+            if not self._data_explained:  # no config change came first: points were edited
+                sizes = {"train": len(payload["train"]["y"]), "val": len(payload["val"]["y"])}
+                self.event(run, "points", sizes)
+            self._data_explained = False
+
+    def close(self, run: Run, state: str, *, idle: bool) -> None:
+        """The session ends: a last checkpoint if the engine is idle; a live run is interrupted."""
+        try:
+            self._close(run, state, idle=idle)
+        except Exception:
+            log.exception("recording the end of run %s failed", self.run_id)
+
+    def _close(self, run: Run, state: str, *, idle: bool) -> None:
+        if idle and state != "diverged":  # diverged weights are not worth continuing from
+            self.checkpoint(run)
+        final = "interrupted" if state == "running" else state
+        self.event(run, "closed", {"state": final})
+        self.store.update_run(self.run_id, state=final)
+
+    def event(self, run: Run, kind: str, payload: dict[str, Any]) -> None:
+        """An event at the run's current epoch."""
+        self.store.add_event(self.run_id, self.segment, run.epoch, kind, payload)
+
+    def checkpoint(self, run: Run) -> None:
+        """Save the engine's state now (skipped when this epoch is already saved)."""
+        if run.epoch == self._checkpointed:
+            return
+        self._checkpointed = run.epoch
+        state = capture(run.trainer)
+        self.store.save_checkpoint(
+            self.run_id, self.segment, run.epoch, run.config.model_dump(), lambda: to_bytes(state)
+        )
+
+    def _state(self, payload: dict[str, Any], run: Run) -> None:
+        self.state = str(payload["state"])
+        info = {"reason": payload["reason"]} if payload.get("reason") else {}
+        self.event(run, STATE_EVENTS.get(self.state, self.state), info)
+        self.store.update_run(self.run_id, state=self.state)
+        if self.state in ("paused", "stopped"):
+            self.checkpoint(run)
+
+    def _config(self, payload: dict[str, Any], run: Run) -> None:
+        new = payload["config"]
+        changes = config_changes(self.config, new)
+        rebuilt = bool(payload.get("rebuilt"))
+        if rebuilt:
+            kind = "architecture" if changes else "reset"
+            self.segment += 1
+            self._checkpointed = -1
+        elif [c["path"] for c in changes] == ["dataset.seed"]:
+            kind = "regenerate"
+        else:
+            kind = "configure"
+        if changes or rebuilt:
+            self.event(run, kind, {"changes": changes})
+        self.config = new
+        self.store.update_run(self.run_id, config=new)

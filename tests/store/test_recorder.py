@@ -1,0 +1,143 @@
+"""A session records into the store: every epoch, its events with old -> new values, checkpoints."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.engine.checkpoint import from_bytes, restore
+from app.schemas.config import SessionConfig, merge_config
+from app.schemas.messages import parse_command
+from app.store import RunStore
+from app.training.recorder import Recorder, config_changes
+from app.training.run import Run
+from app.training.session import SessionState, TrainingSession
+from tests.training.test_session import run_isolated
+
+
+async def wait_for(condition: Any, timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def test_config_changes_lists_each_leaf_with_old_and_new() -> None:
+    old = SessionConfig().model_dump()
+    new = merge_config(SessionConfig(), {"training": {"learning_rate": 0.1}}).model_dump()
+    assert config_changes(old, new) == [{"path": "training.learning_rate", "old": 0.01, "new": 0.1}]
+    assert config_changes(old, old) == []
+
+
+def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None:
+    store = RunStore.open(tmp_path)
+    config = merge_config(SessionConfig(), {"dataset": {"samples": 100}})
+
+    async def scenario() -> None:
+        recorder = Recorder(store, "r1", config.model_dump(), checkpoint_every=40)
+        session = TrainingSession("r1", "t", Run(config), recorder)
+        session.start()
+
+        def send(text: str) -> None:
+            session.submit(parse_command(text))
+
+        send('{"type": "play"}')
+        await wait_for(lambda: session.run.epoch >= 200)
+        send('{"type": "configure", "config": {"training": {"learning_rate": 0.05}}}')
+        send('{"type": "pause"}')
+        await wait_for(lambda: session.state is SessionState.PAUSED)
+        paused_at = session.run.epoch
+        store.flush()
+        latest = store.latest_checkpoint("r1")
+        assert latest is not None and from_bytes(latest[3]).epoch == paused_at
+        send('{"type": "configure", "config": {"model": {"layers": [{"units": 3}]}}}')
+        send('{"type": "step", "epochs": 5}')
+        await wait_for(lambda: session.state is SessionState.PAUSED and session.run.epoch == 5)
+        send('{"type": "reset"}')
+        send('{"type": "regenerate"}')
+        send('{"type": "add_point", "x": 0.5, "y": 0.5, "label": 1}')
+        await wait_for(lambda: len(session._dataset["train"]["y"]) == 71)  # the point is in
+        await asyncio.sleep(0.1)
+        await session.close()
+        store.flush()
+
+        records = store.records("r1")
+        first = [r["epoch"] for s, r in records if s == 0]
+        assert first == list(range(1, paused_at + 1)), "every epoch until the pause, in order"
+        assert [r["epoch"] for s, r in records if s == 1] == [1, 2, 3, 4, 5]
+        kinds = [e["kind"] for e in store.events("r1")]
+        assert kinds[:3] == ["play", "configure", "pause"]
+        assert kinds[3:] == [
+            "architecture",
+            "play",
+            "pause",
+            "reset",
+            "idle",
+            "regenerate",
+            "points",
+            "closed",
+        ]
+        events = store.events("r1")
+        assert events[1]["payload"]["changes"] == [
+            {"path": "training.learning_rate", "old": 0.01, "new": 0.05}
+        ]
+        assert events[3]["segment"] == 1 and events[3]["payload"]["changes"][0]["path"] == (
+            "model.layers"
+        )
+        histograms = [(s, e) for s, e, _ in store.histograms("r1")]
+        assert [e for s, e in histograms if s == 0] == list(range(10, paused_at + 1, 10))
+        checkpoints = store.checkpoints("r1")
+        periodic = [e for s, e in checkpoints if s == 0 and e < paused_at]
+        assert periodic and periodic[0] >= 40, "every 40 epochs, at the end of a chunk"
+        assert (0, paused_at) in checkpoints
+        assert (1, 5) in checkpoints, "the step ends paused: a checkpoint"
+        assert events[-2]["payload"] == {"train": 71, "val": 30}
+        run = store.get_run("r1")
+        assert run is not None and run["state"] == "idle"
+        assert run["config"]["dataset"]["seed"] == config.dataset.seed + 1
+
+    try:
+        run_isolated(scenario())
+    finally:
+        store.close()
+
+
+def test_a_checkpoint_continues_the_run_exactly(tmp_path: Path) -> None:
+    store = RunStore.open(tmp_path)
+    config = merge_config(SessionConfig(), {"dataset": {"samples": 100}})
+    try:
+        run = Run(config)
+        recorder = Recorder(store, "r1", config.model_dump())
+        for _ in range(12):
+            run.train_epoch()
+        recorder.checkpoint(run)
+        expected = [run.train_epoch()["train_loss"] for _ in range(4)]
+        store.flush()
+        segment, epoch, saved_config, data = store.latest_checkpoint("r1")  # type: ignore[misc]
+        resumed = Run(SessionConfig.model_validate(saved_config))
+        restore(resumed.trainer, from_bytes(data))
+        assert (segment, epoch) == (0, 12)
+        assert [resumed.train_epoch()["train_loss"] for _ in range(4)] == expected
+    finally:
+        store.close()
+
+
+def test_a_failing_store_never_stops_training(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RunStore.open(tmp_path)
+    config = merge_config(SessionConfig(), {"dataset": {"samples": 100}})
+
+    async def scenario() -> None:
+        recorder = Recorder(store, "r1", config.model_dump())
+        store.close()  # every later write now fails
+        session = TrainingSession("r1", "t", Run(config), recorder)
+        session.start()
+        session.submit(parse_command('{"type": "step", "epochs": 30}'))
+        await wait_for(lambda: session.state is SessionState.PAUSED and session.run.epoch == 30)
+        await session.close()
+
+    run_isolated(scenario())
+    assert "training goes on" in caplog.text
