@@ -1,15 +1,13 @@
 """The backprop inspector in Chromium: pause, pick a point, walk the steps, apply the update.
 
-The page runs under a strict Content-Security-Policy here (no inline scripts or style
-attributes): KaTeX must typeset without violating it. The numbers are checked against the engine
+The server sends a strict Content-Security-Policy (no inline scripts, no style attributes in
+markup): KaTeX must typeset without violating it. The numbers are checked against the engine
 in this process: the same config and seed trained for the same epochs give the same weights.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +16,9 @@ import pytest
 from app.schemas.config import SessionConfig
 from app.training.inspection import apply_sample, trace
 from app.training.run import Run
-from tests.e2e.conftest import CHROMIUM_ARGS, TIMEOUT_MS, VIEWPORT
 
 pytestmark = pytest.mark.e2e
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'"
-)
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) =>
@@ -43,61 +36,12 @@ ISOLATED_POINT = """() => {
 SHOTS = os.environ.get("BACKPROP_INSPECTOR_SHOTS")  # a folder: save screenshots there
 
 
-# A page whose HTML is served through page.route() counts as public to Chromium's Local Network
-# Access checks, which then block its websocket to 127.0.0.1: this browser does without them.
-NO_LNA = "--disable-features=LocalNetworkAccessChecks"
-
-
-@pytest.fixture(scope="module")
-def csp_browser() -> Iterator[Any]:
-    """Chromium as in conftest, without Local Network Access checks (see NO_LNA)."""
-    from playwright.sync_api import sync_playwright
-
-    executable = (
-        os.environ.get("BACKPROP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    )
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=[*CHROMIUM_ARGS, NO_LNA])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(csp_browser: Any, server_url: str) -> Iterator[Any]:
-    """A 1280×720 page under a strict CSP; fails on a console error, a page error or a violation."""
-    context = csp_browser.new_context(viewport=VIEWPORT, base_url=server_url)
-    pg = context.new_page()
-    pg.set_default_timeout(TIMEOUT_MS)
-    problems: list[str] = []
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    _strict_csp(pg)
-    try:
-        yield pg
-        problems.extend(pg.evaluate("window.__cspViolations"))
-    finally:
-        pg.evaluate("window.backpropLab && window.backpropLab.socket.send({type: 'pause'})")
-        context.close()
-    assert problems == []
-
-
-def _strict_csp(page: Any) -> None:
-    """Serve the HTML page with a strict CSP header and record every violation."""
-
-    def add_header(route: Any) -> None:
-        response = route.fetch()
-        headers = {**response.headers, "content-security-policy": CSP}
-        route.fulfill(response=response, headers=headers)
-
-    page.route(lambda url: url.split("#")[0].rstrip("/").count("/") == 2, add_header)
-    page.add_init_script(RECORD_VIOLATIONS)
-
-
 # Under the CSP, wait_for_function needs a function (an expression string would need eval).
 def _open_app(page: Any) -> None:
-    page.goto("/")
+    page.add_init_script(RECORD_VIOLATIONS)
+    reply = page.goto("/")
+    policy = reply.headers["content-security-policy"]  # the server's own, strict policy
+    assert "style-src 'self';" in policy and "unsafe" not in policy
     page.wait_for_selector("#app[data-ws-state='open']")
     page.wait_for_selector("[data-testid='chart-grad'][data-series]")
 
@@ -194,6 +138,7 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
     assert _step(page)["phase"] == "update"  # the same sample keeps its place
     _shot(page, "inspector-applied")
 
+    assert page.evaluate("window.__cspViolations") == []
     page.keyboard.press("Escape")
     assert page.is_hidden("[data-testid='inspector']")
     assert page.get_attribute(".bp-net-svg", "data-highlight") == ""
