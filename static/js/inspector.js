@@ -2,22 +2,19 @@
 // through that sample's forward pass, loss, backward pass and update with the engine's numbers,
 // typeset by KaTeX (vendored, rendered into elements: no HTML strings). The matching units and
 // edges light up in the network view. ←/→ step while the panel is open.
-import katex from '../vendor/katex/katex.mjs';
 import { el } from './dom.js';
 import { fmt } from './format.js';
 import { buildSteps } from './inspector-tex.js';
+import { typeset } from './typeset.js';
 
 const PHASES = { forward: 'Forward', loss: 'Loss', backward: 'Backward', update: 'Update' };
-const KATEX = { throwOnError: false, output: 'html' };
 
 const button = (text, testid, title, cls = 'insp-btn') =>
   el('button', { type: 'button', class: cls, text, title, 'aria-label': title, testid });
 
 /** Typeset `tex` into a new element of `tag`/`cls`. */
 function math(tex, cls, display = false) {
-  const node = el('div', { class: cls });
-  katex.render(tex, node, { ...KATEX, displayMode: display });
-  return node;
+  return typeset(el('div', { class: cls }), tex, display);
 }
 
 /**

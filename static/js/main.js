@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
+import { createFormulaCards } from './formula-cards.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
 import { createInspector } from './inspector.js';
@@ -39,11 +40,14 @@ const inspector = createInspector(document.getElementById('app'), {
   views,
   runState: () => document.getElementById('app').dataset.runState,
 });
+const formulas = createFormulaCards(document.getElementById('controls'));
 // The backprop inspector's frames go to its panel; it also hears of every run-state change.
+// The formula cards follow every config and dataset the server sends.
 function handleFrame(frame) {
   if (frame.type === 'inspection') inspector.show(frame);
   else frameHandler(frame);
   if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
+  if (['hello', 'config', 'dataset'].includes(frame.type)) formulas.update(state.config, state.dataset?.task);
 }
 
 const socket = createSocket({
