@@ -142,3 +142,29 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
     page.keyboard.press("Escape")
     assert page.is_hidden("[data-testid='inspector']")
     assert page.get_attribute(".bp-net-svg", "data-highlight") == ""
+
+
+def test_formula_cards_follow_the_settings(page: Any) -> None:
+    _open_app(page)
+    for key in ("training", "network", "regularisation", "schedule"):
+        page.click(f"[data-testid='formula-toggle-{key}']")
+        card = f"[data-testid='formula-card-{key}']"
+        page.wait_for_selector(f"{card} .katex")
+        assert page.locator(f"{card} .tex-error").count() == 0
+        assert "docs/conventions.md" in page.text_content(card)
+    training = "[data-testid='formula-card-training']"
+    assert "SGD with momentum" in page.text_content(training)
+    page.select_option("[data-testid='optimizer']", "adam")
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel).textContent.includes('Adam')", arg=training
+    )
+    network = "[data-testid='formula-card-network']"
+    assert "tanh" in page.text_content(network) and "cross-entropy" in page.text_content(network)
+    page.select_option("[data-testid='activation-0']", "relu")
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel).textContent.includes('relu')", arg=network
+    )
+    page.click("[data-testid='formula-toggle-training']")
+    assert page.is_hidden(training)
+    _shot(page, "formula-cards")
+    assert page.evaluate("window.__cspViolations") == []
