@@ -26,7 +26,7 @@ typecheck: install-dev
 	$(VENV)/bin/mypy
 
 # The page's pure modules under Node's own test runner (the schema comes from this venv's app).
-jstest: install-dev
+jstest: install-dev assets
 	BACKPROP_PYTHON=$(PY) node --test tests/js/
 
 pytest: install-dev assets chromium
