@@ -26,7 +26,7 @@ typecheck: install-dev
 	$(VENV)/bin/mypy
 
 # The page's pure modules under Node's own test runner (the schema comes from this venv's app).
-jstest: install-dev
+jstest: install-dev assets
 	BACKPROP_PYTHON=$(PY) node --test tests/js/
 
 pytest: install-dev assets chromium
@@ -80,6 +80,9 @@ $(VENDOR): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css static/vendor/
+	mkdir -p static/vendor/katex
+	cp node_modules/katex/dist/katex.mjs node_modules/katex/dist/katex.min.css static/vendor/katex/
+	cp -R node_modules/katex/dist/fonts static/vendor/katex/
 	@touch $@
 
 # Playwright cannot download its own browser here: use Debian's Chromium, installing it as root.

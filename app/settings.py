@@ -66,7 +66,13 @@ class Settings:
     def vendor_files(self) -> tuple[Path, ...]:
         """Files built from package.json that the page cannot work without."""
         vendor = self.static_dir / "vendor"
-        return (vendor / "uPlot.esm.js", vendor / "uPlot.min.css")
+        katex = vendor / "katex"
+        return (
+            vendor / "uPlot.esm.js",
+            vendor / "uPlot.min.css",
+            katex / "katex.mjs",
+            katex / "katex.min.css",
+        )
 
     def missing_assets(self) -> list[Path]:
         """Vendor files that have not been built yet."""

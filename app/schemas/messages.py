@@ -76,8 +76,31 @@ class RemovePoint(_Command):
     y: Annotated[float, Field(ge=-1e3, le=1e3, allow_inf_nan=False)]
 
 
+class Inspect(_Command):
+    """Backprop inspector: trace one training point (an index, or "random") while paused."""
+
+    type: Literal["inspect"]
+    index: Annotated[int, Field(ge=0)] | Literal["random"]
+
+
+class ApplySample(_Command):
+    """Backprop inspector: apply one training point's single-sample step to the weights."""
+
+    type: Literal["apply_sample"]
+    index: Annotated[int, Field(ge=0)]
+
+
 Command = Annotated[
-    Play | Pause | Step | Reset | Configure | Regenerate | AddPoint | RemovePoint,
+    Play
+    | Pause
+    | Step
+    | Reset
+    | Configure
+    | Regenerate
+    | AddPoint
+    | RemovePoint
+    | Inspect
+    | ApplySample,
     Field(discriminator="type"),
 ]
 COMMAND_TYPES = (
@@ -89,6 +112,8 @@ COMMAND_TYPES = (
     "regenerate",
     "add_point",
     "remove_point",
+    "inspect",
+    "apply_sample",
 )
 _command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
 

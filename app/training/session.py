@@ -16,8 +16,10 @@ from pydantic import ValidationError
 from app.schemas.config import merge_config
 from app.schemas.messages import (
     AddPoint,
+    ApplySample,
     Command,
     Configure,
+    Inspect,
     Pause,
     Play,
     RemovePoint,
@@ -30,6 +32,7 @@ from app.training.detectors import chance_loss
 from app.training.diagnoses import Diagnoser
 from app.training.event_log import EventLog, Kind, Subscriber
 from app.training.history import DecimatedHistory, to_columns
+from app.training.inspection import InspectError, apply_sample, inspection_frame
 from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
 
@@ -275,6 +278,8 @@ class TrainingSession:
                 self._set_state(SessionState.IDLE)
         elif isinstance(command, Configure):
             await self._configure(command.config, origin)
+        elif isinstance(command, Inspect | ApplySample):
+            await self._inspect(command, origin)
         elif isinstance(command, AddPoint | RemovePoint):
             if not self.run.data.is_planar:
                 self._reply(
@@ -337,6 +342,26 @@ class TrainingSession:
         """A change makes the old evidence moot: clear the diagnoses (the page hides them)."""
         if self.diagnoser.restart(self.run.config, guessing_loss):
             self._emit("frame", self.diagnoser.frame())
+
+    # ---- backprop inspector (issue 10) -----------------------------------------------------
+
+    async def _inspect(self, command: Inspect | ApplySample, origin: Subscriber | None) -> None:
+        """Trace one training point, or apply its single step, while the session is not training."""
+        if self.state is SessionState.RUNNING:
+            message = f"pause training first: '{command.type}' reads a paused network's weights"
+            self._reply(origin, error_frame("not_paused", message))
+            return
+        try:
+            if isinstance(command, Inspect):
+                frame = await asyncio.to_thread(inspection_frame, self.run, command.index)
+            else:
+                frame = await asyncio.to_thread(apply_sample, self.run, command.index)
+                self._snapshot = await asyncio.to_thread(self.run.snapshot)
+                self._emit("snapshot", self._snapshot)
+        except InspectError as exc:
+            self._reply(origin, error_frame(exc.code, exc.message))
+            return
+        self._reply(origin, frame)
 
     # ---- helpers ---------------------------------------------------------------------------
 

@@ -8,6 +8,24 @@ import { drawAxes, drawKey, plotBox } from './boundary-axes.js';
 import { describeOutput, drawHeatmap, paintGrid, toSigned } from './boundary-heatmap.js';
 import { createClassPicker } from './boundary-legend.js';
 import { drawDeleteRing, drawPoints, nearestPoint, shapeFor } from './boundary-points.js';
+
+const PICK_PX = 14; // the inspector picks the training point within this many pixels of a click
+
+/** The inspector's ring around the point it shows. */
+function drawMark(ctx, qx, qy) {
+  ctx.save();
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = 3;
+  ctx.beginPath();
+  ctx.arc(qx, qy, 11, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.strokeStyle = '#fff';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.arc(qx, qy, 14, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.restore();
+}
 import { fitCanvas } from './canvas.js';
 import { classColor, diverging, rgbCss, textColor } from './colors.js';
 import { oncePerFrame } from './redraw.js';
@@ -36,6 +54,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   let plot = { x: 0, y: 0, w: 1, h: 1 };
   let extent = [-6, 6, -6, 6];
   let hover = null; // {px, py, alt}
+  let onPick = null; // inspector: a click picks a training point (its index) instead of adding one
+  let marked = null; // index of the training point the inspector shows (ringed)
 
   const task = () => ds?.task || bd?.task || 'binary';
   const gridTask = () => bd.task || task();
@@ -97,6 +117,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
       root.dataset.wrong = String(wrong);
       picker.setWrongCount(wrong);
     }
+    const m = marked !== null ? ds?.train?.x?.[marked] : null;
+    if (m) drawMark(ctx, ...toPx(m[0], m[1]));
     if (hover?.alt && editable()) {
       const p = nearest(hover.px, hover.py);
       if (p) drawDeleteRing(ctx, ...toPx(p[0], p[1]));
@@ -133,8 +155,25 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     if (p) onRemovePoint(p[0], p[1]);
   }
 
+  /** Index of the training point drawn nearest to (px, py) within PICK_PX, or null. */
+  function nearestTrain(px, py) {
+    let best = null;
+    let bestD = PICK_PX ** 2;
+    (ds?.train?.x ?? []).forEach((p, i) => {
+      const [qx, qy] = toPx(p[0], p[1]);
+      const d = (qx - px) ** 2 + (qy - py) ** 2;
+      if (d <= bestD) [best, bestD] = [i, d];
+    });
+    return best;
+  }
+
   canvas.addEventListener('click', (ev) => {
     const [px, py] = eventPos(ev);
+    if (onPick && inPlot(px, py)) {
+      const i = nearestTrain(px, py);
+      if (i !== null) onPick(i);
+      return;
+    }
     if (!editable() || !inPlot(px, py)) return;
     if (ev.altKey) {
       removeAt(px, py);
@@ -156,7 +195,8 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   canvas.addEventListener('mousemove', (ev) => {
     const [px, py] = eventPos(ev);
     hover = inPlot(px, py) ? { px, py, alt: ev.altKey } : null;
-    canvas.style.cursor = hover && editable() ? (ev.altKey ? 'not-allowed' : 'crosshair') : 'default';
+    canvas.style.cursor = hover && onPick ? 'pointer'
+      : hover && editable() ? (ev.altKey ? 'not-allowed' : 'crosshair') : 'default';
     updateReadout();
     schedule();
   });
@@ -192,6 +232,20 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
       root.dataset.planar = String(planar());
       root.dataset.points = String((frame?.train?.x?.length || 0) + (frame?.val?.x?.length || 0));
       buildHeat();
+      schedule();
+    },
+    /** Inspector: `fn(index)` gets the training point clicked instead of adding one; null ends it. */
+    setPicker(fn) {
+      onPick = fn;
+    },
+    /** Canvas pixel [x, y] of training point `index` (tests click it), or null. */
+    pixelOf(index) {
+      const p = ds?.train?.x?.[index];
+      return p ? toPx(p[0], p[1]) : null;
+    },
+    /** Inspector: ring training point `index` (null: none). */
+    markPoint(index) {
+      marked = index;
       schedule();
     },
     /** Show a snapshot's boundary (heatmap grid, or per-point predictions for tabular data). */

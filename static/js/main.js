@@ -5,8 +5,10 @@ import { api } from './api.js';
 import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createDiagnosisCallout } from './diagnosis-callout.js';
+import { createFormulaCards } from './formula-cards.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
+import { createInspector } from './inspector.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { createSocket } from './socket.js';
@@ -34,7 +36,21 @@ const controls = createControls({
 });
 const indicators = createIndicators(controls);
 const diagnoses = createDiagnosisCallout($('diagnoses'), { onFix: (partial) => configure(partial) });
-const handleFrame = createFrameHandler({ views, controls, indicators, toast, diagnoses });
+const frameHandler = createFrameHandler({ views, controls, indicators, toast, diagnoses });
+const inspector = createInspector(document.getElementById('app'), {
+  command,
+  views,
+  runState: () => document.getElementById('app').dataset.runState,
+});
+const formulas = createFormulaCards(document.getElementById('controls'));
+// The backprop inspector's frames go to its panel; it also hears of every run-state change.
+// The formula cards follow every config and dataset the server sends.
+function handleFrame(frame) {
+  if (frame.type === 'inspection') inspector.show(frame);
+  else frameHandler(frame);
+  if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
+  if (['hello', 'config', 'dataset'].includes(frame.type)) formulas.update(state.config, state.dataset?.task);
+}
 
 const socket = createSocket({
   getSession: () => state.session,
@@ -115,6 +131,8 @@ function pickDataset(value) {
 
 // ---- set-up ----------------------------------------------------------------------------------------
 
+$('inspect-open').addEventListener('click', () => inspector.open());
+
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
@@ -141,7 +159,7 @@ window.addEventListener('pageshow', (event) => {
 });
 
 // Tests and the curious can reach the live objects from the console.
-window.backpropLab = { state, views, socket, controls, handleFrame, toast };
+window.backpropLab = { state, views, socket, controls, handleFrame, toast, inspector };
 
 async function main() {
   indicators.setWsState('connecting');

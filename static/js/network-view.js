@@ -56,6 +56,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   let nodes = []; // nodes[c] -> [{el, unit}]
   let drawn = []; // drawn[c] -> unit indices drawn in column c
   let weights = null;
+  let highlighted = null; // {column, unit, edges} from highlight()
   const scheduleWeights = oncePerFrame(applyWeights);
 
   const emit = () => onLayersChange(layers.map((l) => ({ ...l })));
@@ -158,6 +159,23 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
 
     if (limits) layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
     applyWeights();
+    applyHighlight();
+  }
+
+  /** Mark the highlighted column's unit(s) and the edges into ('in') or out of ('out') it. */
+  function applyHighlight() {
+    svg.classList.toggle('bp-net-focus', highlighted !== null);
+    svg.dataset.highlight = highlighted ? `${highlighted.column}:${highlighted.unit ?? '*'}:${highlighted.edges ?? ''}` : '';
+    for (const col of nodes) for (const n of col) n.el.classList.remove('bp-hl');
+    for (const g of edges) for (const row of g) for (const line of row) line.classList.remove('bp-hl');
+    if (!highlighted) return;
+    const { column: c, unit = null, edges: dir = null } = highlighted;
+    for (const n of nodes[c] ?? []) if (unit === null || n.unit === unit) n.el.classList.add('bp-hl');
+    const g = dir === 'in' ? c - 1 : dir === 'out' ? c : -1;
+    (edges[g] ?? []).forEach((row, a) => row.forEach((line, b) => {
+      const end = dir === 'in' ? drawn[g + 1][b] : drawn[g][a];
+      if (unit === null || end === unit) line.classList.add('bp-hl');
+    }));
   }
 
   function layerControls(l, i, x, width) {
@@ -227,6 +245,14 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
         structureKey = k;
         render();
       }
+    },
+    /**
+     * Light up column `column` (0 = inputs, l = dense layer l's outputs) — one `unit` or all (null) —
+     * with the edges into it (`edges: 'in'`) or out of it ('out'); null clears the highlight.
+     */
+    highlight(spec) {
+      highlighted = spec ? { unit: null, edges: null, ...spec } : null;
+      applyHighlight();
     },
     /** Take per-layer weights [{name, W (in×out), b}]; edges update on the next animation frame. */
     setWeights(w) {
