@@ -7,9 +7,11 @@ import contextlib
 import logging
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -24,19 +26,23 @@ from app.schemas.messages import (
     Reset,
     Step,
     describe_validation_error,
+    encode_frame,
     error_frame,
 )
-from app.training.event_log import EventLog, Kind, Subscriber
-from app.training.history import DecimatedHistory, to_columns
+from app.training.event_log import EventLog, Kind, RecordRows, Subscriber
+from app.training.history import DecimatedList, RecordHistory, record_rows
 from app.training.run import ConfigError, Run
+from app.training.wire import Hello, Outgoing, encode_parts
 
 log = logging.getLogger(__name__)
 
-CHUNK_SECONDS = 0.03
+CHUNK_SECONDS = 0.03  # a chunk ends between two batches once this has passed
 SNAPSHOT_SECONDS = 0.25
-LOG_CAPACITY = 20_000
-HISTOGRAM_CAPACITY = 200
+LOG_CAPACITY = 20_000  # entries
+LOG_BYTES = 4 * 1024 * 1024  # what a session's log may hold; a reader further behind resyncs
+FRAME_BYTES = 2048  # estimated size of a control frame dict in the log
 COMMAND_QUEUE_SIZE = 256
+T = TypeVar("T")
 
 
 class SessionState(StrEnum):
@@ -53,9 +59,10 @@ class SessionState(StrEnum):
 class ChunkResult:
     """What one worker-thread chunk produced."""
 
-    records: list[dict[str, Any]]
-    snapshot: dict[str, Any] | None
+    rows: RecordRows | None
+    snapshot: str | None  # encoded in the worker thread
     stop: tuple[SessionState, str | None] | None
+    histograms: list[tuple[int, str]] = field(default_factory=list)  # (epoch, encoded frame)
 
 
 class TrainingSession:
@@ -67,18 +74,20 @@ class TrainingSession:
         self.run = run
         self.state = SessionState.IDLE
         self.reason: str | None = None
-        self.history = DecimatedHistory()
-        self.histograms = DecimatedHistory(HISTOGRAM_CAPACITY)  # spread over the whole run
+        self.history = RecordHistory()
+        self.histograms: DecimatedList[str] = DecimatedList()  # spread over the whole run
         self.subscribers: set[Subscriber] = set()
         self.last_active = time.monotonic()
-        self._log = EventLog(LOG_CAPACITY)
+        self._log = EventLog(LOG_CAPACITY, LOG_BYTES)
+        # One thread per session runs its engine work: commands never queue behind other sessions.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"session-{session_id}")
         self._commands: asyncio.Queue[tuple[Command, Subscriber | None]] = asyncio.Queue(
             COMMAND_QUEUE_SIZE
         )
         self._steps_left = 0
         self._last_snapshot_at = 0.0
-        self._snapshot = run.snapshot()
-        self._dataset = run.dataset_frame()
+        self._snapshot = encode_parts(run.snapshot())
+        self._dataset = encode_parts(run.dataset_frame())
         self._task: asyncio.Task[None] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -93,10 +102,15 @@ class TrainingSession:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._executor.shutdown(wait=False)
+
+    def _in_thread(self, work: Callable[[], T]) -> asyncio.Future[T]:
+        """Run engine work in this session's thread."""
+        return asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     # ---- connections -----------------------------------------------------------------------
 
-    def subscribe(self) -> tuple[Subscriber, dict[str, Any]]:
+    def subscribe(self) -> tuple[Subscriber, Hello]:
         """Register a connection; returns it with the `hello` frame that brings it up to date."""
         sub = Subscriber(cursor=self._log.end)
         self.subscribers.add(sub)
@@ -122,25 +136,30 @@ class TrainingSession:
         """Pause on behalf of the server (nobody is watching)."""
         self.submit(Pause(type="pause"))
 
-    def hello(self) -> dict[str, Any]:
-        """Everything a new connection needs: config, state, history, data, last snapshot."""
-        records = self.history.records
-        return {
-            "type": "hello",
-            "session": self.id,
-            "config": self.run.config.model_dump(),
-            "state": self.state.value,
-            "reason": self.reason,
-            "history": to_columns(records, self._layer_names()),
-            "decimation": self.history.stride,
-            "dataset": self._dataset,
-            "snapshot": self._snapshot,
-            "histograms": list(self.histograms.records),
-        }
+    def hello(self) -> Hello:
+        """Everything a new connection needs: config, state, history, data, last snapshot.
 
-    def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
+        Captured now (copies, immutable texts); `Hello.encode` builds the text off the loop.
+        """
+        return Hello(
+            head={
+                "type": "hello",
+                "session": self.id,
+                "config": self.run.config.model_dump(),
+                "state": self.state.value,
+                "reason": self.reason,
+                "decimation": self.history.stride,
+            },
+            rows=self.history.rows(),
+            layer_names=self._layer_names(),
+            dataset=self._dataset,
+            snapshot=self._snapshot,
+            histograms=[text for _, text in self.histograms.items],
+        )
+
+    def drain(self, sub: Subscriber) -> list[Outgoing]:
         """Frames for `sub` since its last drain, in order; records between controls coalesce."""
-        frames = list(sub.outbox)
+        frames: list[Outgoing] = list(sub.outbox)
         sub.outbox.clear()
         unread = self._log.read(sub)
         # A connection too far behind gets a fresh hello rather than a silent gap.
@@ -161,35 +180,41 @@ class TrainingSession:
 
     async def _run_chunk(self) -> None:
         try:
-            result = await asyncio.to_thread(self._chunk)
+            result = await self._in_thread(self._chunk)
         except Exception:
             log.exception("training chunk failed in session %s", self.id)
             self._set_state(
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
             return
-        for record in result.records:
-            hist = record.pop("histograms", None)
-            self.history.add(record)
-            self._emit("record", record)
-            if hist:
-                frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
-                self.histograms.add(frame)
-                self._emit("histograms", frame)
+        if result.rows is not None:
+            self.history.add(result.rows.rows)
+            self._emit("records", result.rows, result.rows.rows.nbytes)
+        for epoch, text in result.histograms:
+            self.histograms.add(epoch, text)
+            self._emit("histograms", text, len(text))
         if result.snapshot is not None:
             self._snapshot = result.snapshot
-            self._emit("snapshot", result.snapshot)
+            self._emit("snapshot", result.snapshot, len(result.snapshot))
         if result.stop is not None:
             self._set_state(*result.stop)
         self._notify()
 
     def _chunk(self) -> ChunkResult:
-        """Worker thread: train for about CHUNK_SECONDS; stop early on divergence or a stop."""
+        """Worker thread: train for about CHUNK_SECONDS (ending between two batches, even within
+        an epoch); stop early on divergence or a stop. Encodes what it made for the wire."""
         deadline = time.perf_counter() + CHUNK_SECONDS
         records: list[dict[str, Any]] = []
+        histograms: list[tuple[int, str]] = []
         stop: tuple[SessionState, str | None] | None = None
         while stop is None:
-            record = self.run.train_epoch()
+            record = self.run.train(deadline)
+            if record is None:  # the deadline passed within an epoch; it resumes next chunk
+                break
+            hist = record.pop("histograms", None)
+            if hist:
+                frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
+                histograms.append((record["epoch"], encode_frame(frame)))
             records.append(record)
             stop = self._stop_reason(record)
             if stop is None and self._steps_left:
@@ -201,9 +226,10 @@ class TrainingSession:
         now = time.monotonic()
         snapshot = None
         if stop is not None or now - self._last_snapshot_at >= SNAPSHOT_SECONDS:
-            snapshot = self.run.snapshot()
+            snapshot = encode_parts(self.run.snapshot())
             self._last_snapshot_at = now
-        return ChunkResult(records, snapshot, stop)
+        rows = RecordRows(record_rows(records), self._layer_names()) if records else None
+        return ChunkResult(rows, snapshot, stop, histograms)
 
     @staticmethod
     def _stop_reason(record: dict[str, Any]) -> tuple[SessionState, str | None] | None:
@@ -241,7 +267,7 @@ class TrainingSession:
     async def _dispatch(self, command: Command, origin: Subscriber | None) -> None:
         if isinstance(command, Play):
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
-                await asyncio.to_thread(self.run.reset)
+                await self._in_thread(self.run.reset)
                 await self._after_rebuild()
             self._steps_left = 0
             self._set_state(SessionState.RUNNING)
@@ -251,12 +277,12 @@ class TrainingSession:
                 self._set_state(SessionState.PAUSED)
         elif isinstance(command, Step):
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
-                await asyncio.to_thread(self.run.reset)
+                await self._in_thread(self.run.reset)
                 await self._after_rebuild()
             self._steps_left = command.epochs
             self._set_state(SessionState.RUNNING)
         elif isinstance(command, Reset):
-            await asyncio.to_thread(self.run.reset)
+            await self._in_thread(self.run.reset)
             await self._after_rebuild()
             if self.state is not SessionState.RUNNING:
                 self._set_state(SessionState.IDLE)
@@ -269,12 +295,14 @@ class TrainingSession:
                 )
                 return
             if isinstance(command, AddPoint):
-                await asyncio.to_thread(self.run.add_point, command.x, command.y, command.label)
+                await self._in_thread(
+                    lambda: self.run.add_point(command.x, command.y, command.label)
+                )
             else:
-                await asyncio.to_thread(self.run.remove_point, command.x, command.y)
+                await self._in_thread(lambda: self.run.remove_point(command.x, command.y))
             await self._after_data_change()
         else:  # Regenerate
-            await asyncio.to_thread(self.run.regenerate)
+            await self._in_thread(self.run.regenerate)
             self._emit(
                 "frame",
                 {"type": "config", "config": self.run.config.model_dump(), "rebuilt": False},
@@ -288,7 +316,7 @@ class TrainingSession:
             message = f"invalid config: {describe_validation_error(exc)}"
             self._reply(origin, error_frame("bad_config", message))
             return
-        rebuilt = await asyncio.to_thread(self.run.apply, new)
+        rebuilt = await self._in_thread(lambda: self.run.apply(new))
         if rebuilt:
             await self._after_rebuild()
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
@@ -306,11 +334,11 @@ class TrainingSession:
         await self._after_data_change()
 
     async def _after_data_change(self) -> None:
-        self._dataset, self._snapshot = await asyncio.to_thread(
-            lambda: (self.run.dataset_frame(), self.run.snapshot())
+        self._dataset, self._snapshot = await self._in_thread(
+            lambda: (encode_parts(self.run.dataset_frame()), encode_parts(self.run.snapshot()))
         )
-        self._emit("frame", self._dataset)
-        self._emit("snapshot", self._snapshot)
+        self._emit("frame", self._dataset, len(self._dataset))
+        self._emit("snapshot", self._snapshot, len(self._snapshot))
 
     # ---- helpers ---------------------------------------------------------------------------
 
@@ -323,8 +351,8 @@ class TrainingSession:
             frame["reason"] = reason
         self._emit("frame", frame)
 
-    def _emit(self, kind: Kind, payload: dict[str, Any]) -> None:
-        self._log.append(kind, payload)
+    def _emit(self, kind: Kind, payload: Any, nbytes: int = FRAME_BYTES) -> None:
+        self._log.append(kind, payload, nbytes)
 
     def _reply(self, origin: Subscriber | None, frame: dict[str, Any]) -> None:
         if origin is not None:
@@ -335,5 +363,5 @@ class TrainingSession:
         for sub in self.subscribers:
             sub.wake.set()
 
-    def _layer_names(self) -> list[str]:
-        return list(self.run.model.dense_names)
+    def _layer_names(self) -> tuple[str, ...]:
+        return tuple(self.run.model.dense_names)

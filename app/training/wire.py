@@ -1,0 +1,93 @@
+"""What a session hands its connections, and how it becomes JSON text off the event loop.
+
+An outgoing item is a frame dict (small: control frames, errors), a `str` already encoded (a
+snapshot, histograms or dataset frame, encoded once in the session's worker thread), or a lazy
+`Metrics`/`Hello` whose columns are encoded only when sent. `encode_all` runs in a small thread
+pool, and builds big frames from many short `json.dumps` calls, so it never holds the GIL (and
+thus the event loop) for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.schemas.messages import encode_frame, error_frame
+from app.training.history import columns_json
+
+log = logging.getLogger(__name__)
+
+ENCODER_THREADS = 2
+_encoder = ThreadPoolExecutor(ENCODER_THREADS, thread_name_prefix="frame-encoder")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A `metrics` frame: record rows of one run, encoded as columns when sent."""
+
+    rows: np.ndarray
+    layer_names: tuple[str, ...]
+
+    def encode(self) -> str:
+        """The frame as JSON text."""
+        return '{"type":"metrics",' + columns_json(self.rows, self.layer_names)[1:]
+
+
+@dataclass(frozen=True)
+class Hello:
+    """A `hello` frame from parts captured on the event loop (copies and immutable texts)."""
+
+    head: dict[str, Any]  # type, session, config, state, reason, decimation
+    rows: np.ndarray
+    layer_names: tuple[str, ...]
+    dataset: str
+    snapshot: str
+    histograms: Sequence[str]
+
+    def encode(self) -> str:
+        """The frame as JSON text."""
+        head = encode_frame(self.head)[:-1]
+        history = columns_json(self.rows, self.layer_names)
+        return (
+            f'{head},"history":{history},"dataset":{self.dataset},"snapshot":{self.snapshot},'
+            f'"histograms":[{",".join(self.histograms)}]}}'
+        )
+
+
+Outgoing = dict[str, Any] | str | Metrics | Hello
+
+
+def encode_one(item: Outgoing) -> str:
+    """One item as JSON text; a frame that cannot be encoded becomes an `error` frame."""
+    if isinstance(item, str):
+        return item
+    try:
+        return item.encode() if isinstance(item, Metrics | Hello) else encode_frame(item)
+    except (TypeError, ValueError):
+        kind = item.get("type") if isinstance(item, dict) else type(item).__name__.lower()
+        log.exception("could not encode a %s frame", kind)
+        return encode_frame(error_frame("internal", f"could not send a {kind} frame"))
+
+
+async def encode_all(items: Sequence[Outgoing]) -> list[str]:
+    """Encode items in the encoder threads, so the event loop stays free."""
+    if not items:
+        return []
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_encoder, lambda: [encode_one(i) for i in items])
+
+
+def encode_parts(frame: dict[str, Any]) -> str:
+    """A frame whose values are big lists, encoded one value at a time (strict JSON)."""
+    return (
+        "{"
+        + ",".join(f"{json.dumps(key)}:{encode_frame({'v': v})[5:-1]}" for key, v in frame.items())
+        + "}"
+    )
