@@ -233,16 +233,25 @@ def test_reaper_pauses_unwatched_sessions_then_closes_them() -> None:
 
 # ---- pre-emption within an epoch ------------------------------------------------------------
 
-HEAVY = {  # one epoch is 3,500 steps of batch 1 through 3x256 units: far longer than a chunk
-    "dataset": {"samples": 5000},
-    "model": {"layers": [{"units": 256, "activation": "relu"}] * 3, "init": "he"},
+LONG_EPOCH = {  # 700 steps of batch 1 per epoch: many chunks of SHORT_CHUNK on any machine
+    "dataset": {"samples": 1000},
+    "model": {"layers": [{"units": 64, "activation": "relu"}] * 2, "init": "he"},
     "training": {"batch_size": 1, "learning_rate": 0.001, "histogram_every": 0},
 }
+STEPS = 700
+SHORT_CHUNK = 0.001
 
 
+@pytest.fixture
+def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks far shorter than an epoch, so commands land between batches of one epoch."""
+    monkeypatch.setattr(session_module, "CHUNK_SECONDS", SHORT_CHUNK)
+
+
+@pytest.mark.usefixtures("short_chunks")
 def test_pause_is_obeyed_within_an_epoch_and_step_finishes_it_as_the_cli_would() -> None:
     async def scenario() -> None:
-        async with running(HEAVY) as session:
+        async with running(LONG_EPOCH) as session:
             steps: list[int] = []
             session.run.trainer.add_step_hook(lambda info: steps.append(info.batch))
             sub, _ = session.subscribe()
@@ -260,7 +269,7 @@ def test_pause_is_obeyed_within_an_epoch_and_step_finishes_it_as_the_cli_would()
             send(session, sub, '{"type": "step", "epochs": 1}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused", 60)
             assert epochs_of(frames) == [1]
-            assert steps == list(range(3500)), "the epoch resumed where it stopped"
+            assert steps == list(range(STEPS)), "the epoch resumed where it stopped"
             metrics = next(f for f in frames if f["type"] == "metrics")
             cli = Run(session.run.config)
             expected = to_columns(record_rows([cli.train_epoch()]), metrics_names(metrics))
@@ -273,9 +282,10 @@ def metrics_names(frame: Frame) -> list[str]:
     return [layer["name"] for layer in frame["layers"]]
 
 
+@pytest.mark.usefixtures("short_chunks")
 def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_drops_it() -> None:
     async def scenario() -> None:
-        async with running(HEAVY) as session:
+        async with running(LONG_EPOCH) as session:
             rates: list[float] = []
             session.run.trainer.add_step_hook(lambda info: rates.append(info.lr))
             sub, _ = session.subscribe()
@@ -289,7 +299,7 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
             await collect(session, sub, lambda f: f["type"] == "config")
             send(session, sub, '{"type": "step", "epochs": 1}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused", 60)
-            assert rates == [0.001] * before + [0.005] * (3500 - before)
+            assert rates == [0.001] * before + [0.005] * (STEPS - before)
             assert next(f for f in frames if f["type"] == "metrics")["lr"] == [0.005]
 
             send(session, sub, '{"type": "play"}')
