@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 VENDOR := static/vendor/.built
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: run test lint typecheck pytest bench install install-dev assets chromium clean
+.PHONY: run test lint typecheck pytest bench loadtest install install-dev assets chromium clean
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
@@ -31,6 +31,10 @@ pytest: install-dev assets chromium
 bench: install assets
 	$(PY) -m bench
 	$(PY) -m bench.live
+
+# A real server on a free 127.0.0.1 port, driven like a crowded workshop (~15 min; see --help).
+loadtest: install assets
+	$(PY) -m bench.loadtest
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
