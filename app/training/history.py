@@ -110,19 +110,22 @@ class RecordHistory:
     def __init__(self, capacity: int = HISTORY_CAPACITY) -> None:
         self.capacity = capacity
         self.stride = 1
+        self.layer_names: tuple[str, ...] = ()  # the layers the rows describe
         self._rows = np.zeros((0, 0))
         self._n = 0
 
     def __len__(self) -> int:
         return self._n
 
-    def add(self, rows: np.ndarray) -> None:
-        """Keep the rows whose epoch falls on the current stride."""
+    def add(self, rows: np.ndarray, layer_names: tuple[str, ...]) -> None:
+        """Keep the rows (of `layer_names`) whose epoch falls on the current stride."""
+        if layer_names != self.layer_names:  # other layers: another run
+            self.clear()
+            self.layer_names = layer_names
+            self._rows = np.zeros((0, rows.shape[1]))
         rows = rows[rows[:, 0] % self.stride == 0]
         if not len(rows):
             return
-        if self._rows.shape[1] != rows.shape[1]:
-            self._rows, self._n = np.zeros((0, rows.shape[1])), 0  # new layers: a new run
         need = self._n + len(rows)
         if need > len(self._rows):
             size = max(need, min(2 * len(self._rows), self.capacity), 64)
@@ -144,7 +147,7 @@ class RecordHistory:
     def clear(self) -> None:
         """Forget everything (after a rebuild or reset)."""
         self.stride = 1
-        self._rows, self._n = np.zeros((0, 0)), 0
+        self._rows, self._n, self.layer_names = np.zeros((0, 0)), 0, ()
 
 
 class DecimatedList(Generic[T]):

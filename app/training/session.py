@@ -152,7 +152,7 @@ class TrainingSession:
                 "decimation": self.history.stride,
             },
             rows=self.history.rows(),
-            layer_names=self._layer_names(),
+            layer_names=self.history.layer_names if len(self.history) else self._layer_names(),
             dataset=self._dataset,
             snapshot=self._snapshot,
             histograms=[text for _, text in self.histograms.items],
@@ -198,7 +198,7 @@ class TrainingSession:
             )
             return
         if result.rows is not None:
-            self.history.add(result.rows.rows)
+            self.history.add(result.rows.rows, result.rows.layer_names)
             self._emit("records", result.rows, result.rows.rows.nbytes)
         for epoch, text in result.histograms:
             self.histograms.add(epoch, text)

@@ -25,6 +25,7 @@ from app.training.history import columns_json
 log = logging.getLogger(__name__)
 
 ENCODER_THREADS = 2
+INLINE_NUMBERS = 4096  # metrics up to this many numbers encode on the loop (< 1 ms, no thread hop)
 _encoder = ThreadPoolExecutor(ENCODER_THREADS, thread_name_prefix="frame-encoder")
 
 
@@ -77,11 +78,21 @@ def encode_one(item: Outgoing) -> str:
 
 
 async def encode_all(items: Sequence[Outgoing]) -> list[str]:
-    """Encode items in the encoder threads, so the event loop stays free."""
-    if not items:
-        return []
+    """Encode items; anything big is encoded in the encoder threads, so the event loop stays free.
+
+    Texts, control frames and small metrics frames are encoded in place: a thread hop would cost
+    more than the encoding.
+    """
+    if all(_small(item) for item in items):
+        return [encode_one(item) for item in items]
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_encoder, lambda: [encode_one(i) for i in items])
+
+
+def _small(item: Outgoing) -> bool:
+    if isinstance(item, Hello):
+        return False
+    return not isinstance(item, Metrics) or item.rows.size <= INLINE_NUMBERS
 
 
 def encode_parts(frame: dict[str, Any]) -> str:

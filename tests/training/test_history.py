@@ -41,12 +41,15 @@ def test_records_become_rows_then_columns_with_none_for_missing_and_non_finite()
 def test_history_stays_bounded_and_spans_the_whole_run() -> None:
     history = RecordHistory(capacity=100)
     for start in range(1, 1001, 7):  # chunks of records, as sessions add them
-        history.add(record_rows([record(e) for e in range(start, min(start + 7, 1001))]))
+        chunk = record_rows([record(e) for e in range(start, min(start + 7, 1001))])
+        history.add(chunk, ("dense0",))
     epochs = history.rows()[:, 0].astype(int).tolist()
     assert len(epochs) <= 100
     assert epochs[0] <= 16 and epochs[-1] >= 990, "old and recent epochs are both kept"
     steps = {b - a for a, b in itertools.pairwise(epochs)}
     assert steps == {history.stride}, "evenly spaced"
+    history.add(record_rows([record(1)]), ("dense0", "dense1"))
+    assert len(history) == 1, "rows of other layers start a new history"
     history.clear()
     assert len(history) == 0 and history.stride == 1
 
