@@ -38,7 +38,8 @@ from app.training.wire import Hello, Outgoing, encode_parts
 log = logging.getLogger(__name__)
 
 CHUNK_SECONDS = 0.03  # a chunk ends between two batches once this has passed
-SNAPSHOT_SECONDS = 0.25
+SNAPSHOT_SECONDS = 0.25  # at most this often ...
+SNAPSHOT_SHARE = 0.2  # ... and at most this share of a session's time (a 3x256 boundary is slow)
 LOG_CAPACITY = 20_000  # entries
 LOG_BYTES = 4 * 1024 * 1024  # what a session's log may hold; a reader further behind resyncs
 FRAME_BYTES = 2048  # estimated size of a control frame dict in the log
@@ -87,6 +88,7 @@ class TrainingSession:
         )
         self._steps_left = 0
         self._last_snapshot_at = 0.0
+        self._snapshot_cost = 0.0  # seconds the last snapshot took
         self._snapshot = encode_parts(run.snapshot())
         self._dataset = encode_parts(run.dataset_frame())
         self._task: asyncio.Task[None] | None = None
@@ -212,7 +214,13 @@ class TrainingSession:
 
     def _chunk(self) -> ChunkResult:
         """Worker thread: train for about CHUNK_SECONDS (ending between two batches, even within
-        an epoch); stop early on divergence or a stop. Encodes what it made for the wire."""
+        an epoch), stopping early on divergence or a stop; or, when one is due, only take a
+        snapshot, so that a command never waits for training and a snapshot both."""
+        if not self._snapshot_due():
+            return self._train_chunk()
+        return ChunkResult(None, self._take_snapshot(), None)
+
+    def _train_chunk(self) -> ChunkResult:
         deadline = time.perf_counter() + CHUNK_SECONDS
         records: list[dict[str, Any]] = []
         histograms: list[tuple[int, str]] = []
@@ -233,13 +241,20 @@ class TrainingSession:
                     stop = (SessionState.PAUSED, None)
             if time.perf_counter() >= deadline:
                 break
-        now = time.monotonic()
-        snapshot = None
-        if stop is not None or now - self._last_snapshot_at >= SNAPSHOT_SECONDS:
-            snapshot = encode_parts(self.run.snapshot())
-            self._last_snapshot_at = now
+        snapshot = self._take_snapshot() if stop is not None else None  # the final picture
         rows = RecordRows(record_rows(records), self._layer_names()) if records else None
         return ChunkResult(rows, snapshot, stop, histograms)
+
+    def _snapshot_due(self) -> bool:
+        wait = max(SNAPSHOT_SECONDS, self._snapshot_cost / SNAPSHOT_SHARE)
+        return time.monotonic() - self._last_snapshot_at >= wait
+
+    def _take_snapshot(self) -> str:
+        started = time.monotonic()
+        text = encode_parts(self.run.snapshot())
+        self._last_snapshot_at = now = time.monotonic()
+        self._snapshot_cost = now - started
+        return text
 
     @staticmethod
     def _stop_reason(record: dict[str, Any]) -> tuple[SessionState, str | None] | None:
