@@ -111,6 +111,7 @@ class RecordHistory:
         self.capacity = capacity
         self.stride = 1
         self.layer_names: tuple[str, ...] = ()  # the layers the rows describe
+        self.version = 0  # changes whenever the kept rows do
         self._rows = np.zeros((0, 0))
         self._n = 0
 
@@ -134,6 +135,7 @@ class RecordHistory:
             self._rows = grown
         self._rows[self._n : need] = rows
         self._n = need
+        self.version += 1
         while self._n > self.capacity:
             self.stride *= 2
             kept = self._rows[: self._n][self._rows[: self._n, 0] % self.stride == 0]
@@ -148,6 +150,7 @@ class RecordHistory:
         """Forget everything (after a rebuild or reset)."""
         self.stride = 1
         self._rows, self._n, self.layer_names = np.zeros((0, 0)), 0, ()
+        self.version += 1
 
 
 class DecimatedList(Generic[T]):

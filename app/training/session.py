@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import ValidationError
 
 from app.schemas.config import merge_config
@@ -33,7 +34,7 @@ from app.training.event_log import EventLog, Kind, RecordRows, Subscriber
 from app.training.history import DecimatedList, RecordHistory, record_rows
 from app.training.run import ConfigError, Run
 from app.training.slots import chunk_slots, slot_or_item
-from app.training.wire import Hello, Outgoing, encode_parts
+from app.training.wire import Hello, HistoryText, Outgoing, encode_parts
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class TrainingSession:
         self.reason: str | None = None
         self.history = RecordHistory()
         self.histograms: DecimatedList[str] = DecimatedList()  # spread over the whole run
+        self._history_text = HistoryText()
         self.subscribers: set[Subscriber] = set()
         self.last_active = time.monotonic()
         self._log = EventLog(LOG_CAPACITY, LOG_BYTES)
@@ -144,6 +146,8 @@ class TrainingSession:
 
         Captured now (copies, immutable texts); `Hello.encode` builds the text off the loop.
         """
+        history, version = self.history, self.history.version
+        cached = self._history_text.get(version) is not None
         return Hello(
             head={
                 "type": "hello",
@@ -153,11 +157,13 @@ class TrainingSession:
                 "reason": self.reason,
                 "decimation": self.history.stride,
             },
-            rows=self.history.rows(),
-            layer_names=self.history.layer_names if len(self.history) else self._layer_names(),
+            rows=np.zeros((0, 0)) if cached else history.rows(),
+            layer_names=history.layer_names if len(history) else self._layer_names(),
             dataset=self._dataset,
             snapshot=self._snapshot,
             histograms=[text for _, text in self.histograms.items],
+            cache=self._history_text,
+            version=version,
         )
 
     def drain(self, sub: Subscriber) -> list[Outgoing]:

@@ -41,21 +41,43 @@ class Metrics:
         return '{"type":"metrics",' + columns_json(self.rows, self.layer_names)[1:]
 
 
+class HistoryText:
+    """The last encoded history of a session and the history version it shows.
+
+    A page reloaded on a paused long run then costs no encoding at all. One tuple attribute,
+    replaced whole, so an encoder thread and the event loop can share it without a lock.
+    """
+
+    def __init__(self) -> None:
+        self.entry: tuple[int, str] = (-1, "")
+
+    def get(self, version: int) -> str | None:
+        """The text if it shows `version`."""
+        entry = self.entry
+        return entry[1] if entry[0] == version else None
+
+
 @dataclass(frozen=True)
 class Hello:
     """A `hello` frame from parts captured on the event loop (copies and immutable texts)."""
 
     head: dict[str, Any]  # type, session, config, state, reason, decimation
-    rows: np.ndarray
+    rows: np.ndarray  # a copy of the history's rows, or empty when `cache` holds the version
     layer_names: tuple[str, ...]
     dataset: str
     snapshot: str
     histograms: Sequence[str]
+    cache: HistoryText | None = None
+    version: int = -1  # of the history the rows show
 
     def encode(self) -> str:
         """The frame as JSON text."""
         head = encode_frame(self.head)[:-1]
-        history = columns_json(self.rows, self.layer_names)
+        history = self.cache.get(self.version) if self.cache is not None else None
+        if history is None:
+            history = columns_json(self.rows, self.layer_names)
+            if self.cache is not None:
+                self.cache.entry = (self.version, history)
         return (
             f'{head},"history":{history},"dataset":{self.dataset},"snapshot":{self.snapshot},'
             f'"histograms":[{",".join(self.histograms)}]}}'

@@ -310,3 +310,22 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
             send(session, sub, '{"type": "pause"}')
 
     run_isolated(scenario())
+
+
+def test_a_hello_reuses_the_encoded_history_until_the_history_changes() -> None:
+    async def scenario() -> None:
+        async with running() as session:
+            sub, _ = session.subscribe()
+            send(session, sub, '{"type": "step", "epochs": 5}')
+            await collect(session, sub, lambda f: f.get("state") == "paused")
+            first = session.hello()
+            text = first.encode()
+            again = session.hello()
+            assert again.rows.size == 0, "the encoded history is reused, not copied again"
+            assert again.encode() == text
+            assert json.loads(text)["history"]["epoch"] == [1, 2, 3, 4, 5]
+            send(session, sub, '{"type": "step", "epochs": 1}')
+            await collect(session, sub, lambda f: f.get("state") == "paused")
+            assert json.loads(session.hello().encode())["history"]["epoch"][-1] == 6
+
+    run_isolated(scenario())
