@@ -24,7 +24,6 @@ from bench.live import free_port, wait_for
 
 Frame = dict[str, Any]
 # Frames whose body the driver decodes; snapshots, histograms and datasets are only counted.
-COMPRESSION: str | None = "deflate"
 PARSED = ('{"type":"metrics"', '{"type":"state"', '{"type":"config"', '{"type":"error"')
 
 
@@ -96,7 +95,7 @@ class Client:
     async def open(self) -> float:
         """Connect and wait for the hello; returns seconds from connect to a decoded hello."""
         started = time.perf_counter()
-        self._ws = await websockets.connect(self.url, max_size=None, open_timeout=60, compression=COMPRESSION)
+        self._ws = await websockets.connect(self.url, max_size=None, open_timeout=60)
         hello = await asyncio.wait_for(self._ws.recv(), 60)
         self.hello_bytes = len(hello)
         frame = json.loads(hello)
