@@ -33,7 +33,6 @@ from app.schemas.messages import (
 from app.training.event_log import EventLog, Kind, RecordRows, Subscriber
 from app.training.history import DecimatedList, RecordHistory, record_rows
 from app.training.run import ConfigError, Run
-from app.training.slots import chunk_slots, slot_or_item
 from app.training.wire import Hello, HistoryText, Outgoing, encode_parts
 
 log = logging.getLogger(__name__)
@@ -182,17 +181,8 @@ class TrainingSession:
             if self.state is SessionState.RUNNING:
                 while not self._commands.empty():
                     await self._handle(*self._commands.get_nowait())
-                if self.state is not SessionState.RUNNING:
-                    continue
-                slots = chunk_slots()
-                command = await slot_or_item(slots, self._commands)
-                if command is not None:
-                    await self._handle(*command)
-                    continue
-                try:
+                if self.state is SessionState.RUNNING:
                     await self._run_chunk()
-                finally:
-                    slots.release()
             else:
                 await self._handle(*(await self._commands.get()))
 
