@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 VENDOR := static/vendor/.built
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: run test lint typecheck jstest pytest presets-kernels screenshot bench wheel install install-dev assets chromium clean
+.PHONY: run test lint typecheck jstest pytest presets-kernels screenshot bench loadtest wheel install install-dev assets chromium clean
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
@@ -56,6 +56,10 @@ bench: install assets
 # dist/: the sdist and a wheel built from it, carrying the page and uPlot (hatch_build.py).
 wheel: install-dev assets
 	$(PY) -m build --no-isolation --outdir dist .
+
+# A real server on a free 127.0.0.1 port, driven like a crowded workshop (~15 min; see --help).
+loadtest: install assets
+	$(PY) -m bench.loadtest
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)

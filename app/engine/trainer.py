@@ -8,6 +8,15 @@ activation statistics. The learning rate is constant within an epoch (from the s
 the plateau schedule and early stopping observe the validation loss (the training loss when
 there is no validation set) after each epoch. Overflow never raises: NaN/inf go into the record.
 
+An epoch can be split: `train(deadline)` runs mini-batches until the epoch completes (and returns
+its record) or until `time.perf_counter()` passes the deadline between two batches (and returns
+None); the next call resumes at the next batch of the same permutation, so a split epoch is
+bit-identical to an unsplit one. Between calls, a settings change applies from the next batch
+(a new learning rate, optimiser, schedule, clipping or L1/L2) except the batch size, which applies
+from the next epoch; new data (`set_data`) abandons the epoch in progress (the weights keep the
+steps already taken; the next call starts a fresh epoch on the new data). The record's `lr` is the
+learning rate of the epoch's last step. `add_step_hook` calls a function after every optimiser step.
+
 Record (Python floats/ints/bools/None, NaN when diverging):
     epoch (completed epochs, from 1), train_loss, val_loss, train_acc, val_acc, train_mae,
     val_mae (None unless regression; val_* None without a validation set), lr,
@@ -23,6 +32,8 @@ Record (Python floats/ints/bools/None, NaN when diverging):
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +58,20 @@ LAYER_KEYS = (
     "dead_frac",
     "saturated_frac",
 )
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What a step hook sees after one optimiser step (the model's grads are still that step's)."""
+
+    epoch: int  # the epoch this step belongs to, counted from 1 like the records
+    batch: int  # index of the mini-batch within the epoch, from 0
+    rows: Array  # indices into the training set of the batch's rows (read-only)
+    loss: float  # mean data loss of the batch before the step (no L1/L2 penalty)
+    lr: float  # learning rate the step used
+
+
+StepHook = Callable[[StepInfo], None]
 
 
 @dataclass
@@ -121,6 +146,10 @@ class Trainer:
         self._meter = StepMeter(model)
         self._pre_clip = np.zeros(0)
         self._sampled = 0
+        self._hooks: list[StepHook] = []
+        self._lr = float(settings.learning_rate)
+        self._next: int | None = None  # next batch of the epoch in progress; None between epochs
+        self._perm = np.zeros(0, dtype=np.intp)
         self.set_data(x_train, y_train, x_val, y_val)
 
     # -- configuration -----------------------------------------------------------------------
@@ -149,8 +178,26 @@ class Trainer:
                 self.early.update_spec(settings.early_stopping)
             self.stopped = False
         self.settings = settings
-        if settings.batch_size != old.batch_size:
-            self._make_batches()
+        if self._next is not None:  # mid-epoch: the rest of the epoch uses the new settings
+            self._lr = float(self.schedule.lr(self.epoch, settings.learning_rate))
+            if self.instruments and settings.optimizer != old.optimizer:
+                # the meter may point at the old optimiser's update buffer: measure by copying
+                self._meter.begin_epoch(len(self._batches), None)
+
+    def add_step_hook(self, hook: StepHook) -> Callable[[], None]:
+        """Call `hook(StepInfo)` after every optimiser step; returns a function that removes it."""
+        self._hooks.append(hook)
+
+        def remove() -> None:
+            if hook in self._hooks:
+                self._hooks.remove(hook)
+
+        return remove
+
+    @property
+    def in_epoch(self) -> bool:
+        """True while an epoch is split: some of its batches ran, its record is not out yet."""
+        return self._next is not None
 
     def set_data(self, x_train: Array, y_train: Array, x_val: Array, y_val: Array) -> None:
         """Replace the training and validation data (e.g. edited points); weights are kept."""
@@ -163,6 +210,7 @@ class Trainer:
         self._ts = aligned_like(self._t_train)
         self._ones_train = aligned_full(self._x_train.shape[0], 1.0, m.dtype)
         self._scratch: dict[tuple[int, ...], Array] = {}  # activation statistics' work arrays
+        self._next = None  # an epoch in progress is abandoned: its permutation was of the old data
         self._make_batches()
 
     def _prepare(self, x: Array, y: Array, what: str) -> tuple[Array, Array]:
@@ -191,22 +239,30 @@ class Trainer:
                 dl[size] = aligned_empty((size, self.model.spec.n_outputs), self.model.dtype)
             batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
         self._batches = batches
+        self._batch_size = self.settings.batch_size
         self._pre_clip = np.zeros(len(batches))
 
     # -- training ------------------------------------------------------------------------------
     def run_epoch(self) -> dict[str, Any]:
-        """Train one epoch and return its record (see the module docstring)."""
-        s = self.settings
-        lr = float(self.schedule.lr(self.epoch, s.learning_rate))
-        self.optimizer.lr = lr
-        perm = self.rng.permutation(self._x_train.shape[0])
-        # mode="clip": the indices are a permutation, and "raise" would buffer the output
-        np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
-        np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
+        """Train one epoch (or the rest of the one in progress) and return its record."""
+        record = self.train()
+        assert record is not None  # without a deadline the epoch always completes
+        return record
+
+    def train(self, deadline: float | None = None) -> dict[str, Any] | None:
+        """Run batches until the epoch completes (its record) or `deadline` passes (None).
+
+        `deadline` is a `time.perf_counter()` value checked between batches; at least one batch
+        runs per call. The next call resumes the same epoch at its next batch.
+        """
+        if self._next is None:
+            self._begin_epoch()
         with np.errstate(all="ignore"):
-            self._train_steps()
+            if not self._train_steps(deadline):
+                return None
+            self._next = None
             self.epoch += 1
-            record = self._evaluate(lr)
+            record = self._evaluate(self._lr)
         monitor = record["val_loss"] if record["val_loss"] is not None else record["train_loss"]
         self.schedule.observe(monitor)
         if self.early is not None and not self.stopped:
@@ -219,10 +275,29 @@ class Trainer:
         record["stopped"] = self.stopped
         return record
 
-    def _train_steps(self) -> None:
+    def _begin_epoch(self) -> None:
+        s = self.settings
+        if s.batch_size != self._batch_size:
+            self._make_batches()
+        self._lr = float(self.schedule.lr(self.epoch, s.learning_rate))
+        perm = self._perm = self.rng.permutation(self._x_train.shape[0])
+        # mode="clip": the indices are a permutation, and "raise" would buffer the output
+        np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
+        np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
+        self._next = self._sampled = 0
+        if self.instruments:
+            opt = self.optimizer
+            decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
+            self._meter.begin_epoch(
+                len(self._batches), None if decays else opt.last_update("theta")
+            )
+
+    def _train_steps(self, deadline: float | None) -> bool:
+        """Batches from `self._next` on; True when the epoch's last batch has run."""
         m, s = self.model, self.settings
         forward, backward = m.forward, m.backward
         grad_into = m.loss.grad_into
+        self.optimizer.lr = self._lr
         step, params, grads = self.optimizer.step, self._params, self._grads
         l1, l2 = s.l1, s.l2
         reg = bool(l1 or l2)
@@ -233,18 +308,24 @@ class Trainer:
         pre = self._pre_clip
         instr = self.instruments
         meter = self._meter
-        n_steps = len(self._batches)
+        batches = self._batches
+        n_steps = len(batches)
         stride = sample_stride(n_steps)
-        if instr:
-            opt = self.optimizer
-            decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
-            meter.begin_epoch(n_steps, None if decays else opt.last_update("theta"))
         copy = meter.copy_mode
         before, after = meter.before_step, meter.after_step
         grad = m.grad
-        sampled = 0
-        for k, (xb, tb, dl) in enumerate(self._batches):
-            backward(grad_into(forward(xb, True, True), tb, dl))
+        hooks = self._hooks
+        clock = time.perf_counter
+        first = self._next or 0
+        sampled = self._sampled
+        for k in range(first, n_steps):
+            if deadline is not None and k > first and clock() >= deadline:
+                self._next, self._sampled = k, sampled
+                return False
+            xb, tb, dl = batches[k]
+            logits = forward(xb, True, True)
+            batch_loss = m.loss.value(logits, tb) if hooks else 0.0
+            backward(grad_into(logits, tb, dl))
             if reg:
                 add_penalty_grad(g_w, th_w, l1, l2, scratch)
             if clipping:
@@ -264,7 +345,19 @@ class Trainer:
                 sampled += 1
             else:
                 step(params, grads)
+            if hooks:
+                self._next, self._sampled = k + 1, sampled  # consistent if a hook raises
+                self._call_hooks(k, batch_loss)
         self._sampled = sampled
+        return True
+
+    def _call_hooks(self, k: int, batch_loss: float) -> None:
+        bs = self._batch_size
+        rows = self._perm[k * bs : (k + 1) * bs]
+        rows.flags.writeable = False
+        info = StepInfo(self.epoch + 1, k, rows, float(batch_loss), self._lr)
+        for hook in list(self._hooks):
+            hook(info)
 
     # -- evaluation and the record ---------------------------------------------------------------
     def _evaluate(self, lr: float) -> dict[str, Any]:

@@ -76,6 +76,7 @@ class Recorder:
         self.state = "idle"
         self._data_explained = False  # a config frame announced the next dataset frame
         self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
+        self._pending = False  # a checkpoint was asked for mid-epoch: take it at the epoch's end
         if create:
             store.create_run(run_id, name or default_name(config), config, self.state)
 
@@ -89,8 +90,6 @@ class Recorder:
     def _observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
         if kind == "record":
             self.store.add_record(self.run_id, self.segment, payload)
-            if run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every:
-                self.checkpoint(run)
         elif kind == "histograms":
             epoch, layers = payload["epoch"], payload["layers"]
             self.store.add_histograms(self.run_id, self.segment, epoch, layers)
@@ -123,10 +122,20 @@ class Recorder:
         """An event at the run's current epoch."""
         self.store.add_event(self.run_id, self.segment, run.epoch, kind, payload)
 
+    def at_epoch_end(self, run: Run) -> None:
+        """Between two epochs (worker thread, engine idle): take a due or postponed checkpoint."""
+        due = run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every
+        if due or self._pending:
+            self.checkpoint(run)
+
     def checkpoint(self, run: Run) -> None:
-        """Save the engine's state now (skipped when this epoch is already saved)."""
+        """Save the engine's state now, or at the end of the epoch when one is half done."""
         if run.epoch == self._checkpointed:
             return
+        if run.trainer.in_epoch:  # its permutation and half-done steps could not resume exactly
+            self._pending = True
+            return
+        self._pending = False
         self._checkpointed = run.epoch
         state = capture(run.trainer)
         self.store.save_checkpoint(

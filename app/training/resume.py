@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from app.engine.checkpoint import from_bytes, restore
 from app.schemas.config import SessionConfig
+from app.schemas.messages import encode_frame
+from app.training.history import record_rows
 from app.training.manager import SessionManager
 from app.training.recorder import Recorder
 from app.training.run import Run
@@ -51,7 +53,7 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
     config = SessionConfig.model_validate(config_dump)
     history = [r for s, r in store.records(run_id) if s == segment and r["epoch"] <= epoch]
     frames = [
-        {"type": "histograms", "epoch": e, "layers": layers}
+        (e, {"type": "histograms", "epoch": e, "layers": layers})
         for s, e, layers in store.histograms(run_id)
         if s == segment and e <= epoch
     ]
@@ -63,10 +65,10 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
             store, run_id, config_dump, segment=segment, create=False, last_checkpoint=epoch
         )
         session = TrainingSession(session_id, token, run, recorder)
-        for record in history:
-            session.history.add(record)
-        for frame in frames:
-            session.histograms.add(frame)
+        if history:
+            session.history.add(record_rows(history), tuple(run.model.dense_names))
+        for frame_epoch, frame in frames:
+            session.histograms.add(frame_epoch, encode_frame(frame))
         return session
 
     session = await manager.start_session(build)

@@ -102,8 +102,15 @@ class Run:
         return self.trainer.epoch
 
     def train_epoch(self) -> dict[str, Any]:
-        """Run one epoch and return its record."""
+        """Run one epoch (or the rest of the one in progress) and return its record."""
         return self.trainer.run_epoch()
+
+    def train(self, deadline: float) -> dict[str, Any] | None:
+        """Train until an epoch completes (its record) or `deadline` passes between batches (None).
+
+        An epoch split across calls gives the same numbers as `train_epoch` (see Trainer.train).
+        """
+        return self.trainer.train(deadline)
 
     def reset(self) -> None:
         """Fresh weights from the config's seed, same data."""

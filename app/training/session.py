@@ -7,10 +7,13 @@ import contextlib
 import logging
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import ValidationError
 
 from app.schemas.config import merge_config
@@ -26,23 +29,28 @@ from app.schemas.messages import (
     Reset,
     Step,
     describe_validation_error,
+    encode_frame,
     error_frame,
 )
 from app.training.detectors import chance_loss
 from app.training.diagnoses import Diagnoser
-from app.training.event_log import EventLog, Kind, Subscriber
-from app.training.history import DecimatedHistory, to_columns
+from app.training.event_log import EventLog, Kind, RecordRows, Subscriber
+from app.training.history import DecimatedList, RecordHistory, record_rows
 from app.training.inspection import InspectError, apply_sample, inspection_frame
 from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
+from app.training.wire import Hello, HistoryText, Outgoing, encode_parts
 
 log = logging.getLogger(__name__)
 
-CHUNK_SECONDS = 0.03
-SNAPSHOT_SECONDS = 0.25
-LOG_CAPACITY = 20_000
-HISTOGRAM_CAPACITY = 200
+CHUNK_SECONDS = 0.03  # a chunk ends between two batches once this has passed
+SNAPSHOT_SECONDS = 0.25  # at most this often ...
+SNAPSHOT_SHARE = 0.2  # ... and at most this share of a session's time (a 3x256 boundary is slow)
+LOG_CAPACITY = 20_000  # entries
+LOG_BYTES = 4 * 1024 * 1024  # what a session's log may hold; a reader further behind resyncs
+FRAME_BYTES = 2048  # estimated size of a control frame dict in the log
 COMMAND_QUEUE_SIZE = 256
+T = TypeVar("T")
 
 
 class SessionState(StrEnum):
@@ -59,9 +67,13 @@ class SessionState(StrEnum):
 class ChunkResult:
     """What one worker-thread chunk produced."""
 
-    records: list[dict[str, Any]]
-    snapshot: dict[str, Any] | None
+    rows: RecordRows | None
+    snapshot: str | None  # encoded in the worker thread
     stop: tuple[SessionState, str | None] | None
+    histograms: list[tuple[int, str]] = field(default_factory=list)  # (epoch, encoded frame)
+    # The same epochs as plain dicts, for the diagnoses and the recorder (dropped after use).
+    records: list[dict[str, Any]] = field(default_factory=list)
+    histogram_frames: list[dict[str, Any]] = field(default_factory=list)
 
 
 class TrainingSession:
@@ -75,20 +87,24 @@ class TrainingSession:
         self.run = run
         self.state = SessionState.IDLE
         self.reason: str | None = None
-        self.history = DecimatedHistory()
-        self.histograms = DecimatedHistory(HISTOGRAM_CAPACITY)  # spread over the whole run
+        self.history = RecordHistory()
+        self.histograms: DecimatedList[str] = DecimatedList()  # spread over the whole run
+        self._history_text = HistoryText()
         self.subscribers: set[Subscriber] = set()
         self.last_active = time.monotonic()
-        self._log = EventLog(LOG_CAPACITY)
+        self._log = EventLog(LOG_CAPACITY, LOG_BYTES)
+        # One thread per session runs its engine work: commands never queue behind other sessions.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"session-{session_id}")
         self._commands: asyncio.Queue[tuple[Command, Subscriber | None]] = asyncio.Queue(
             COMMAND_QUEUE_SIZE
         )
         self._steps_left = 0
         self._last_snapshot_at = 0.0
-        self._snapshot = run.snapshot()
-        self._dataset = run.dataset_frame()
+        self._snapshot_cost = 0.0  # seconds the last snapshot took
+        self._snapshot = encode_parts(run.snapshot())
+        self._dataset = encode_parts(run.dataset_frame())
         self._task: asyncio.Task[None] | None = None
-        self.recorder = recorder  # store seam: sees every emitted entry, between chunks
+        self.recorder = recorder  # store seam: sees every entry, between chunks (engine idle)
         self.diagnoser = Diagnoser(run.config, chance_loss(run.data.task, run.data.y_train))
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -103,13 +119,18 @@ class TrainingSession:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._executor.shutdown(wait=False)
         if self.recorder is not None:  # a running chunk's thread may still use the engine
             idle = self.state is not SessionState.RUNNING
             self.recorder.close(self.run, self.state.value, idle=idle)
 
+    def _in_thread(self, work: Callable[[], T]) -> asyncio.Future[T]:
+        """Run engine work in this session's thread."""
+        return asyncio.get_running_loop().run_in_executor(self._executor, work)
+
     # ---- connections -----------------------------------------------------------------------
 
-    def subscribe(self) -> tuple[Subscriber, dict[str, Any]]:
+    def subscribe(self) -> tuple[Subscriber, Hello]:
         """Register a connection; returns it with the `hello` frame that brings it up to date."""
         sub = Subscriber(cursor=self._log.end)
         self.subscribers.add(sub)
@@ -135,26 +156,35 @@ class TrainingSession:
         """Pause on behalf of the server (nobody is watching)."""
         self.submit(Pause(type="pause"))
 
-    def hello(self) -> dict[str, Any]:
-        """Everything a new connection needs: config, state, history, data, last snapshot."""
-        records = self.history.records
-        return {
-            "type": "hello",
-            "session": self.id,
-            "config": self.run.config.model_dump(),
-            "state": self.state.value,
-            "reason": self.reason,
-            "history": to_columns(records, self._layer_names()),
-            "decimation": self.history.stride,
-            "dataset": self._dataset,
-            "snapshot": self._snapshot,
-            "histograms": list(self.histograms.records),
-            "diagnoses": self.diagnoser.frame()["diagnoses"],
-        }
+    def hello(self) -> Hello:
+        """Everything a new connection needs: config, state, history, data, last snapshot.
 
-    def drain(self, sub: Subscriber) -> list[dict[str, Any]]:
+        Captured now (copies, immutable texts); `Hello.encode` builds the text off the loop.
+        """
+        history, version = self.history, self.history.version
+        cached = self._history_text.get(version) is not None
+        return Hello(
+            head={
+                "type": "hello",
+                "session": self.id,
+                "config": self.run.config.model_dump(),
+                "state": self.state.value,
+                "reason": self.reason,
+                "decimation": self.history.stride,
+                "diagnoses": self.diagnoser.frame()["diagnoses"],
+            },
+            rows=np.zeros((0, 0)) if cached else history.rows(),
+            layer_names=history.layer_names if len(history) else self._layer_names(),
+            dataset=self._dataset,
+            snapshot=self._snapshot,
+            histograms=[text for _, text in self.histograms.items],
+            cache=self._history_text,
+            version=version,
+        )
+
+    def drain(self, sub: Subscriber) -> list[Outgoing]:
         """Frames for `sub` since its last drain, in order; records between controls coalesce."""
-        frames = list(sub.outbox)
+        frames: list[Outgoing] = list(sub.outbox)
         sub.outbox.clear()
         unread = self._log.read(sub)
         # A connection too far behind gets a fresh hello rather than a silent gap.
@@ -175,38 +205,58 @@ class TrainingSession:
 
     async def _run_chunk(self) -> None:
         try:
-            result = await asyncio.to_thread(self._chunk)
+            result = await self._in_thread(self._chunk)
         except Exception:
             log.exception("training chunk failed in session %s", self.id)
             self._set_state(
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
             return
+        if result.rows is not None:
+            self.history.add(result.rows.rows, result.rows.layer_names)
+            self._emit("records", result.rows, result.rows.rows.nbytes)
+        for epoch, text in result.histograms:
+            self.histograms.add(epoch, text)
+            self._emit("histograms", text, len(text))
         for record in result.records:
-            hist = record.pop("histograms", None)
-            self.history.add(record)
-            self._emit("record", record)
-            if hist:
-                frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
-                self.histograms.add(frame)
-                self._emit("histograms", frame)
+            self._record("record", record)
+        for frame in result.histogram_frames:
+            self._record("histograms", frame)
         if self.diagnoser.update(result.records):  # diagnoses: after the records they cite
             self._emit("frame", self.diagnoser.frame())
         if result.snapshot is not None:
             self._snapshot = result.snapshot
-            self._emit("snapshot", result.snapshot)
+            self._emit("snapshot", result.snapshot, len(result.snapshot))
         if result.stop is not None:
             self._set_state(*result.stop)
         self._notify()
 
     def _chunk(self) -> ChunkResult:
-        """Worker thread: train for about CHUNK_SECONDS; stop early on divergence or a stop."""
+        """Worker thread: train for about CHUNK_SECONDS (ending between two batches, even within
+        an epoch), stopping early on divergence or a stop; or, when one is due, only take a
+        snapshot, so that a command never waits for training and a snapshot both."""
+        if not self._snapshot_due():
+            return self._train_chunk()
+        return ChunkResult(None, self._take_snapshot(), None)
+
+    def _train_chunk(self) -> ChunkResult:
         deadline = time.perf_counter() + CHUNK_SECONDS
         records: list[dict[str, Any]] = []
+        histograms: list[tuple[int, str]] = []
+        histogram_frames: list[dict[str, Any]] = []
         stop: tuple[SessionState, str | None] | None = None
         while stop is None:
-            record = self.run.train_epoch()
+            record = self.run.train(deadline)
+            if record is None:  # the deadline passed within an epoch; it resumes next chunk
+                break
+            hist = record.pop("histograms", None)
+            if hist:
+                frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
+                histograms.append((record["epoch"], encode_frame(frame)))
+                histogram_frames.append(frame)
             records.append(record)
+            if self.recorder is not None:  # between epochs: where a checkpoint resumes exactly
+                self.recorder.at_epoch_end(self.run)
             stop = self._stop_reason(record)
             if stop is None and self._steps_left:
                 self._steps_left -= 1
@@ -214,12 +264,20 @@ class TrainingSession:
                     stop = (SessionState.PAUSED, None)
             if time.perf_counter() >= deadline:
                 break
-        now = time.monotonic()
-        snapshot = None
-        if stop is not None or now - self._last_snapshot_at >= SNAPSHOT_SECONDS:
-            snapshot = self.run.snapshot()
-            self._last_snapshot_at = now
-        return ChunkResult(records, snapshot, stop)
+        snapshot = self._take_snapshot() if stop is not None else None  # the final picture
+        rows = RecordRows(record_rows(records), self._layer_names()) if records else None
+        return ChunkResult(rows, snapshot, stop, histograms, records, histogram_frames)
+
+    def _snapshot_due(self) -> bool:
+        wait = max(SNAPSHOT_SECONDS, self._snapshot_cost / SNAPSHOT_SHARE)
+        return time.monotonic() - self._last_snapshot_at >= wait
+
+    def _take_snapshot(self) -> str:
+        started = time.monotonic()
+        text = encode_parts(self.run.snapshot())
+        self._last_snapshot_at = now = time.monotonic()
+        self._snapshot_cost = now - started
+        return text
 
     @staticmethod
     def _stop_reason(record: dict[str, Any]) -> tuple[SessionState, str | None] | None:
@@ -257,7 +315,7 @@ class TrainingSession:
     async def _dispatch(self, command: Command, origin: Subscriber | None) -> None:
         if isinstance(command, Play):
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
-                await asyncio.to_thread(self.run.reset)
+                await self._in_thread(self.run.reset)
                 await self._after_rebuild()
             self._steps_left = 0
             self._set_state(SessionState.RUNNING)
@@ -267,12 +325,12 @@ class TrainingSession:
                 self._set_state(SessionState.PAUSED)
         elif isinstance(command, Step):
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
-                await asyncio.to_thread(self.run.reset)
+                await self._in_thread(self.run.reset)
                 await self._after_rebuild()
             self._steps_left = command.epochs
             self._set_state(SessionState.RUNNING)
         elif isinstance(command, Reset):
-            await asyncio.to_thread(self.run.reset)
+            await self._in_thread(self.run.reset)
             await self._after_rebuild()
             if self.state is not SessionState.RUNNING:
                 self._set_state(SessionState.IDLE)
@@ -287,12 +345,14 @@ class TrainingSession:
                 )
                 return
             if isinstance(command, AddPoint):
-                await asyncio.to_thread(self.run.add_point, command.x, command.y, command.label)
+                await self._in_thread(
+                    lambda: self.run.add_point(command.x, command.y, command.label)
+                )
             else:
-                await asyncio.to_thread(self.run.remove_point, command.x, command.y)
+                await self._in_thread(lambda: self.run.remove_point(command.x, command.y))
             await self._after_data_change()
         else:  # Regenerate
-            await asyncio.to_thread(self.run.regenerate)
+            await self._in_thread(self.run.regenerate)
             self._emit(
                 "frame",
                 {"type": "config", "config": self.run.config.model_dump(), "rebuilt": False},
@@ -306,7 +366,7 @@ class TrainingSession:
             message = f"invalid config: {describe_validation_error(exc)}"
             self._reply(origin, error_frame("bad_config", message))
             return
-        rebuilt = await asyncio.to_thread(self.run.apply, new)
+        rebuilt = await self._in_thread(lambda: self.run.apply(new))
         if rebuilt:
             await self._after_rebuild()
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
@@ -328,14 +388,15 @@ class TrainingSession:
         await self._after_data_change()
 
     async def _after_data_change(self) -> None:
-        def frames() -> tuple[dict[str, Any], dict[str, Any], float]:
-            data = self.run.data
+        def frames() -> tuple[dict[str, Any], str, str, float]:
+            data, dataset = self.run.data, self.run.dataset_frame()
             guessing = chance_loss(data.task, data.y_train)
-            return self.run.dataset_frame(), self.run.snapshot(), guessing
+            return dataset, encode_parts(dataset), encode_parts(self.run.snapshot()), guessing
 
-        self._dataset, self._snapshot, guessing = await asyncio.to_thread(frames)
-        self._emit("frame", self._dataset)
-        self._emit("snapshot", self._snapshot)
+        dataset, self._dataset, self._snapshot, guessing = await self._in_thread(frames)
+        self._emit("frame", self._dataset, len(self._dataset))
+        self._record("frame", dataset)
+        self._emit("snapshot", self._snapshot, len(self._snapshot))
         self._restart_diagnoses(guessing)
 
     def _restart_diagnoses(self, guessing_loss: float | None) -> None:
@@ -353,11 +414,13 @@ class TrainingSession:
             return
         try:
             if isinstance(command, Inspect):
-                frame = await asyncio.to_thread(inspection_frame, self.run, command.index)
+                index = command.index
+                frame = await self._in_thread(lambda: inspection_frame(self.run, index))
             else:
-                frame = await asyncio.to_thread(apply_sample, self.run, command.index)
-                self._snapshot = await asyncio.to_thread(self.run.snapshot)
-                self._emit("snapshot", self._snapshot)
+                index = command.index
+                frame = await self._in_thread(lambda: apply_sample(self.run, index))
+                self._snapshot = await self._in_thread(lambda: encode_parts(self.run.snapshot()))
+                self._emit("snapshot", self._snapshot, len(self._snapshot))
         except InspectError as exc:
             self._reply(origin, error_frame(exc.code, exc.message))
             return
@@ -374,8 +437,13 @@ class TrainingSession:
             frame["reason"] = reason
         self._emit("frame", frame)
 
-    def _emit(self, kind: Kind, payload: dict[str, Any]) -> None:
-        self._log.append(kind, payload)
+    def _emit(self, kind: Kind, payload: Any, nbytes: int = FRAME_BYTES) -> None:
+        self._log.append(kind, payload, nbytes)
+        if kind == "frame" and isinstance(payload, dict):
+            self._record(kind, payload)
+
+    def _record(self, kind: str, payload: dict[str, Any]) -> None:
+        """Tell the store's recorder (if any) what happened, as plain dicts."""
         if self.recorder is not None:
             self.recorder.observe(kind, payload, self.run)
 
@@ -388,5 +456,5 @@ class TrainingSession:
         for sub in self.subscribers:
             sub.wake.set()
 
-    def _layer_names(self) -> list[str]:
-        return list(self.run.model.dense_names)
+    def _layer_names(self) -> tuple[str, ...]:
+        return tuple(self.run.model.dense_names)

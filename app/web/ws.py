@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.schemas.messages import ProtocolError, encode_frame, error_frame, parse_command
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
+from app.training.wire import encode_all
 from app.web.credentials import TooManyFailures, check_session
 from app.web.origin import origin_allowed
 
@@ -47,7 +48,7 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
     sub, hello = session.subscribe()
     settings = websocket.app.state.settings
     try:
-        await websocket.send_text(encode_frame(hello))
+        await websocket.send_text((await encode_all([hello]))[0])  # encoded off the event loop
         sender = asyncio.create_task(_send_loop(websocket, session, sub, settings.frame_interval))
         try:
             await _receive_loop(websocket, session, sub, settings.ws_max_message_bytes)
@@ -92,19 +93,10 @@ async def _send_loop(
         await sub.wake.wait()
         sub.wake.clear()
         started = loop.time()
-        for frame in session.drain(sub):
-            await websocket.send_text(_encode_safely(frame))
+        for text in await encode_all(session.drain(sub)):
+            await websocket.send_text(text)
         # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
         await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
-
-
-def _encode_safely(frame: dict[str, object]) -> str:
-    """Encode a frame; a frame that cannot be encoded becomes an error frame, not a dead socket."""
-    try:
-        return encode_frame(frame)
-    except (TypeError, ValueError):
-        log.exception("could not encode a %s frame", frame.get("type"))
-        return encode_frame(error_frame("internal", f"could not send a {frame.get('type')} frame"))
 
 
 def _tell(sub: Subscriber, code: str, message: str) -> None:

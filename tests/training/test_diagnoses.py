@@ -174,7 +174,7 @@ def test_session_sends_diagnosis_frames_and_hello_carries_them() -> None:
         session = make_session(pf.seeded_config("vanishing-gradients", 0).model_dump())
         session.start()
         sub, hello = session.subscribe()
-        assert hello["diagnoses"] == []
+        assert hello.head["diagnoses"] == []
         send(session, sub, '{"type": "step", "epochs": 5}')
         frames = await collect(session, sub, lambda f: f.get("state") == "paused")
         raised = [f for f in frames if f["type"] == "diagnosis"]

@@ -1,35 +1,63 @@
-"""Columns for metrics frames and the decimated history."""
+"""Record rows, columns (as lists and as JSON text) and the decimated histories."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import math
 from typing import Any
 
-from app.training.history import DecimatedHistory, to_columns
+import numpy as np
+
+from app.engine.trainer import LAYER_KEYS
+from app.training.history import (
+    DecimatedList,
+    RecordHistory,
+    columns_json,
+    record_rows,
+    to_columns,
+)
 
 
 def record(epoch: int) -> dict[str, Any]:
-    layer = {"name": "dense0", "grad_norm": epoch * 0.1, "weight_norm": 1.0}
+    layer = {"name": "dense0", **dict.fromkeys(LAYER_KEYS, 1.0), "grad_norm": epoch * 0.1}
     return {"epoch": epoch, "train_loss": 1.0 / epoch, "lr": 0.1, "layers": [layer]}
 
 
-def test_records_become_columns() -> None:
-    columns = to_columns([record(1), record(2)], ["dense0"])
-    assert columns["epoch"] == [1, 2]
-    assert columns["train_loss"] == [1.0, 0.5]
+def test_records_become_rows_then_columns_with_none_for_missing_and_non_finite() -> None:
+    second = record(2)
+    second["train_loss"] = math.inf
+    matrix = record_rows([record(1), second])
+    assert matrix.dtype == np.float64 and matrix.shape == (2, 10 + len(LAYER_KEYS))
+    columns = to_columns(matrix, ["dense0"])
+    assert columns["epoch"] == [1, 2] and all(type(e) is int for e in columns["epoch"])
+    assert columns["train_loss"] == [1.0, None]
     assert columns["val_loss"] == [None, None]
     assert columns["layers"][0]["name"] == "dense0"
     assert columns["layers"][0]["grad_norm"] == [0.1, 0.2]
+    assert json.loads(columns_json(matrix, ["dense0"])) == columns
 
 
 def test_history_stays_bounded_and_spans_the_whole_run() -> None:
-    history = DecimatedHistory(capacity=100)
-    for epoch in range(1, 1001):
-        history.add(record(epoch))
-    epochs = [r["epoch"] for r in history.records]
+    history = RecordHistory(capacity=100)
+    for start in range(1, 1001, 7):  # chunks of records, as sessions add them
+        chunk = record_rows([record(e) for e in range(start, min(start + 7, 1001))])
+        history.add(chunk, ("dense0",))
+    epochs = history.rows()[:, 0].astype(int).tolist()
     assert len(epochs) <= 100
     assert epochs[0] <= 16 and epochs[-1] >= 990, "old and recent epochs are both kept"
     steps = {b - a for a, b in itertools.pairwise(epochs)}
     assert steps == {history.stride}, "evenly spaced"
+    history.add(record_rows([record(1)]), ("dense0", "dense1"))
+    assert len(history) == 1, "rows of other layers start a new history"
     history.clear()
-    assert history.records == [] and history.stride == 1
+    assert len(history) == 0 and history.stride == 1
+
+
+def test_decimated_list_keeps_items_spread_over_the_run() -> None:
+    kept: DecimatedList[str] = DecimatedList(capacity=10)
+    for epoch in range(10, 1001, 10):
+        kept.add(epoch, f"h{epoch}")
+    epochs = [e for e, _ in kept.items]
+    assert len(epochs) <= 10 and epochs[-1] >= 900
+    assert len({b - a for a, b in itertools.pairwise(epochs)}) == 1

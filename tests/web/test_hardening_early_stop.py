@@ -39,9 +39,9 @@ async def _watch_hellos(session: TrainingSession) -> list[tuple[str, int]]:
     """What a client connecting at any moment would be told (state, epochs), until it restarts."""
     seen: list[tuple[str, int]] = []
     while True:
-        hello = session.hello()
-        seen.append((hello["state"], len(hello["history"]["epoch"])))
-        if hello["state"] not in ("stopped", "diverged"):
+        hello = session.hello()  # what a client connecting now would be told
+        seen.append((hello.head["state"], len(session.history)))
+        if hello.head["state"] not in ("stopped", "diverged"):
             return seen
         await asyncio.sleep(0)  # every await of the restart gives a client a chance to connect
 
@@ -53,7 +53,7 @@ async def _scenario(restart: Play | Step | Configure) -> list[tuple[str, int]]:
     try:
         session.submit(Play(type="play"))
         await _wait_for(session, SessionState.STOPPED)
-        assert [r["epoch"] for r in session.history.records] == [1, 2]
+        assert session.history.rows()[:, 0].tolist() == [1, 2]
         session.submit(restart)
         return await asyncio.wait_for(_watch_hellos(session), timeout=30)
     finally:

@@ -231,9 +231,9 @@ def test_feature_change_while_running_rebuilds_and_keeps_running(client: TestCli
 
 
 def test_a_frame_that_cannot_be_encoded_becomes_an_error_not_a_dead_socket() -> None:
-    from app.web.ws import _encode_safely
+    from app.training.wire import encode_one  # what the websocket sends every frame through
 
-    frame = strict_json(_encode_safely({"type": "snapshot", "weights": object()}))
+    frame = strict_json(encode_one({"type": "snapshot", "weights": object()}))
     assert frame == {
         "type": "error",
         "code": "internal",

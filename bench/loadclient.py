@@ -1,0 +1,206 @@
+"""Pieces of `python -m bench.loadtest`: a real server process, websocket clients, a lag probe.
+
+Everything talks to 127.0.0.1 only. The lag probe runs in its own process so that the load
+driver's own work (decoding frames) does not count as the server's event-loop lag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+
+from bench.live import free_port, wait_for
+
+Frame = dict[str, Any]
+# Frames whose body the driver decodes; snapshots, histograms and datasets are only counted.
+PARSED = ('{"type":"metrics"', '{"type":"state"', '{"type":"config"', '{"type":"error"')
+
+
+class Server:
+    """`python -m app serve` on a free loopback port, with its resident memory from /proc."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "app", "serve", "--port", str(self.port)]
+        self.process = subprocess.Popen([*cmd, "--log-level", "warning"])
+        try:
+            wait_for(f"{self.base}/api/health", 30.0)
+        except BaseException:
+            self.stop()
+            raise
+
+    def rss_mib(self) -> float:
+        """The server's resident set size in MiB (VmRSS)."""
+        return rss_mib(self.process.pid)
+
+    def create(self, config: dict[str, Any] | None = None) -> tuple[str, str]:
+        """POST /api/sessions; returns (id, token)."""
+        body = json.dumps({"config": config or {}}).encode()
+        request = urllib.request.Request(
+            f"{self.base}/api/sessions", data=body, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            session = json.load(reply)
+        return session["id"], session["token"]
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not exit."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process in MiB, from /proc/<pid>/status."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS line in /proc/{pid}/status")
+
+
+@dataclass
+class Client:
+    """One websocket connection to a session: reads every frame, answers command timings."""
+
+    url: str
+    epoch: int = 0
+    epochs_seen: int = 0  # epochs received in metrics frames (a reset does not lower it)
+    state: str = "idle"
+    frames: int = 0
+    bytes: int = 0
+    hello_bytes: int = 0
+    _ws: Any = None
+    _reader: asyncio.Task[None] | None = None
+    _waiters: list[tuple[Callable[[Frame], bool], asyncio.Future[float]]] = field(
+        default_factory=list
+    )
+
+    async def open(self) -> float:
+        """Connect and wait for the hello; returns seconds from connect to a decoded hello."""
+        started = time.perf_counter()
+        self._ws = await websockets.connect(self.url, max_size=None, open_timeout=60)
+        hello = await asyncio.wait_for(self._ws.recv(), 60)
+        self.hello_bytes = len(hello)
+        frame = json.loads(hello)
+        elapsed = time.perf_counter() - started
+        self.state = frame["state"]
+        epochs = frame["history"]["epoch"]
+        self.epoch = epochs[-1] if epochs else 0
+        self._reader = asyncio.create_task(self._read())
+        return elapsed
+
+    async def close(self) -> None:
+        """Close the socket and stop reading."""
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def send(self, message: Frame) -> None:
+        """Send one command."""
+        await self._ws.send(json.dumps(message))
+
+    async def timed(self, message: Frame, done: Callable[[Frame], bool], limit: float) -> float:
+        """Send a command; seconds until a frame satisfies `done` (inf if `limit` passes)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters.append((done, future))
+        started = time.perf_counter()
+        await self.send(message)
+        try:
+            return await asyncio.wait_for(future, limit) - started
+        except TimeoutError:
+            return float("inf")
+        finally:
+            self._waiters = [(d, f) for d, f in self._waiters if f is not future]
+
+    async def _read(self) -> None:
+        async for text in self._ws:
+            now = time.perf_counter()
+            self.frames += 1
+            self.bytes += len(text)
+            if not text.startswith(PARSED):
+                continue
+            frame = json.loads(text)
+            if frame["type"] == "metrics" and frame["epoch"]:
+                self.epochs_seen += len(frame["epoch"])
+                self.epoch = frame["epoch"][-1]
+            elif frame["type"] == "state":
+                self.state = frame["state"]
+            for done, future in self._waiters:
+                if not future.done() and done(frame):
+                    future.set_result(now)
+
+
+class LagProbe:
+    """GET /api/health in a loop from another process; the round trips show event-loop stalls."""
+
+    def __init__(self, base: str, interval: float = 0.05) -> None:
+        code = (
+            "import sys, time, http.client\n"
+            "c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=30)\n"
+            "while True:\n"
+            "    t = time.perf_counter()\n"
+            "    c.request('GET', '/api/health')\n"
+            "    c.getresponse().read()\n"
+            "    print(f'{time.perf_counter() - t:.6f}', flush=True)\n"
+            "    time.sleep(float(sys.argv[2]))\n"
+        )
+        port = base.rsplit(":", 1)[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, port, str(interval)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._samples: list[float] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._lock:
+                self._samples.append(float(line))
+
+    def take(self) -> list[float]:
+        """Round trips (seconds) since the last take."""
+        with self._lock:
+            samples, self._samples = self._samples, []
+        return samples
+
+    def stop(self) -> None:
+        """End the probe process."""
+        self.process.terminate()
+        self.process.wait(timeout=5)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) of `values`, by nearest rank; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)  # nearest rank: a timeout (inf) stays inf instead of turning NaN
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def ms(values: list[float]) -> str:
+    """'p50 / p95 ms' of durations in seconds (a timeout counts as inf)."""
+    if not values:
+        return "n/a"
+    return f"p50 {percentile(values, 50) * 1000:,.0f} / p95 {percentile(values, 95) * 1000:,.0f} ms"
