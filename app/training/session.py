@@ -50,6 +50,7 @@ LOG_CAPACITY = 20_000  # entries
 LOG_BYTES = 4 * 1024 * 1024  # what a session's log may hold; a reader further behind resyncs
 FRAME_BYTES = 2048  # estimated size of a control frame dict in the log
 COMMAND_QUEUE_SIZE = 256
+FINISH_EPOCH_SECONDS = 0.05  # a pause first finishes the epoch if it is this close to its end
 T = TypeVar("T")
 
 
@@ -212,6 +213,10 @@ class TrainingSession:
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
             return
+        self._publish(result)
+
+    def _publish(self, result: ChunkResult) -> None:
+        """Put what a chunk produced into the history, the log, the diagnoses and the store."""
         if result.rows is not None:
             self.history.add(result.rows.rows, result.rows.layer_names)
             self._emit("records", result.rows, result.rows.rows.nbytes)
@@ -239,8 +244,9 @@ class TrainingSession:
             return self._train_chunk()
         return ChunkResult(None, self._take_snapshot(), None)
 
-    def _train_chunk(self) -> ChunkResult:
-        deadline = time.perf_counter() + CHUNK_SECONDS
+    def _train_chunk(self, seconds: float = CHUNK_SECONDS, max_epochs: int = 0) -> ChunkResult:
+        """Train until `seconds` pass (between two batches) or `max_epochs` end (0: no limit)."""
+        deadline = time.perf_counter() + seconds
         records: list[dict[str, Any]] = []
         histograms: list[tuple[int, str]] = []
         histogram_frames: list[dict[str, Any]] = []
@@ -262,11 +268,25 @@ class TrainingSession:
                 self._steps_left -= 1
                 if not self._steps_left:
                     stop = (SessionState.PAUSED, None)
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or len(records) == max_epochs:
                 break
         snapshot = self._take_snapshot() if stop is not None else None  # the final picture
         rows = RecordRows(record_rows(records), self._layer_names()) if records else None
         return ChunkResult(rows, snapshot, stop, histograms, records, histogram_frames)
+
+    async def _finish_short_epoch(self) -> None:
+        """Before a pause, finish a half-done epoch if that takes at most FINISH_EPOCH_SECONDS:
+        a pause between epochs is one a checkpoint can resume exactly."""
+        if FINISH_EPOCH_SECONDS <= 0 or not self.run.trainer.in_epoch:
+            return
+        try:
+            result = await self._in_thread(
+                lambda: self._train_chunk(FINISH_EPOCH_SECONDS, max_epochs=1)
+            )
+        except Exception:
+            log.exception("finishing an epoch failed in session %s", self.id)
+            return
+        self._publish(result)
 
     def _snapshot_due(self) -> bool:
         wait = max(SNAPSHOT_SECONDS, self._snapshot_cost / SNAPSHOT_SHARE)
@@ -322,7 +342,9 @@ class TrainingSession:
         elif isinstance(command, Pause):
             self._steps_left = 0
             if self.state is SessionState.RUNNING:
-                self._set_state(SessionState.PAUSED)
+                await self._finish_short_epoch()
+                if self.state is SessionState.RUNNING:  # the epoch's end may have stopped it
+                    self._set_state(SessionState.PAUSED)
         elif isinstance(command, Step):
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
                 await self._in_thread(self.run.reset)

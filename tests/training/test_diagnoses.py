@@ -179,11 +179,11 @@ def test_session_sends_diagnosis_frames_and_hello_carries_them() -> None:
         frames = await collect(session, sub, lambda f: f.get("state") == "paused")
         raised = [f for f in frames if f["type"] == "diagnosis"]
         assert [d["kind"] for d in raised[-1]["diagnoses"]] == ["vanishing_gradients"]
-        assert session.hello()["diagnoses"] == raised[-1]["diagnoses"]
+        assert session.hello().head["diagnoses"] == raised[-1]["diagnoses"]
         fix = raised[-1]["diagnoses"][0]["fixes"][0]["config"]
         send(session, sub, json.dumps({"type": "configure", "config": fix}))
         cleared = await collect(session, sub, lambda f: f["type"] == "diagnosis")
-        assert cleared[-1]["diagnoses"] == [] and session.hello()["diagnoses"] == []
+        assert cleared[-1]["diagnoses"] == [] and session.hello().head["diagnoses"] == []
         await session.close()
 
     run_isolated(scenario())

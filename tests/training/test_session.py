@@ -244,8 +244,32 @@ SHORT_CHUNK = 0.001
 
 @pytest.fixture
 def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks far shorter than an epoch, so commands land between batches of one epoch."""
+    """Chunks far shorter than an epoch, so commands land between batches of one epoch, and a
+    pause that never finishes the epoch first."""
     monkeypatch.setattr(session_module, "CHUNK_SECONDS", SHORT_CHUNK)
+    monkeypatch.setattr(session_module, "FINISH_EPOCH_SECONDS", 0.0)
+
+
+def test_a_pause_finishes_an_epoch_that_ends_within_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between epochs is where a checkpoint resumes exactly, so a pause lands there when it can."""
+    monkeypatch.setattr(session_module, "CHUNK_SECONDS", SHORT_CHUNK)
+    monkeypatch.setattr(session_module, "FINISH_EPOCH_SECONDS", 30.0)  # any machine finishes
+
+    async def scenario() -> None:
+        async with running(LONG_EPOCH) as session:
+            steps: list[int] = []
+            session.run.trainer.add_step_hook(lambda info: steps.append(info.batch))
+            sub, _ = session.subscribe()
+            send(session, sub, '{"type": "play"}')
+            await until(lambda: len(steps) > 0)
+            send(session, sub, '{"type": "pause"}')
+            frames = await collect(session, sub, lambda f: f.get("state") == "paused")
+            assert not session.run.trainer.in_epoch, "the pause waited for the epoch's end"
+            assert epochs_of(frames)[-1] == session.run.epoch >= 1
+
+    run_isolated(scenario())
 
 
 @pytest.mark.usefixtures("short_chunks")
