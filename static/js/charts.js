@@ -157,6 +157,8 @@ export function createCharts(containerEl) {
     showTab,
     /** The x range each visible chart shows: [{kind, min, max}] (tests and the console). */
     xScales: () => panels.filter((p) => p.u).map((p) => ({ kind: p.kindId, min: p.u.scales.x.min, max: p.u.scales.x.max })),
+    /** The arrays the chart of `kind` draws ([x, ...series]), for tests and the console. */
+    drawn: (kind) => panels.find((p) => p.kindId === kind)?.u?.data.map((a) => Array.from(a)) ?? null,
     /** Zoom the tab's charts to epochs [x0, x1] (null: all). */
     zoomTo,
     /** Stop observers and free the plots. */

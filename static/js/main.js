@@ -8,6 +8,7 @@ import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
+import { installPresentation } from './presentation.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, writeHash } from './state.js';
@@ -113,6 +114,7 @@ function pickDataset(value) {
 
 // ---- set-up ----------------------------------------------------------------------------------------
 
+installPresentation({ presentButton: $('present'), themeButton: $('theme') });
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
