@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.live import free_port, wait_for
 
-VIEWPORT = {"width": 1280, "height": 720}
+VIEWPORT: Any = {"width": 1280, "height": 720}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run"]
 LAYERS = 8
 UNITS = 32
@@ -42,12 +42,16 @@ PRELOAD_JS = """
   const frame = {
     type: 'metrics',
     epoch: Array.from({ length: n }, (_, j) => j - n),
-    train_loss: col((t) => 0.7 * Math.exp(-4 * t) + 0.02), val_loss: col((t) => 0.7 * Math.exp(-3 * t) + 0.05),
-    train_acc: col((t) => 1 - 0.5 * Math.exp(-5 * t)), val_acc: col((t) => 0.98 - 0.5 * Math.exp(-4 * t)),
-    lr: col(() => 0.03), grad_norm_global: col((t) => 1 + Math.sin(9 * t)), grad_norm_clipped: col(() => null),
+    train_loss: col((t) => 0.7 * Math.exp(-4 * t) + 0.02),
+    val_loss: col((t) => 0.7 * Math.exp(-3 * t) + 0.05),
+    train_acc: col((t) => 1 - 0.5 * Math.exp(-5 * t)),
+    val_acc: col((t) => 0.98 - 0.5 * Math.exp(-4 * t)),
+    lr: col(() => 0.03), grad_norm_global: col((t) => 1 + Math.sin(9 * t)),
+    grad_norm_clipped: col(() => null),
     layers: names.map((name, i) => ({
       name,
-      grad_norm: col((t) => 10 ** (-i / 2) * (1 + t)), grad_norm_b: col((t) => 10 ** (-i / 2) * 0.3),
+      grad_norm: col((t) => 10 ** (-i / 2) * (1 + t)),
+      grad_norm_b: col((t) => 10 ** (-i / 2) * 0.3),
       weight_norm: col((t) => 3 + i + t), update_ratio: col((t) => 1e-3 * (1 + Math.cos(7 * t))),
       act_mean: col((t) => 0.1 * Math.sin(5 * t + i)), act_std: col((t) => 0.5 + 0.1 * i * t),
       dead_frac: col(() => null), saturated_frac: col((t) => 0.1 * t),
@@ -62,7 +66,9 @@ PROBE_JS = """
 () => {
   const p = (window.__bench = { ticks: 0, deltas: [], long: [] });
   let prev = performance.now();
-  const tick = (t) => { p.ticks++; p.deltas.push(t - prev); prev = t; requestAnimationFrame(tick); };
+  const tick = (t) => {
+    p.ticks++; p.deltas.push(t - prev); prev = t; requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
   new PerformanceObserver((list) => { for (const e of list.getEntries()) p.long.push(e.duration); })
     .observe({ type: 'longtask' });
@@ -126,7 +132,9 @@ def measure(page: Any, seconds: float) -> dict[str, Any]:
         "frames": ticks,
         "fps": ticks / elapsed,
         "median_ms": statistics.median(per_frame) if per_frame else float("nan"),
-        "p95_ms": sorted(per_frame)[int(0.95 * (len(per_frame) - 1))] if per_frame else float("nan"),
+        "p95_ms": sorted(per_frame)[int(0.95 * (len(per_frame) - 1))]
+        if per_frame
+        else float("nan"),
         "mean_ms": (prev["TaskDuration"] - before["TaskDuration"]) * 1000 / max(1, ticks),
         "raf_median_ms": statistics.median(probe["deltas"][1:]) if len(probe["deltas"]) > 1 else 0,
         "long_count": len(long_tasks),
@@ -147,7 +155,8 @@ def report(fig: dict[str, Any], seconds: float) -> str:
             f"rAF interval median {fig['raf_median_ms']:.1f} ms)",
             f"long tasks: {fig['long_count']} (mean {fig['long_mean']:.0f} ms, "
             f"max {fig['long_max']:.0f} ms)",
-            f"JS heap used: {fig['heap_mb']:.1f} MiB   displayed: {fig['epochs_per_s']:.0f} epochs/s",
+            f"JS heap used: {fig['heap_mb']:.1f} MiB   "
+            f"displayed: {fig['epochs_per_s']:.0f} epochs/s",
         ]
     )
 

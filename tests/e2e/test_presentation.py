@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from tests.e2e.conftest import open_app, wait_epoch_above
@@ -21,6 +22,12 @@ def sizes(page: Any, selector: str) -> list[float]:
     found: list[float] = page.evaluate(SIZES_JS, selector)
     assert found, f"no visible element matches {selector!r}"
     return found
+
+
+def wiggle(curve: list[float | None]) -> float:
+    """Total variation of a curve, skipping gaps."""
+    pairs = itertools.pairwise(curve)
+    return sum(abs(b - a) for a, b in pairs if a is not None and b is not None)
 
 
 def train_a_little(page: Any, epochs: int = 60) -> None:
@@ -101,7 +108,10 @@ def test_drag_zooms_every_chart_of_the_tab_and_double_click_resets(page: Any) ->
     zoomed = {s["kind"]: s for s in page.evaluate("window.backpropLab.views.charts.xScales()")}
     full = {s["kind"]: s for s in before}
     for kind in ("loss", "acc", "grad"):
-        span, full_span = zoomed[kind]["max"] - zoomed[kind]["min"], full[kind]["max"] - full[kind]["min"]
+        span, full_span = (
+            zoomed[kind]["max"] - zoomed[kind]["min"],
+            full[kind]["max"] - full[kind]["min"],
+        )
         assert span < 0.5 * full_span, f"{kind} was not zoomed: {zoomed[kind]} vs {full[kind]}"
     assert abs(zoomed["acc"]["min"] - zoomed["loss"]["min"]) < 1e-6
     page.locator("[data-testid='chart-acc'] .u-over").dblclick()
@@ -122,5 +132,4 @@ def test_smoothing_slider_changes_the_drawn_curve(page: Any) -> None:
     assert after[1] == raw[1] and after[2] == raw[2]
     smoothed = after[3]
     assert smoothed != raw[1]
-    wiggle = lambda a: sum(abs(a[i + 1] - a[i]) for i in range(len(a) - 1) if None not in a[i : i + 2])  # noqa: E731
     assert wiggle(smoothed) < 0.7 * wiggle(raw[1])
