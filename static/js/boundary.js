@@ -36,6 +36,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   let plot = { x: 0, y: 0, w: 1, h: 1 };
   let extent = [-6, 6, -6, 6];
   let hover = null; // {px, py, alt}
+  let textScale = 1; // boundary text size / its desk size (restyle() below)
 
   const task = () => ds?.task || bd?.task || 'binary';
   const gridTask = () => bd.task || task();
@@ -77,7 +78,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     if (w < 30 || h < 30) return;
     fitCanvas(canvas, ctx, w, h);
     extent = ds?.extent || bd?.extent || extent;
-    plot = plotBox(w, h, planar());
+    plot = plotBox(w, h, planar(), textScale);
     const fg = textColor(root);
 
     // Background: heatmap (planar) or a neutral panel (tabular / no snapshot yet).
@@ -175,7 +176,14 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   document.addEventListener('keydown', onAltKey);
   document.addEventListener('keyup', onAltKey);
 
-  new ResizeObserver(schedule).observe(stage);
+  // Text grows with the charts' (presentation mode): --bp-chart-font is 14 px at the desk. Read
+  // on resize and restyle only, so a draw never forces a style recalculation.
+  const restyle = () => {
+    textScale = (parseFloat(getComputedStyle(root).getPropertyValue('--bp-chart-font')) || 14) / 14;
+    schedule();
+  };
+  new ResizeObserver(restyle).observe(stage);
+  document.addEventListener('bp-restyle', restyle); // theme or presentation mode changed
   buildLegend();
 
   return {

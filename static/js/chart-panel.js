@@ -57,7 +57,8 @@ export function createChartPanel(kindId, { onToggleLog = null, logPressed = fals
 
   /** [x, ...faint raw series, ...drawn series] for the display (faint only when smoothing). */
   const columns = () => (weight > 0 ? [raw[0], ...raw.slice(1), ...smooth] : raw);
-  const buckets = () => Math.max(50, Math.round(host.clientWidth || 400));
+  let width = 400; // the plot's width in px, kept by the ResizeObserver (no layout read per frame)
+  const buckets = () => Math.max(50, Math.round(width));
 
   const panel = {
     kindId,
@@ -140,6 +141,7 @@ export function createChartPanel(kindId, { onToggleLog = null, logPressed = fals
   const ro = new ResizeObserver(() => {
     const w = host.clientWidth;
     const ht = host.clientHeight;
+    if (w > 0) width = w;
     if (panel.u && w > 0 && ht > 0 && (w !== panel.u.width || ht !== panel.u.height)) {
       panel.u.setSize({ width: w, height: ht });
     }
