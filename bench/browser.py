@@ -142,6 +142,7 @@ def measure(page: Any, seconds: float) -> dict[str, Any]:
         "long_max": max(long_tasks, default=0.0),
         "heap_mb": prev["JSHeapUsedSize"] / 2**20,
         "epochs_per_s": (end_epoch - start_epoch) / elapsed,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -149,7 +150,8 @@ def report(fig: dict[str, Any], seconds: float) -> str:
     """The figures as a few lines."""
     return "\n".join(
         [
-            f"{LAYERS}x{UNITS} tanh spiral, {HISTORY:,} epochs preloaded, {seconds:.0f} s playing",
+            f"{LAYERS}x{UNITS} tanh spiral, {HISTORY:,} epochs preloaded, {seconds:.0f} s playing "
+            f"(load average {fig['load']:.1f} on {os.cpu_count()} CPUs)",
             f"main thread per frame: median {fig['median_ms']:.1f} ms, p95 {fig['p95_ms']:.1f} ms, "
             f"mean {fig['mean_ms']:.1f} ms over {fig['frames']} frames ({fig['fps']:.0f} fps, "
             f"rAF interval median {fig['raf_median_ms']:.1f} ms)",
