@@ -48,10 +48,11 @@ presets-kernels: install-dev
 screenshot: install-dev assets chromium
 	BACKPROP_CHROMIUM=$(CHROMIUM) $(PY) -m tests.e2e.screenshot docs/screenshot.png
 
-bench: install assets
+bench: install-dev assets chromium
 	$(PY) -m bench
 	$(PY) -m bench.live
 	$(PY) -m bench.store
+	BACKPROP_CHROMIUM=$(CHROMIUM) $(PY) -m bench.browser
 
 # dist/: the sdist and a wheel built from it, carrying the page and uPlot (hatch_build.py).
 wheel: install-dev assets

@@ -20,6 +20,7 @@ from app.engine import from_config
 from app.engine.model import Model, ModelSpec, build_model, count_parameters
 from app.engine.trainer import Trainer, TrainSettings
 from app.schemas.config import MAX_PARAMETERS, SessionConfig, TrainingConfig, needs_rebuild
+from app.training.confusion import confusion
 
 BOUNDARY_RESOLUTION = 64
 MAX_SNAPSHOT_BLOCK = (
@@ -162,7 +163,15 @@ class Run:
             # The network as the engine built it, so the page never derives names or counts.
             "layer_names": list(self.model.dense_names),
             "parameter_count": count_parameters(self.model.spec),
+            "confusion": self._confusion(),
         }
+
+    def _confusion(self) -> dict[str, Any] | None:
+        """The validation set's confusion matrix (issue 9); None for regression or no points."""
+        data = self.data
+        if data.task == "regression" or len(data.y_val) == 0:
+            return None
+        return confusion(self.model.predict(data.x_val), data.y_val, data.task, data.class_names)
 
     def _boundary(self) -> dict[str, Any]:
         data, task = self.data, self.data.task

@@ -6,13 +6,20 @@ const LEFT = 40;
 const BOTTOM = 38;
 const PAD = 8;
 
-/** The plot rectangle in a w×h canvas (square and centred when `square`). */
-export function plotBox(w, h, square) {
-  let pw = w - LEFT - PAD;
-  let ph = h - BOTTOM - PAD;
+/**
+ * The plot rectangle in a w×h canvas (square and centred when `square`); `k` scales the text and
+ * the margins that hold it (presentation mode). The rectangle remembers `k` for drawAxes/drawKey.
+ */
+export function plotBox(w, h, square, k = 1) {
+  const left = LEFT * k;
+  const bottom = BOTTOM * k;
+  let pw = w - left - PAD;
+  let ph = h - bottom - PAD;
   if (square) pw = ph = Math.max(10, Math.min(pw, ph));
-  return { x: LEFT + Math.max(0, (w - LEFT - PAD - pw) / 2), y: PAD, w: Math.max(10, pw), h: Math.max(10, ph) };
+  return { x: left + Math.max(0, (w - left - PAD - pw) / 2), y: PAD, w: Math.max(10, pw), h: Math.max(10, ph), k };
 }
+
+const font = (weight, px, k) => `${weight} ${Math.round(px * k)}px system-ui, sans-serif`;
 
 /** Round "nice" tick positions covering [lo, hi] with about `count` ticks. */
 function niceTicks(lo, hi, count) {
@@ -35,8 +42,9 @@ export function drawAxes(ctx, { plot, extent, toPx }, fg, names) {
   ctx.strokeRect(plot.x, plot.y, plot.w, plot.h);
   ctx.globalAlpha = 1;
   ctx.fillStyle = fg;
-  ctx.font = '600 13px system-ui, sans-serif';
-  const count = Math.max(2, Math.floor(plot.w / 55));
+  const k = plot.k ?? 1;
+  ctx.font = font(600, 13, k);
+  const count = Math.max(2, Math.floor(plot.w / (55 * k)));
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
   for (const v of niceTicks(extent[0], extent[1], count)) {
@@ -46,17 +54,17 @@ export function drawAxes(ctx, { plot, extent, toPx }, fg, names) {
   }
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  for (const v of niceTicks(extent[2], extent[3], Math.max(2, Math.floor(plot.h / 45)))) {
+  for (const v of niceTicks(extent[2], extent[3], Math.max(2, Math.floor(plot.h / (45 * k))))) {
     const [, py] = toPx(0, v);
     ctx.fillRect(plot.x - 5, py - 0.75, 5, 1.5);
     ctx.fillText(fmtTick(v), plot.x - 7, py);
   }
-  ctx.font = '700 14px system-ui, sans-serif';
+  ctx.font = font(700, 14, k);
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
-  ctx.fillText(names[0], plot.x + plot.w / 2, plot.y + plot.h + 37);
+  ctx.fillText(names[0], plot.x + plot.w / 2, plot.y + plot.h + 37 * k);
   ctx.save();
-  ctx.translate(12, plot.y + plot.h / 2);
+  ctx.translate(12 * k, plot.y + plot.h / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = 'middle';
   ctx.fillText(names[1], 0, 0);
@@ -66,11 +74,12 @@ export function drawAxes(ctx, { plot, extent, toPx }, fg, names) {
 
 /** "● train ○ validation" in the bottom-left corner, under the y-axis ticks. */
 export function drawKey(ctx, plot, fg) {
-  const y = plot.y + plot.h + 30;
+  const k = plot.k ?? 1;
+  const y = plot.y + plot.h + 30 * k;
   const room = plot.x + plot.w / 2 - 24;
-  const items = [['train', false], [room > 150 ? 'validation' : 'val', true]];
+  const items = [['train', false], [room > 150 * k ? 'validation' : 'val', true]];
   ctx.save();
-  ctx.font = '600 13px system-ui, sans-serif';
+  ctx.font = font(600, 13, k);
   ctx.textBaseline = 'middle';
   let x = 6;
   for (const [text, hollow] of items) {

@@ -56,6 +56,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   let hover = null; // {px, py, alt}
   let onPick = null; // inspector: a click picks a training point (its index) instead of adding one
   let marked = null; // index of the training point the inspector shows (ringed)
+  let textScale = 1; // boundary text size / its desk size (restyle() below)
 
   const task = () => ds?.task || bd?.task || 'binary';
   const gridTask = () => bd.task || task();
@@ -97,7 +98,7 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
     if (w < 30 || h < 30) return;
     fitCanvas(canvas, ctx, w, h);
     extent = ds?.extent || bd?.extent || extent;
-    plot = plotBox(w, h, planar());
+    plot = plotBox(w, h, planar(), textScale);
     const fg = textColor(root);
 
     // Background: heatmap (planar) or a neutral panel (tabular / no snapshot yet).
@@ -215,7 +216,14 @@ export function createBoundaryView(containerEl, { onAddPoint = () => {}, onRemov
   document.addEventListener('keydown', onAltKey);
   document.addEventListener('keyup', onAltKey);
 
-  new ResizeObserver(schedule).observe(stage);
+  // Text grows with the charts' (presentation mode): --bp-chart-font is 14 px at the desk. Read
+  // on resize and restyle only, so a draw never forces a style recalculation.
+  const restyle = () => {
+    textScale = (parseFloat(getComputedStyle(root).getPropertyValue('--bp-chart-font')) || 14) / 14;
+    schedule();
+  };
+  new ResizeObserver(restyle).observe(stage);
+  document.addEventListener('bp-restyle', restyle); // theme or presentation mode changed
   buildLegend();
 
   return {

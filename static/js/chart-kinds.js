@@ -1,7 +1,7 @@
 // What the chart panel shows: the chart kinds (which metric columns each plots, its title, its
 // y scale) and the tabs that group them. No DOM and no data: charts.js builds the panels.
 import uPlot from '/static/vendor/uPlot.esm.js';
-import { TRAIN, VAL, layerColor, LAYER_COLORS, shortLayerName } from './colors.js';
+import { TRAIN, TRAIN_DARK, VAL, VAL_DARK, isDark, layerStyle, shortLayerName } from './colors.js';
 
 const layerKind = (title, col, opts = {}) => ({ title, perLayer: col, ...opts });
 const pairKind = (title, a, b, opts = {}) => ({ title, pair: [a, b], ...opts });
@@ -46,11 +46,11 @@ export function titleOf(kindId, task) {
  */
 export function seriesDefs(kindId, layerNames, { col, layerCol }) {
   const k = KINDS[kindId];
+  const dark = isDark();
   if (k.perLayer) {
     return layerNames.map((name, i) => ({
       label: shortLayerName(name, i, layerNames.length),
-      color: layerColor(i),
-      dash: i >= LAYER_COLORS.length ? [10, 5] : undefined,
+      ...layerStyle(i, dark),
       get: (j) => {
         if (Array.isArray(k.perLayer)) {
           const a = layerCol(i, k.perLayer[0])?.[j];
@@ -61,9 +61,10 @@ export function seriesDefs(kindId, layerNames, { col, layerCol }) {
     }));
   }
   const pairs = k.pair || [k.single];
+  const [train, val] = dark ? [TRAIN_DARK, VAL_DARK] : [TRAIN, VAL];
   return pairs.map(([key, label], i) => ({
     label,
-    color: i === 0 ? TRAIN : VAL,
+    color: i === 0 ? train : val,
     dash: i === 0 ? undefined : [10, 6],
     get: (j) => col(key)?.[j],
   }));

@@ -2,6 +2,8 @@
 // instruments, grouped in tabs of up to three large charts. Data live in a column store
 // (chart-columns.js); uPlot instances (chart-panel.js) exist only for the visible tab and get
 // setData at most once per animation frame. What each chart shows is in chart-kinds.js.
+// Dragging across a chart zooms every chart of the tab to those epochs (a double-click resets);
+// the smoothing slider draws an EMA of each curve over the faint raw one.
 import { KINDS, TABS, kindsOf, seriesDefs, titleOf, yRange } from './chart-kinds.js';
 import { createColumnStore } from './chart-columns.js';
 import { createChartPanel } from './chart-panel.js';
@@ -15,11 +17,20 @@ export { fmtValue } from './uplot-options.js';
 /** Create the chart panel group inside `containerEl`; returns {reset, append, showTab, destroy}. */
 export function createCharts(containerEl) {
   const tabBar = el('div', { class: 'bp-chart-tabs', role: 'tablist' });
+  const smoothInput = el('input', {
+    type: 'range', min: '0', max: '0.99', step: '0.01', value: '0', testid: 'chart-smoothing',
+    'aria-label': 'Smoothing of the curves',
+  });
+  const smoothValue = el('output', { class: 'bp-chart-smoothing-value', text: '0' });
+  const smoothing = el('label', { class: 'bp-chart-smoothing', title: 'Exponential moving average of each curve (the raw curve stays faint behind)' },
+    el('span', { text: 'Smoothing' }), smoothInput, smoothValue);
   const grid = el('div', { class: 'bp-chart-grid' });
   const root = el('div', { class: 'bp-charts' }, tabBar, grid);
   containerEl.append(root);
 
   let task = 'binary';
+  let weight = 0;
+  let zoom = null; // [x0, x1] epochs, shared by the tab's charts
   let activeTab = TABS[0].id;
   let panels = [];
   const logOn = { loss: false };
@@ -37,7 +48,21 @@ export function createCharts(containerEl) {
     b.addEventListener('click', () => showTab(tab.id));
     tabBar.append(b);
   }
+  tabBar.append(smoothing);
+  smoothInput.addEventListener('input', () => {
+    weight = Number(smoothInput.value);
+    smoothValue.textContent = weight.toFixed(2);
+    for (const p of panels) rebuild(p);
+  });
 
+  /** Zoom every chart of the tab to epochs [x0, x1], or back to all of them with null. */
+  function zoomTo(range) {
+    zoom = range && range[1] > range[0] ? range : null;
+    root.dataset.zoomed = String(!!zoom);
+    for (const p of panels) p.zoomTo(zoom);
+  }
+  // Axis text follows the theme's size (presentation mode makes it larger).
+  const fontPx = () => parseFloat(getComputedStyle(root).getPropertyValue('--bp-chart-font')) || 14;
   const isLog = (kindId) => !!KINDS[kindId].log || !!logOn[kindId];
 
   /** Recreate a panel's plot for the current task, layers and log setting. */
@@ -49,11 +74,14 @@ export function createCharts(containerEl) {
       defs: seriesDefs(kindId, store.layerNames(), store),
       log,
       store,
+      smoothing: weight,
       options: (host, legendHost, defs) => chartOptions({
         host, legendHost, defs, log, range: yRange(kindId, task, log), ref: KINDS[kindId].ref,
-        fg: textColor(root), onLegend: (u) => panel.showEpoch(u),
+        fg: textColor(root), onLegend: (u) => panel.showEpoch(u), fontPx: fontPx(),
+        onZoom: (x0, x1) => zoomTo([x0, x1]), onResetZoom: () => zoomTo(null),
       }),
     });
+    if (zoom) panel.zoomTo(zoom);
   }
 
   function makePanel(kindId) {
@@ -77,6 +105,8 @@ export function createCharts(containerEl) {
       b.classList.toggle('bp-active', on);
     }
     for (const p of panels) p.destroy();
+    zoom = null;
+    root.dataset.zoomed = 'false';
     grid.replaceChildren();
     panels = kindsOf(TABS.find((t) => t.id === id), task).map(makePanel);
     grid.dataset.count = String(panels.length);
@@ -106,6 +136,9 @@ export function createCharts(containerEl) {
   });
 
   showTab(activeTab);
+  // Theme or presentation mode changed (presentation.js): new colours and sizes.
+  const restyle = () => showTab(activeTab);
+  document.addEventListener('bp-restyle', restyle);
 
   return {
     /** Replace all data with `history` (metrics-shaped columns) for a task and layer list. */
@@ -122,8 +155,15 @@ export function createCharts(containerEl) {
     },
     /** Switch the visible tab ('training'|'gradients'|'activations'|'weights'). */
     showTab,
+    /** The x range each visible chart shows: [{kind, min, max}] (tests and the console). */
+    xScales: () => panels.filter((p) => p.u).map((p) => ({ kind: p.kindId, min: p.u.scales.x.min, max: p.u.scales.x.max })),
+    /** The arrays the chart of `kind` draws ([x, ...series]), for tests and the console. */
+    drawn: (kind) => panels.find((p) => p.kindId === kind)?.u?.data.map((a) => Array.from(a)) ?? null,
+    /** Zoom the tab's charts to epochs [x0, x1] (null: all). */
+    zoomTo,
     /** Stop observers and free the plots. */
     destroy() {
+      document.removeEventListener('bp-restyle', restyle);
       schedule.cancel();
       rootRo.disconnect();
       for (const p of panels) p.destroy();

@@ -22,12 +22,25 @@ export const POS = '#0072B2';
 /** Class colours in order (class 0, 1, ...); up to 6 distinct, then repeats. */
 export const CLASS_COLORS = [NEG, POS, '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#7A5C00', '#555555'];
 
-/** Per-layer series colours (input side first); index 7+ repeats with a dash in charts.js. */
-export const LAYER_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#444444'];
+/**
+ * Per-layer series colours, input side first: Okabe-Ito then Paul Tol's muted set on the light
+ * theme, Tol's "light" set then Okabe-Ito orange on the dark one (all distinguishable under the
+ * common colour-vision deficiencies). Past the list, layerStyle() adds dash patterns.
+ */
+export const LAYER_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#882255', '#44AA99',
+  '#999933', '#332288'];
+export const LAYER_COLORS_DARK = ['#77AADD', '#EE8866', '#44BB99', '#FFAABB', '#EEDD88', '#99DDFF', '#BBCC33',
+  '#AAAA00', '#DDDDDD', '#E69F00'];
 
 /** Train / validation series colours. */
 export const TRAIN = '#0072B2';
 export const VAL = '#D55E00';
+/** The same on the dark theme (light enough for a dark background). */
+export const TRAIN_DARK = '#77AADD';
+export const VAL_DARK = '#EE8866';
+
+/** Whether the page shows its dark theme (presentation.js sets it). */
+export const isDark = () => typeof document !== 'undefined' && document.documentElement.dataset.theme === 'dark';
 
 /** The colour of class `k`. */
 export function classColor(k) {
@@ -35,9 +48,14 @@ export function classColor(k) {
   return CLASS_COLORS[((k % n) + n) % n];
 }
 
-/** The colour of layer `i` in charts and legends. */
-export function layerColor(i) {
-  return LAYER_COLORS[i % LAYER_COLORS.length];
+/**
+ * Colour and dash of layer `i` (dark theme when `dark`): the palette in order, then the palette
+ * again with a dash pattern that grows each round, so no two layers ever share a style.
+ */
+export function layerStyle(i, dark = false) {
+  const colors = dark ? LAYER_COLORS_DARK : LAYER_COLORS;
+  const round = Math.floor(i / colors.length);
+  return { color: colors[i % colors.length], dash: round === 0 ? undefined : [4 + 4 * round, 4] };
 }
 
 /** Legend name of a layer: the engine's "denseK" becomes L1, L2, … and "out" for the last one. */

@@ -57,6 +57,7 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
     if (fresh && !sameNames(state.model.layerNames, layerNames)) resetCharts(null, state.model.layerNames);
     if (frame.weights) views.net.setWeights(frame.weights);
     views.boundary.setSnapshot(frame);
+    views.confusion?.update(frame.confusion ?? null);
   }
 
   return function handleFrame(frame) {

@@ -11,6 +11,7 @@ import { createIndicators } from './indicators.js';
 import { createInspector } from './inspector.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
+import { installPresentation } from './presentation.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, writeHash } from './state.js';
@@ -133,6 +134,7 @@ function pickDataset(value) {
 
 $('inspect-open').addEventListener('click', () => inspector.open());
 
+installPresentation({ presentButton: $('present'), themeButton: $('theme') });
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {

@@ -3,8 +3,7 @@
 import uPlot from '/static/vendor/uPlot.esm.js';
 
 const SUP = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
-const FONT = '600 14px system-ui, sans-serif';
-const LABEL_FONT = '700 14px system-ui, sans-serif';
+const DEFAULT_FONT_PX = 14;
 
 /** 10^k written with superscripts ("10⁻³"); 1 and 10 stay plain. */
 function pow10Label(k) {
@@ -66,7 +65,7 @@ function logLabel(v) {
 }
 
 /** Dashed horizontal line at y = ref, labelled as the typical value. */
-function drawRef(u, ref, fg) {
+function drawRef(u, ref, fg, fontPx) {
   const { ctx, bbox } = u;
   if (ref < u.scales.y.min || ref > u.scales.y.max) return;
   const y = u.valToPos(ref, 'y', true);
@@ -81,17 +80,38 @@ function drawRef(u, ref, fg) {
   ctx.stroke();
   ctx.globalAlpha = 0.8;
   ctx.fillStyle = fg;
-  ctx.font = `600 ${12 * uPlot.pxRatio}px system-ui, sans-serif`;
+  ctx.font = `600 ${fontPx * uPlot.pxRatio}px system-ui, sans-serif`;
   ctx.textAlign = 'right';
   ctx.fillText('typical ≈ 10⁻³', bbox.left + bbox.width - 4 * uPlot.pxRatio, y - 4 * uPlot.pxRatio);
   ctx.restore();
 }
 
+/** A series: drawn boldly, or `faint` (the raw curve behind a smoothed one, kept out of the legend). */
+function seriesOf(d) {
+  const value = (u, v, si, idx) => fmtValue(idx == null ? lastOf(u, si) : v);
+  if (d.faint) {
+    return { label: `${d.label} raw`, stroke: `${d.color}55`, width: 1.5, dash: d.dash, spanGaps: false, points: { show: false }, value };
+  }
+  return { label: d.label, stroke: d.color, width: 3, dash: d.dash, spanGaps: false, points: { size: 7, width: 2 }, value };
+}
+
+/** Hide the legend rows of the faint series. */
+function hideFaintLegend(u, legendHost, defs) {
+  const rows = legendHost.querySelectorAll('.u-series');
+  defs.forEach((d, i) => {
+    if (d.faint && rows[i + 1]) rows[i + 1].style.display = 'none';
+  });
+}
+
 /**
  * uPlot options for one chart in `host` with its legend in `legendHost`: series `defs`, a log or
- * linear y axis with `range`, an optional dashed reference line at `ref`, `onLegend(u)` on hover.
+ * linear y axis with `range`, an optional dashed reference line at `ref`, `onLegend(u)` on hover,
+ * axis text of `fontPx` pixels; dragging across the plot calls `onZoom(x0, x1)`, a double-click
+ * `onResetZoom()`.
  */
-export function chartOptions({ host, legendHost, defs, log, range, ref, fg, onLegend }) {
+export function chartOptions({ host, legendHost, defs, log, range, ref, fg, onLegend, fontPx = DEFAULT_FONT_PX, onZoom, onResetZoom }) {
+  const FONT = `600 ${fontPx}px system-ui, sans-serif`;
+  const LABEL_FONT = `700 ${fontPx}px system-ui, sans-serif`;
   const grid = { stroke: 'rgba(128,128,128,0.28)', width: 1 };
   const yAxis = {
     stroke: fg, font: FONT, labelFont: LABEL_FONT, grid, ticks: { stroke: 'rgba(128,128,128,0.5)', size: 5 },
@@ -104,9 +124,18 @@ export function chartOptions({ host, legendHost, defs, log, range, ref, fg, onLe
   } else {
     yAxis.values = (u, splits) => splits.map((v) => fmtValue(v));
   }
-  const hooks = { setLegend: [onLegend] };
+  const hooks = {
+    setLegend: [onLegend],
+    ready: [(u) => hideFaintLegend(u, legendHost, defs)],
+    setSelect: [(u) => {
+      const { left, width } = u.select;
+      if (width < 4) return;
+      u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+      onZoom?.(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
+    }],
+  };
   if (ref) {
-    hooks.draw = [(u) => drawRef(u, ref, fg)];
+    hooks.draw = [(u) => drawRef(u, ref, fg, fontPx)];
   }
   return {
     width: Math.max(50, host.clientWidth),
@@ -119,24 +148,21 @@ export function chartOptions({ host, legendHost, defs, log, range, ref, fg, onLe
     axes: [
       {
         stroke: fg, font: FONT, labelFont: LABEL_FONT, grid, ticks: { stroke: 'rgba(128,128,128,0.5)', size: 5 },
-        size: 26, gap: 3, space: 60,
+        size: Math.round(fontPx * 1.9), gap: 3, space: fontPx * 4.5,
         values: (u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')),
       },
       yAxis,
     ],
     series: [
       { label: 'epoch', value: (u, v, si, idx) => (idx == null ? lastOf(u, 0) : v) ?? '—' },
-      ...defs.map((d) => ({
-        label: d.label,
-        stroke: d.color,
-        width: 3,
-        dash: d.dash,
-        spanGaps: false,
-        points: { size: 7, width: 2 },
-        value: (u, v, si, idx) => fmtValue(idx == null ? lastOf(u, si) : v),
-      })),
+      ...defs.map(seriesOf),
     ],
-    cursor: { sync: { key: 'bp-epoch' }, drag: { x: false, y: false, setScale: false }, points: { size: 10 } },
+    cursor: {
+      sync: { key: 'bp-epoch' },
+      drag: { x: true, y: false, setScale: false },
+      points: { size: 10 },
+      bind: { dblclick: () => () => onResetZoom?.() },
+    },
     legend: { live: true, markers: { width: 3 }, mount: (u, el) => legendHost.append(el) },
     hooks,
   };

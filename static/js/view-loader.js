@@ -8,7 +8,7 @@ const noop = () => {};
 const stub = new Proxy({}, { get: () => noop });
 
 /** The view slots, each a do-nothing stand-in until loadViews fills it. */
-export const createViewSlots = () => ({ charts: stub, net: stub, boundary: stub, hist: stub, tiles: stub });
+export const createViewSlots = () => ({ charts: stub, net: stub, boundary: stub, hist: stub, tiles: stub, confusion: stub });
 
 /** Import and create every view into `views`; `configure`/`command` send edits, `toast` reports failures. */
 export async function loadViews(views, { configure, command, toast }) {
@@ -20,6 +20,7 @@ export async function loadViews(views, { configure, command, toast }) {
       onRemovePoint: (x, y) => command({ type: 'remove_point', x, y }),
     })],
     ['hist', './histograms.js', (m) => m.createHistogramView($('histograms'))],
+    ['confusion', './confusion-matrix.js', (m) => m.createConfusionMatrix($('confusion'))],
     ['tiles', './feature-tiles.js', (m) => m.createFeatureTiles($('features'), { onChange: (features) => configure({ dataset: { features } }) })],
   ];
   const results = await Promise.allSettled(specs.map(([, path]) => import(path)));
