@@ -22,7 +22,7 @@ def test_confusion_matrix_counts_the_validation_set(page: Any) -> None:
     assert classes == 2
     assert page.evaluate(COUNTS_JS) == val
     page.click("[data-testid='play']")
-    wait_epoch_above(page, 100)
+    wait_epoch_above(page, 500)  # about 90 % right on every BLAS kernel (README), 50-60 % at 100
     page.click("[data-testid='play']")
     page.wait_for_selector("#app[data-run-state='paused']")
     page.wait_for_function(f"() => ({COUNTS_JS})() === {val}")
