@@ -128,7 +128,7 @@ PRESET_LIST: tuple[Preset, ...] = (
         "The same sigmoid network and small initial weights, with batch normalisation before each "
         "activation: every layer's inputs are re-centred and re-scaled into the sigmoid's steep "
         "middle, so the gradient reaches the first layer within about a factor of ten of the last "
-        "and validation accuracy passes 90 % within thirty epochs.",
+        "and validation accuracy passes 90 % within about thirty epochs.",
         {"model": {"layers": _layers(8, 12, "sigmoid", batch_norm=True)}},
     ),
     _EXPLODING,
