@@ -11,6 +11,7 @@ import json
 import math
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -34,8 +35,10 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self._data = tempfile.TemporaryDirectory(prefix="backprop-loadtest-")  # not the user's runs
         cmd = [sys.executable, "-m", "app", "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen([*cmd, "--log-level", "warning"])
+        cmd += ["--data-dir", self._data.name, "--log-level", "warning"]
+        self.process = subprocess.Popen(cmd)
         try:
             wait_for(f"{self.base}/api/health", 30.0)
         except BaseException:
@@ -64,6 +67,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)
+        self._data.cleanup()
 
 
 def rss_mib(pid: int) -> float:

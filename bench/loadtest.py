@@ -218,7 +218,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run every phase and print one line of figures per phase."""
     parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per phase")
-    parser.add_argument("--sessions", type=int, default=8, help="light sessions in phase 2")
+    parser.add_argument(
+        "--sessions", type=int, default=8, help="light sessions in phase 2 (+ --heavy + 1 <= 16)"
+    )
     parser.add_argument("--heavy", type=int, default=4, help="heavy sessions in phase 3")
     parser.add_argument("--rounds", type=int, default=4, help="command rounds per timing")
     parser.add_argument("--history-epochs", type=int, default=100_000)
