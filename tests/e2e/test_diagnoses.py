@@ -32,6 +32,11 @@ def test_vanishing_gradients_callout_appears_and_its_relu_fix_clears_it(page: An
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "diagnosis-vanishing.png"))
 
+    page.click("[data-testid='dismiss-vanishing_gradients']")  # the room has read it
+    page.wait_for_selector(CALLOUT, state="hidden")
+    page.click("[data-testid='reset']")  # a fresh run raises it anew, and it shows again
+    page.wait_for_selector(VANISHING)
+
     fix = page.locator("[data-testid='fix-vanishing_gradients-0']")
     assert fix.text_content() == "Use ReLU + He init"
     fix.click()
