@@ -2,6 +2,7 @@
 
 import { api } from './api.js';
 import { $, el } from './dom.js';
+import { installPresetCards } from './preset-cards.js';
 import { setPresets, state } from './state.js';
 
 /** Show the note for preset `id` (hidden when it is not a known preset). */
@@ -13,8 +14,6 @@ export function showPresetNote(id) {
   note.querySelector('.preset-note-title').textContent = preset.title;
   const text = note.querySelector('.preset-note-text');
   text.textContent = preset.description;
-  text.title = preset.description;
-  text.classList.remove('expanded');
 }
 
 /** Fetch the presets into the picker; `toast` reports a failure. */
@@ -33,12 +32,18 @@ export async function loadPresets(toast) {
   showPresetNote(state.presetId);
 }
 
-/** Wire the picker (a choice calls `onPick(id)`) and the note's close and expand clicks. */
+/** Wire the picker and the demo cards (a choice in either calls `onPick(id)`) and the note's close. */
 export function wirePresetPicker(onPick) {
   $('preset').addEventListener('change', (event) => {
     const id = event.target.value;
     if (id) onPick(id);
   });
+  installPresetCards({
+    button: $('demos'),
+    overlay: $('preset-cards'),
+    getPresets: () => state.presets,
+    getCurrent: () => state.presetId,
+    onPick,
+  });
   $('preset-note-close').addEventListener('click', () => ($('preset-note').hidden = true));
-  document.querySelector('.preset-note-text').addEventListener('click', (event) => event.currentTarget.classList.toggle('expanded'));
 }
