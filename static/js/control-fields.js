@@ -54,9 +54,9 @@ export const FIELDS = [
     choices: [null, 100, 20, 5, 2, 1], testid: 'speed',
     optionLabel: (v) => (v === null ? 'Full speed' : `${fmt(v)} epochs/s`),
     hint: 'Slow motion for a room: the boundary and network follow every epoch below 10 epochs/s' },
-  { section: 'training', path: 'training.stop_at_epoch', label: 'Stop at epoch', kind: 'number',
+  { section: 'training', path: 'training.stop_at_epoch', label: 'Stop at', kind: 'number',
     emptyIsNull: true, testid: 'stop-at',
-    hint: 'Pause when the run reaches this epoch (empty: no limit); play then continues past it' },
+    hint: 'Stop at epoch: pause when the run reaches it (empty: no limit); play then continues past it' },
   { section: 'training', path: 'training.weight_decay', label: 'Weight decay', kind: 'choice',
     choices: [0, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.3], testid: 'weight-decay' },
 
