@@ -11,6 +11,9 @@ from app.data import BUILTIN, FEATURES, GENERATORS, MAX_SAMPLES, MIN_SAMPLES
 MAX_HIDDEN_LAYERS = 10
 MAX_UNITS = 256
 MAX_PARAMETERS = 250_000
+MIN_EPOCHS_PER_SECOND = 0.5
+MAX_EPOCHS_PER_SECOND = 1000.0
+MAX_STOP_EPOCH = 10_000_000
 
 DatasetName = Literal[
     "circle",
@@ -215,6 +218,12 @@ class TrainingConfig(_Strict):
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
     histogram_every: Annotated[int, Field(ge=0, le=10_000)] = 10
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    # Session pacing, enforced by the server session (the engine and the CLI ignore both):
+    # slow motion for a room (None = full speed), and pause on reaching an epoch (None = never).
+    epochs_per_second: (
+        Annotated[float, Field(ge=MIN_EPOCHS_PER_SECOND, le=MAX_EPOCHS_PER_SECOND)] | None
+    ) = None
+    stop_at_epoch: Annotated[int, Field(ge=1, le=MAX_STOP_EPOCH)] | None = None
 
 
 class SessionConfig(_Strict):

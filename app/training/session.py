@@ -37,6 +37,7 @@ from app.training.diagnoses import Diagnoser
 from app.training.event_log import EventLog, Kind, RecordRows, Subscriber
 from app.training.history import DecimatedList, RecordHistory, record_rows
 from app.training.inspection import InspectError, apply_sample, inspection_frame
+from app.training.pacing import WAIT_SLICE, Pacer, stop_at_reason
 from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
 from app.training.wire import Hello, HistoryText, Outgoing, encode_parts
@@ -100,6 +101,7 @@ class TrainingSession:
             COMMAND_QUEUE_SIZE
         )
         self._steps_left = 0
+        self._pacer = Pacer()
         self._last_snapshot_at = 0.0
         self._snapshot_cost = 0.0  # seconds the last snapshot took
         self._snapshot = encode_parts(run.snapshot())
@@ -199,7 +201,7 @@ class TrainingSession:
             if self.state is SessionState.RUNNING:
                 while not self._commands.empty():
                     await self._handle(*self._commands.get_nowait())
-                if self.state is SessionState.RUNNING:
+                if self.state is SessionState.RUNNING and await self._paced_wait():
                     await self._run_chunk()
             else:
                 await self._handle(*(await self._commands.get()))
@@ -240,6 +242,9 @@ class TrainingSession:
         """Worker thread: train for about CHUNK_SECONDS (ending between two batches, even within
         an epoch), stopping early on divergence or a stop; or, when one is due, only take a
         snapshot, so that a command never waits for training and a snapshot both."""
+        training = self.run.config.training
+        if Pacer.rate(training) is not None:
+            return self._paced_chunk()
         if not self._snapshot_due():
             return self._train_chunk()
         return ChunkResult(None, self._take_snapshot(), None)
@@ -264,6 +269,8 @@ class TrainingSession:
             if self.recorder is not None:  # between epochs: where a checkpoint resumes exactly
                 self.recorder.at_epoch_end(self.run)
             stop = self._stop_reason(record)
+            if stop is None and (asked := stop_at_reason(record, self.run.config.training)):
+                stop = (SessionState.PAUSED, asked)
             if stop is None and self._steps_left:
                 self._steps_left -= 1
                 if not self._steps_left:
@@ -273,6 +280,26 @@ class TrainingSession:
         snapshot = self._take_snapshot() if stop is not None else None  # the final picture
         rows = RecordRows(record_rows(records), self._layer_names()) if records else None
         return ChunkResult(rows, snapshot, stop, histograms, records, histogram_frames)
+
+    # ---- slow motion (issue 9 §3; the stop-at-epoch check is in _train_chunk) ----------------
+
+    async def _paced_wait(self) -> bool:
+        """Wait for the next epoch's turn in short slices; False when a command arrives first."""
+        while (left := self._pacer.wait_left(self.run.config.training)) > 0:
+            if not self._commands.empty():
+                return False
+            await asyncio.sleep(min(left, WAIT_SLICE))
+        return True
+
+    def _paced_chunk(self) -> ChunkResult:
+        """Worker thread, slow motion: at most one epoch, with its own snapshot while slow."""
+        training = self.run.config.training
+        result = self._train_chunk(max_epochs=1)
+        due = Pacer.slow(training) or self._snapshot_due()
+        if result.records and result.snapshot is None and due:
+            result.snapshot = self._take_snapshot()
+        self._pacer.epochs_ended(len(result.records), training)
+        return result
 
     async def _finish_short_epoch(self) -> None:
         """Before a pause, finish a half-done epoch if that takes at most FINISH_EPOCH_SECONDS:

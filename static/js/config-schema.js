@@ -78,7 +78,9 @@ export function resolveField(schema, spec) {
     const values = Array.from({ length: max - min + 1 }, (_, i) => min + i);
     out.options = node.nullable ? [null, ...values] : values;
   }
-  if (spec.choices && out.range) out.options = spec.choices.filter((v) => inRange(v, out.range));
+  if (spec.choices && out.range) {
+    out.options = spec.choices.filter((v) => (v === null ? node.nullable : inRange(v, out.range)));
+  }
   return out;
 }
 

@@ -4,6 +4,8 @@
 // server's schema (config-schema.js resolveField); nothing here repeats them. Data only, plus the
 // clipping widgets, which are the page's own view of clip_norm / clip_value.
 
+import { fmt } from './format.js';
+
 // ---- layer-wide fields: one value applied to every hidden layer -------------------------------
 const layers = (cfg) => cfg?.model?.layers ?? [];
 function layerField(key) {
@@ -48,6 +50,13 @@ export const FIELDS = [
   { section: 'training', path: 'training.beta1', label: 'Beta 1', kind: 'number', testid: 'beta1' },
   { section: 'training', path: 'training.beta2', label: 'Beta 2', kind: 'number', testid: 'beta2' },
   { section: 'training', path: 'training.eps', label: 'Epsilon', kind: 'number', testid: 'eps' },
+  { section: 'training', path: 'training.epochs_per_second', label: 'Speed', kind: 'choice',
+    choices: [null, 100, 20, 5, 2, 1], testid: 'speed',
+    optionLabel: (v) => (v === null ? 'Full speed' : `${fmt(v)} epochs/s`),
+    hint: 'Slow motion for a room: the boundary and network follow every epoch below 10 epochs/s' },
+  { section: 'training', path: 'training.stop_at_epoch', label: 'Stop at', kind: 'number',
+    emptyIsNull: true, testid: 'stop-at',
+    hint: 'Stop at epoch: pause when the run reaches it (empty: no limit); play then continues past it' },
   { section: 'training', path: 'training.weight_decay', label: 'Weight decay', kind: 'choice',
     choices: [0, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.3], testid: 'weight-decay' },
 

@@ -78,6 +78,7 @@ export function createControls({ sidebar, getConfig, onConfigure, onCommand, onD
       else f.show(v);
     }
     datasets.show(cfg);
+    transport.setLimits(cfg.training);
   }
 
   return {

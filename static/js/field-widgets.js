@@ -86,6 +86,11 @@ function numberWidget(spec, id, field, commit, ctl) {
   const num = el('input', { type: 'number', id, class: 'num wide', ...bounds(range),
     step: range.integer ? 1 : 'any', testid: spec.testid, 'aria-label': spec.label });
   num.addEventListener('change', () => {
+    if (num.value === '' && spec.emptyIsNull) { // an empty box means "no value" (e.g. no limit)
+      flagInvalid(num, null);
+      commit(null, true);
+      return;
+    }
     const v = readNumber(num, range);
     if (v !== null) commit(v, true);
   });

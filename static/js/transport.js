@@ -15,10 +15,11 @@ function ownsKey(target, key) {
   return true;
 }
 
-/** Wire the transport buttons and shortcuts to `onCommand`; returns {setRunState, setEpoch}. */
+/** Wire the transport buttons and shortcuts to `onCommand`; returns {setRunState, setEpoch, setLimits}. */
 export function createTransport(onCommand) {
   const playBtn = $('play');
   const epochEl = $('epoch');
+  const limitEl = $('epoch-limit');
   let runState = 'idle';
 
   const togglePlay = () => onCommand({ type: runState === 'running' ? 'pause' : 'play' });
@@ -71,6 +72,16 @@ export function createTransport(onCommand) {
     /** Show the epoch counter. */
     setEpoch(n) {
       epochEl.textContent = Number(n).toLocaleString('en-US');
+    },
+    /** Show the session's pacing next to the counter ("5 ep/s · stop 50"), hidden at full speed. */
+    setLimits(training) {
+      const rate = training?.epochs_per_second;
+      const stopAt = training?.stop_at_epoch;
+      const parts = [];
+      if (rate != null) parts.push(`${rate} ep/s`);
+      if (stopAt != null) parts.push(`stop ${Number(stopAt).toLocaleString('en-US')}`);
+      limitEl.textContent = parts.join(' · ');
+      limitEl.hidden = parts.length === 0;
     },
   };
 }

@@ -51,6 +51,14 @@ test('ranges and options are the schema\'s', () => {
   assert.ok(field('batch-size').options.every((v) => inRange(v, field('batch-size').range)));
 });
 
+test('a nullable field keeps its null choice (Full speed); a choice out of range is dropped', () => {
+  assert.deepEqual(field('speed').options, [null, 100, 20, 5, 2, 1]);
+  const spec = { path: 'training.epochs_per_second', kind: 'choice', choices: [null, 0.1, 5, 5000] };
+  assert.deepEqual(resolveField(schema, spec).options, [null, 5]);
+  const notNullable = { path: 'training.batch_size', kind: 'choice', choices: [null, 8] };
+  assert.deepEqual(resolveField(schema, notNullable).options, [8]);
+});
+
 test('inRange honours open ends and whole numbers', () => {
   const r = { min: 0, max: 1, minOpen: true, maxOpen: true, integer: false };
   assert.equal(inRange(0, r), false);

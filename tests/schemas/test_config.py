@@ -34,6 +34,9 @@ def test_deep_merge_merges_dicts_and_replaces_lists() -> None:
         ({"dataset": {"samples": 10**6}}, "dataset.samples"),
         ({"dataset": {"features": ["x1", "x1"]}}, "dataset"),
         ({"dataset": {"name": "csv"}}, "dataset"),
+        ({"training": {"epochs_per_second": 0}}, "training.epochs_per_second"),
+        ({"training": {"epochs_per_second": 10**6}}, "training.epochs_per_second"),
+        ({"training": {"stop_at_epoch": 0}}, "training.stop_at_epoch"),
     ],
 )
 def test_bad_values_name_the_field(patch: dict, field: str) -> None:
@@ -46,6 +49,8 @@ def test_training_and_dropout_changes_keep_weights_others_rebuild() -> None:
     base = SessionConfig()
     live = merge_config(base, {"training": {"learning_rate": 1.0, "optimizer": "adam", "l2": 0.1}})
     assert not needs_rebuild(base, live)
+    paced = merge_config(base, {"training": {"epochs_per_second": 2, "stop_at_epoch": 50}})
+    assert not needs_rebuild(base, paced)
     dropout = merge_config(base, {"model": {"layers": [{"dropout": 0.3}, {"dropout": 0.1}]}})
     assert not needs_rebuild(base, dropout)
     assert needs_rebuild(base, merge_config(base, {"model": {"layers": [{"units": 3}]}}))
