@@ -84,6 +84,7 @@ let reattaching = null;
 /** The reloaded tab's session is gone: offer its stored run, else a new session; true to connect. */
 async function resumeOrStartFresh({ run, request }) {
   reattaching = null;
+  showStatus(''); // not "connection lost": the server answered, the session is gone
   const resumed = await offerResume(run, toast); // the resumed session, or null: start fresh
   if (resumed) setSession(resumed, resumed.config);
   else await newSession(request);
