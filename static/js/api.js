@@ -76,6 +76,10 @@ export const api = {
   datasets: () => request('GET', '/api/datasets'),
   /** body: {} | {preset: id} | {config: partial} -> {id, token, config} */
   createSession: (body = {}) => request('POST', '/api/sessions', { json: body }),
+  /** A stored run with its history, events and checkpoints (503 when the server stores none). */
+  run: (id) => request('GET', `/api/runs/${encodeURIComponent(id)}`),
+  /** A new session continuing the run from its newest checkpoint -> {id, token, config, run, epoch} */
+  resumeRun: (id) => request('POST', `/api/runs/${encodeURIComponent(id)}/resume`),
   /** -> {id, rows, features, target, task, classes} */
   uploadDataset(file, { target = null, task = null } = {}) {
     const form = new FormData();

@@ -12,9 +12,10 @@ import { createInspector } from './inspector.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
+import { offerResume } from './resume-offer.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
-import { addUpload, readHash, setSession, state, writeHash } from './state.js';
+import { addUpload, readHash, setSession, state, storedSession, writeHash } from './state.js';
 import { createUploadPanel } from './upload.js';
 import { createViewSlots, loadViews } from './view-loader.js';
 
@@ -61,10 +62,12 @@ const socket = createSocket({
     if (status === 'closed' && info && info.code && info.code !== 1000) {
       showStatus('Connection lost — reconnecting…', 'warn');
     } else if (status === 'open') {
+      reattaching = null;
       if (statusKind() === 'warn') showStatus('');
     }
   },
   onSessionGone: async () => {
+    if (reattaching) return resumeOrStartFresh(reattaching);
     // The server forgot us (restart, expiry): start a new session with the same setup.
     const body = state.config ? { config: state.config } : {};
     const reply = await api.createSession(body).catch(() => api.createSession({}));
@@ -75,7 +78,25 @@ const socket = createSocket({
   serverAlive: () => api.health().then(() => true, () => false),
 });
 
+// On load, the tab's stored session until its hello arrives: {run, request} (see main()).
+let reattaching = null;
+
+/** The reloaded tab's session is gone: offer its stored run, else a new session; true to connect. */
+async function resumeOrStartFresh({ run, request }) {
+  reattaching = null;
+  showStatus(''); // not "connection lost": the server answered, the session is gone
+  const resumed = await offerResume(run, toast); // the resumed session, or null: start fresh
+  if (resumed) setSession(resumed, resumed.config);
+  else await newSession(request);
+  return true;
+}
+
 async function startSession(request) {
+  await newSession(request);
+  socket.connect();
+}
+
+async function newSession(request) {
   let body = {};
   if (request.preset) body = { preset: request.preset };
   else if (request.config) body = { config: request.config };
@@ -92,10 +113,13 @@ async function startSession(request) {
   // The session we leave would otherwise train on, unseen, until the server pauses it.
   if (state.session) socket.send({ type: 'pause' });
   setSession(reply, reply.config, request.preset ?? null);
+  showPreset();
+}
+
+function showPreset() {
   showPresetNote(state.presetId);
   $('preset').value = state.presetId ?? '';
   writeHash();
-  socket.connect();
 }
 
 // ---- datasets ------------------------------------------------------------------------------------------
@@ -153,7 +177,7 @@ window.addEventListener('hashchange', () => {
   startSession(request).catch((err) => toast(err.message));
 });
 window.addEventListener('pagehide', () => {
-  socket.send({ type: 'pause' }); // a reload starts a new session; this one is abandoned
+  socket.send({ type: 'pause' }); // closed or reloaded: nobody watches it train (a reload reattaches)
   socket.close();
 });
 window.addEventListener('pageshow', (event) => {
@@ -185,7 +209,18 @@ async function main() {
           task: info.requestedTask ?? defaultTask } });
       },
     });
-    await startSession(request);
+    const saved = storedSession();
+    if (saved) {
+      // A reload: reattach to this tab's session, whose hello redraws its whole history. Its config
+      // wins over the hash's (the hash may be older than the session's latest edits); the hello
+      // rewrites the hash. If the session is gone, onSessionGone offers its run or starts fresh.
+      reattaching = { run: saved.run ?? saved.id, request };
+      setSession(saved, null, saved.preset ?? null);
+      showPreset();
+      socket.connect();
+    } else {
+      await startSession(request);
+    }
   } catch (err) {
     indicators.setWsState('closed');
     showStatus(`Could not start a session: ${err.message}`, 'danger');

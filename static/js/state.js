@@ -6,6 +6,7 @@
 
 const current = {
   session: null, // {id, token}
+  run: null, // the stored run the session records into (a resumed session keeps its run's id)
   config: null, // the server's config (from hello / config frames): the page's only copy
   dataset: null, // the last `dataset` frame
   model: null, // {layerNames, parameterCount} of the built network (from the last snapshot)
@@ -19,17 +20,43 @@ export const state = Object.freeze(Object.defineProperties({}, Object.fromEntrie
   Object.keys(current).map((key) => [key, { get: () => current[key], enumerable: true }]),
 )));
 
+const SESSION_KEY = 'backprop-lab.session'; // sessionStorage: one tab, survives its reloads
+
 /** A new session and what it starts from: its server config and the preset it loaded (or null). */
 export function setSession(session, config, presetId = null) {
   current.session = { id: session.id, token: session.token };
+  current.run = session.run ?? session.id;
   current.config = config ?? current.config;
   current.presetId = presetId;
+  remember();
+}
+
+function remember() {
+  try {
+    const saved = { ...current.session, run: current.run, preset: current.presetId };
+    globalThis.sessionStorage?.setItem(SESSION_KEY, JSON.stringify(saved));
+  } catch {
+    // storage disabled or full: a reload then starts a new session, as before
+  }
+}
+
+/** The {id, token, run, preset} this tab last used (kept per tab, so a reload can reattach), or null. */
+export function storedSession() {
+  try {
+    const saved = JSON.parse(globalThis.sessionStorage?.getItem(SESSION_KEY) ?? 'null');
+    return saved && typeof saved.id === 'string' && typeof saved.token === 'string' ? saved : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The server's config; `edited` (a config frame after a change) means it is no longer the preset. */
 export function setConfig(config, { edited = false } = {}) {
   current.config = config;
-  if (edited) current.presetId = null;
+  if (edited && current.presetId !== null) {
+    current.presetId = null;
+    if (current.session) remember();
+  }
 }
 
 /** The last dataset frame. */

@@ -47,19 +47,27 @@ class ServerError(RuntimeError):
 
 
 class Server:
-    """`python -m app serve` on 127.0.0.1:`port`, logging to a temporary file."""
+    """`python -m app serve` on 127.0.0.1:`port`, logging to a temporary file.
 
-    def __init__(self, port: int) -> None:
+    Runs go to `data_dir` when given (left in place: a later server may reopen it), else to a
+    temporary folder deleted on stop.
+    """
+
+    def __init__(self, port: int, data_dir: Path | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- lives as long as the server
             "w+", prefix="backprop-e2e-", suffix=".log", delete=False
         )
         # Runs are stored in a folder of the test's own, never in the user's data directory.
-        self._data = tempfile.TemporaryDirectory(prefix="backprop-e2e-data-")
+        self._data: tempfile.TemporaryDirectory[str] | None = None
+        if data_dir is None:
+            self._data = tempfile.TemporaryDirectory(prefix="backprop-e2e-data-")
+            data_dir = Path(self._data.name)
+        self.data_dir = data_dir
         command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
-            [*command, "--port", str(port), "--data-dir", self._data.name],
+            [*command, "--port", str(port), "--data-dir", str(self.data_dir)],
             cwd=ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -104,12 +112,13 @@ class Server:
         self._log.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._log.name)
-        self._data.cleanup()
+        if self._data is not None:
+            self._data.cleanup()
 
 
-def start_server(port: int | None = None) -> Server:
+def start_server(port: int | None = None, data_dir: Path | None = None) -> Server:
     """Start the app on `port` (default: a free one) and return it once healthy."""
-    server = Server(port if port is not None else free_port())
+    server = Server(port if port is not None else free_port(), data_dir)
     try:
         server.wait_healthy()
     except BaseException:

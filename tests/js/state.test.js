@@ -49,3 +49,11 @@ test('paths and merges', () => {
   assert.equal(getPath(null, 'a.b'), undefined);
   assert.deepEqual(deepMerge({ a: { b: 1, c: 2 }, l: [1] }, { a: { c: 3 }, l: [2] }), { a: { b: 1, c: 3 }, l: [2] });
 });
+
+test('a session keeps the run it records into: its own id, or the resumed run', () => {
+  setSession({ id: 's2', token: 't' }, null);
+  assert.equal(state.run, 's2');
+  setSession({ id: 's3', token: 't', run: 's2' }, null);
+  assert.deepEqual(state.session, { id: 's3', token: 't' });
+  assert.equal(state.run, 's2');
+});
