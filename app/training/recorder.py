@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.engine.checkpoint import capture, to_bytes
+from app.engine.checkpoint import TrainerState, capture, to_bytes
 from app.store import RunStore
 from app.training.run import Run
 
@@ -77,6 +77,7 @@ class Recorder:
         self._data_explained = False  # a config frame announced the next dataset frame
         self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
         self._pending = False  # a checkpoint was asked for mid-epoch: take it at the epoch's end
+        self._captured: tuple[int, TrainerState, dict[str, Any]] | None = None  # awaits its record
         if create:
             store.create_run(run_id, name or default_name(config), config, self.state)
 
@@ -90,6 +91,12 @@ class Recorder:
     def _observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
         if kind == "record":
             self.store.add_record(self.run_id, self.segment, payload)
+            if self._captured is not None and payload["epoch"] >= self._captured[0]:
+                epoch, state, config = self._captured
+                self._captured = None
+                self.store.save_checkpoint(
+                    self.run_id, self.segment, epoch, config, lambda: to_bytes(state)
+                )
         elif kind == "histograms":
             epoch, layers = payload["epoch"], payload["layers"]
             self.store.add_histograms(self.run_id, self.segment, epoch, layers)
@@ -123,10 +130,15 @@ class Recorder:
         self.store.add_event(self.run_id, self.segment, run.epoch, kind, payload)
 
     def at_epoch_end(self, run: Run) -> None:
-        """Between two epochs (worker thread, engine idle): take a due or postponed checkpoint."""
+        """Between two epochs (worker thread, engine idle): capture a due or postponed checkpoint.
+
+        It is written once its epoch's record has been queued (see _observe), so the store never
+        holds a checkpoint ahead of the records it continues."""
         due = run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every
-        if due or self._pending:
-            self.checkpoint(run)
+        if (due or self._pending) and run.epoch != self._checkpointed:
+            self._pending = False
+            self._checkpointed = run.epoch
+            self._captured = (run.epoch, capture(run.trainer), run.config.model_dump())
 
     def checkpoint(self, run: Run) -> None:
         """Save the engine's state now, or at the end of the epoch when one is half done."""
@@ -158,6 +170,7 @@ class Recorder:
             kind = "architecture" if changes else "reset"
             self.segment += 1
             self._checkpointed = -1
+            self._captured = None
         elif [c["path"] for c in changes] == ["dataset.seed"]:
             kind = "regenerate"
         else:

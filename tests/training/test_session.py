@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -242,6 +243,12 @@ STEPS = 700
 SHORT_CHUNK = 0.001
 
 
+def pace() -> None:
+    """A step hook's brake: 700 steps take over a second, so a pause surely lands mid-epoch on
+    any machine (unbraked, a fast one finishes the epoch before the pause is handled)."""
+    time.sleep(0.002)
+
+
 @pytest.fixture
 def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks far shorter than an epoch, so commands land between batches of one epoch, and a
@@ -277,7 +284,7 @@ def test_pause_is_obeyed_within_an_epoch_and_step_finishes_it_as_the_cli_would()
     async def scenario() -> None:
         async with running(LONG_EPOCH) as session:
             steps: list[int] = []
-            session.run.trainer.add_step_hook(lambda info: steps.append(info.batch))
+            session.run.trainer.add_step_hook(lambda info: (steps.append(info.batch), pace()))
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
             await until(lambda: len(steps) > 0)
@@ -311,7 +318,7 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
     async def scenario() -> None:
         async with running(LONG_EPOCH) as session:
             rates: list[float] = []
-            session.run.trainer.add_step_hook(lambda info: rates.append(info.lr))
+            session.run.trainer.add_step_hook(lambda info: (rates.append(info.lr), pace()))
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
             await until(lambda: len(rates) > 0)
