@@ -417,9 +417,7 @@ class TrainingSession:
             return
         rebuilt = await self._in_thread(lambda: self.run.apply(new))
         if rebuilt:
-            await self._after_rebuild()
-            if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
-                self._set_state(SessionState.IDLE)
+            await self._after_rebuild()  # which also leaves a diverged or stopped state
         else:
             self._emit("frame", {"type": "config", "config": new.model_dump(), "rebuilt": False})
             self._restart_diagnoses(None)  # same data: same guessing loss

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.web.limits import send_json_error
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -46,21 +47,6 @@ class SameOriginWrites:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             reason = cross_site_reason(headers)
             if reason is not None:
-                await _refuse(send, f"cross-site request refused: {reason}")
+                await send_json_error(send, 403, f"cross-site request refused: {reason}")
                 return
         await self.app(scope, receive, send)
-
-
-async def _refuse(send: Send, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -19,7 +19,7 @@ from app.settings import LOOPBACK_HOSTS, Settings
 from app.training.export import read_metrics_csv
 from app.training.run import Run
 from tests.conftest import strict_json
-from tests.web.test_ws import open_session, read_until
+from tests.web.test_ws import DIVERGING, open_session, read_until
 
 
 @pytest.fixture
@@ -209,17 +209,8 @@ def test_a_clean_shutdown_mid_training_leaves_the_run_interrupted(tmp_path: Path
 
 def test_a_diverged_run_is_not_checkpointed_on_close(tmp_path: Path) -> None:
     settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
-    wild = {
-        "model": {
-            "layers": [{"units": 32, "activation": "relu"}] * 3,
-            "init": "normal",
-            "init_scale": 5.0,
-        },
-        "training": {"learning_rate": 10.0, "momentum": 0.99},
-        "dataset": {"name": "plane"},
-    }
     with TestClient(create_app(settings)) as client:
-        sid, token = open_session(client, wild)
+        sid, token = open_session(client, DIVERGING)
         with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
             ws.send_json({"type": "play"})
             read_until(ws, lambda f: f["type"] == "state" and f["state"] == "diverged")

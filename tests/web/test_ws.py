@@ -158,17 +158,19 @@ def test_binary_message_is_refused_politely(client: TestClient) -> None:
         read_until(ws, lambda f: f["type"] == "metrics")
 
 
+DIVERGING = {  # wide init, huge steps: the loss overflows within a few epochs
+    "model": {
+        "layers": [{"units": 32, "activation": "relu"}] * 3,
+        "init": "normal",
+        "init_scale": 5.0,
+    },
+    "training": {"learning_rate": 10.0, "momentum": 0.99},
+    "dataset": {"name": "plane"},
+}
+
+
 def test_diverging_run_pauses_with_a_reason_and_frames_stay_strict_json(client: TestClient) -> None:
-    config = {
-        "model": {
-            "layers": [{"units": 32, "activation": "relu"}] * 3,
-            "init": "normal",
-            "init_scale": 5.0,
-        },
-        "training": {"learning_rate": 10.0, "momentum": 0.99},
-        "dataset": {"name": "plane"},
-    }
-    with live(client, config, play=True) as (ws, _):
+    with live(client, DIVERGING, play=True) as (ws, _):
         frames = read_until(ws, lambda f: f["type"] == "state" and f["state"] == "diverged")
         assert "Diverged at epoch" in frames[-1]["reason"]
         losses = [x for f in frames if f["type"] == "metrics" for x in f["train_loss"]]
