@@ -258,3 +258,19 @@ def needs_rebuild(old: SessionConfig, new: SessionConfig) -> bool:
     for layer in old_model["layers"] + new_model["layers"]:
         layer.pop("dropout")  # dropout rates change live
     return old_model != new_model
+
+
+NETWORK_EDIT_KEEPS = ("layers", "dtype")  # model fields an edit may change and keep the history
+
+
+def is_network_edit(old: SessionConfig, new: SessionConfig) -> bool:
+    """True when a rebuild changes only the network (layers, dtype): the history continues and
+    the kept units keep their weights. A data, initialiser or init-scale change starts afresh."""
+    if old.dataset != new.dataset:
+        return False
+    skip = set(NETWORK_EDIT_KEEPS)
+    return all(
+        getattr(old.model, key) == getattr(new.model, key)
+        for key in type(old.model).model_fields
+        if key not in skip
+    )

@@ -19,7 +19,14 @@ from app.data import from_config as data_from_config
 from app.engine import from_config
 from app.engine.model import Model, ModelSpec, build_model, count_parameters
 from app.engine.trainer import Trainer, TrainSettings
-from app.schemas.config import MAX_PARAMETERS, SessionConfig, TrainingConfig, needs_rebuild
+from app.engine.transplant import Transplant, transplant
+from app.schemas.config import (
+    MAX_PARAMETERS,
+    SessionConfig,
+    TrainingConfig,
+    is_network_edit,
+    needs_rebuild,
+)
 from app.training.confusion import confusion
 
 BOUNDARY_RESOLUTION = 64
@@ -81,6 +88,9 @@ class Run:
         self.config = config
         self.data = prepare(data_spec(config, tables))
         self.model, self.trainer = self._build(config, self.data)
+        # What the last `apply` kept across a network edit; None when it started afresh or
+        # did not rebuild (the session continues the history only when this is set).
+        self.last_edit: Transplant | None = None
 
     def _build(self, config: SessionConfig, data: PreparedData) -> tuple[Model, Trainer]:
         spec = model_spec(config, data)
@@ -116,12 +126,22 @@ class Run:
     def reset(self) -> None:
         """Fresh weights from the config's seed, same data."""
         self.model, self.trainer = self._build(self.config, self.data)
+        self.last_edit = None
 
     def apply(self, new: SessionConfig) -> bool:
-        """Switch to a new config; returns True when the network had to be rebuilt."""
+        """Switch to a new config; returns True when the network had to be rebuilt.
+
+        A rebuild that only edits the network (see `is_network_edit`) of finite weights carries
+        the kept units' weights, the optimiser state and the epoch count over (`last_edit` says
+        what was kept); any other rebuild starts afresh (`last_edit` is None).
+        """
+        self.last_edit = None
         if needs_rebuild(self.config, new):
-            data = prepare(data_spec(new, self.tables))
+            edit = is_network_edit(self.config, new) and bool(np.isfinite(self.model.theta).all())
+            data = self.data if edit else prepare(data_spec(new, self.tables))
             model, trainer = self._build(new, data)
+            if edit:
+                self.last_edit = transplant(self.trainer, trainer)
             self.config, self.data, self.model, self.trainer = new, data, model, trainer
             return True
         self.trainer.update_settings(train_settings(new.training))
