@@ -16,7 +16,10 @@ from typing import Any
 
 from app.engine.checkpoint import TrainerState, capture, to_bytes
 from app.store import RunStore
+from app.training.markers import config_changes, edit_fields
 from app.training.run import Run
+
+__all__ = ["Recorder", "config_changes", "default_name"]
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +31,6 @@ STATE_EVENTS = {
     "diverged": "diverged",
     "stopped": "stopped",
 }
-
-
-def config_changes(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
-    """Every leaf that differs between two config dumps: [{path, old, new}]."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        changes = []
-        for key in [*old, *(k for k in new if k not in old)]:
-            sub = f"{path}.{key}" if path else str(key)
-            changes.extend(config_changes(old.get(key), new.get(key), sub))
-        return changes
-    return [] if old == new else [{"path": path, "old": old, "new": new}]
 
 
 def default_name(config: dict[str, Any]) -> str:
@@ -166,7 +158,17 @@ class Recorder:
         new = payload["config"]
         changes = config_changes(self.config, new)
         rebuilt = bool(payload.get("rebuilt"))
-        if rebuilt:
+        info: dict[str, Any] = {"changes": changes, **edit_fields(payload)}
+        if payload.get("fix"):
+            info["fix"] = payload["fix"]
+        if rebuilt and info.get("kept_history"):
+            # An edit that keeps the history: same segment, the epoch count goes on. A checkpoint
+            # of the new network now, so a resume never rebuilds the old one past this point.
+            kind = "architecture"
+            self._checkpointed = -1
+            self._captured = None
+            self._pending = False
+        elif rebuilt:
             kind = "architecture" if changes else "reset"
             self.segment += 1
             self._checkpointed = -1
@@ -176,6 +178,8 @@ class Recorder:
         else:
             kind = "configure"
         if changes or rebuilt:
-            self.event(run, kind, {"changes": changes})
+            self.event(run, kind, info)
         self.config = new
         self.store.update_run(self.run_id, config=new)
+        if info.get("kept_history"):
+            self.checkpoint(run)

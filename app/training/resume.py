@@ -4,7 +4,8 @@ The session is built from the checkpoint's config with the engine state restored
 carries on exactly where the checkpoint left it (same numbers as if it had never stopped). It
 records into the same run and segment; epochs stored after the checkpoint (lost by a crash, or
 trained after the last save) are written again as they are retrained. Its history starts with the
-stored records (and histograms) up to the checkpoint, so a page that attaches sees the whole story.
+stored records (and histograms and markers) up to the checkpoint, so a page that attaches sees
+the whole story, network edits included (records of other layers are re-keyed as they were live).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from app.engine.checkpoint import from_bytes, restore
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
-from app.training.history import record_rows
+from app.training.history import rekeyed_rows
 from app.training.manager import SessionManager
+from app.training.markers import Markers, stored_markers
 from app.training.recorder import Recorder
 from app.training.run import Run
 from app.training.session import TrainingSession
@@ -57,6 +59,7 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
         for s, e, layers in store.histograms(run_id)
         if s == segment and e <= epoch
     ]
+    markers = stored_markers(store.events(run_id), segment, epoch)
 
     def build(session_id: str, token: str) -> TrainingSession:
         run = Run(config, manager.lookup_table)
@@ -66,7 +69,8 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
         )
         session = TrainingSession(session_id, token, run, recorder)
         if history:
-            session.history.add(record_rows(history), tuple(run.model.dense_names))
+            session.history.add(*rekeyed_rows(history))
+        session.markers = Markers(config_dump, markers)
         for frame_epoch, frame in frames:
             session.histograms.add(frame_epoch, encode_frame(frame))
         return session

@@ -37,6 +37,7 @@ from app.training.diagnoses import Diagnoser
 from app.training.event_log import EventLog, Kind, RecordRows, Subscriber
 from app.training.history import DecimatedList, RecordHistory, record_rows
 from app.training.inspection import InspectError, apply_sample, inspection_frame
+from app.training.markers import Markers, edit_frame_fields
 from app.training.pacing import WAIT_SLICE, Pacer, stop_at_reason
 from app.training.recorder import Recorder
 from app.training.run import ConfigError, Run
@@ -109,6 +110,7 @@ class TrainingSession:
         self._task: asyncio.Task[None] | None = None
         self.recorder = recorder  # store seam: sees every entry, between chunks (engine idle)
         self.diagnoser = Diagnoser(run.config, chance_loss(run.data.task, run.data.y_train))
+        self.markers = Markers(run.config.model_dump())  # where something changed (issue 9)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -175,6 +177,7 @@ class TrainingSession:
                 "reason": self.reason,
                 "decimation": self.history.stride,
                 "diagnoses": self.diagnoser.frame()["diagnoses"],
+                "markers": list(self.markers.items),
             },
             rows=np.zeros((0, 0)) if cached else history.rows(),
             layer_names=history.layer_names if len(history) else self._layer_names(),
@@ -384,7 +387,7 @@ class TrainingSession:
             if self.state is not SessionState.RUNNING:
                 self._set_state(SessionState.IDLE)
         elif isinstance(command, Configure):
-            await self._configure(command.config, origin)
+            await self._configure(command.config, origin, command.fix)
         elif isinstance(command, Inspect | ApplySample):
             await self._inspect(command, origin)
         elif isinstance(command, AddPoint | RemovePoint):
@@ -408,30 +411,39 @@ class TrainingSession:
             )
             await self._after_data_change()
 
-    async def _configure(self, patch: dict[str, Any], origin: Subscriber | None) -> None:
+    async def _configure(
+        self, patch: dict[str, Any], origin: Subscriber | None, fix: str | None = None
+    ) -> None:
         try:
             new = merge_config(self.run.config, patch)
         except ValidationError as exc:
             message = f"invalid config: {describe_validation_error(exc)}"
             self._reply(origin, error_frame("bad_config", message))
             return
-        rebuilt = await self._in_thread(lambda: self.run.apply(new))
-        if rebuilt:
-            await self._after_rebuild()  # which also leaves a diverged or stopped state
+        rebuilt, edit = await self._in_thread(lambda: (self.run.apply(new), self.run.last_edit))
+        extra = {"fix": fix} if fix else {}
+        if rebuilt:  # which also leaves a diverged or stopped state
+            await self._after_rebuild(extra | edit_frame_fields(edit, self._layer_names()))
         else:
-            self._emit("frame", {"type": "config", "config": new.model_dump(), "rebuilt": False})
+            config = new.model_dump()
+            self._emit("frame", {"type": "config", "config": config, "rebuilt": False, **extra})
             self._restart_diagnoses(None)  # same data: same guessing loss
 
-    async def _after_rebuild(self) -> None:
-        """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
-        self.history.clear()
-        self.histograms.clear()
+    async def _after_rebuild(self, extra: dict[str, Any] | None = None) -> None:
+        """New weights (and maybe new data): clear history, tell clients, show the fresh network.
+
+        A network edit that kept the history (`extra` has `kept_history`) keeps it and its
+        markers; `extra` goes into the config frame."""
+        extra = extra or {}
+        if not extra.get("kept_history"):
+            self.history.clear()
+            self.histograms.clear()
+            self.markers.clear()
         if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
             # Leave the old run's end with its history, before the awaits below let a client in.
             self._set_state(SessionState.IDLE)
-        self._emit(
-            "frame", {"type": "config", "config": self.run.config.model_dump(), "rebuilt": True}
-        )
+        config = self.run.config.model_dump()
+        self._emit("frame", {"type": "config", "config": config, "rebuilt": True, **extra})
         await self._after_data_change()
 
     async def _after_data_change(self) -> None:
@@ -490,7 +502,9 @@ class TrainingSession:
             self._record(kind, payload)
 
     def _record(self, kind: str, payload: dict[str, Any]) -> None:
-        """Tell the store's recorder (if any) what happened, as plain dicts."""
+        """Tell the markers and the store's recorder (if any) what happened, as plain dicts."""
+        if kind == "frame" and (marker := self.markers.observe(payload, self.run.epoch)):
+            self._log.append("frame", {"type": "marker", "marker": marker}, FRAME_BYTES)
         if self.recorder is not None:
             self.recorder.observe(kind, payload, self.run)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.schemas.messages import replace_non_finite
 from app.store import RunStore
 from app.training.export import FORMATS, ExportError, export_run
-from app.training.history import record_rows, to_columns
+from app.training.history import rekeyed_rows, to_columns
 from app.training.manager import TooManySessions
 from app.training.resume import ResumeError, resume
 from app.training.run import ConfigError
@@ -67,7 +67,7 @@ async def get_run(run_id: str, request: Request, histograms: bool = False) -> di
     history = [
         {
             "segment": segment,
-            **to_columns(record_rows(rows), [layer["name"] for layer in rows[0].get("layers", [])]),
+            **to_columns(*rekeyed_rows(rows)),  # layers re-keyed across network edits
         }
         for segment, rows in sorted(segments.items())
     ]

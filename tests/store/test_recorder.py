@@ -61,7 +61,10 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert latest is not None and from_bytes(latest[3]).epoch == paused_at
         send('{"type": "configure", "config": {"model": {"layers": [{"units": 3}]}}}')
         send('{"type": "step", "epochs": 5}')
-        await wait_for(lambda: session.state is SessionState.PAUSED and session.run.epoch == 5)
+        edited_at = paused_at + 5  # a network edit keeps the epoch count
+        await wait_for(
+            lambda: session.state is SessionState.PAUSED and session.run.epoch == edited_at
+        )
         send('{"type": "reset"}')
         send('{"type": "regenerate"}')
         send('{"type": "add_point", "x": 0.5, "y": 0.5, "label": 1}')
@@ -72,8 +75,8 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
 
         records = store.records("r1")
         first = [r["epoch"] for s, r in records if s == 0]
-        assert first == list(range(1, paused_at + 1)), "every epoch until the pause, in order"
-        assert [r["epoch"] for s, r in records if s == 1] == [1, 2, 3, 4, 5]
+        assert first == list(range(1, edited_at + 1)), "every epoch, across the edit, in order"
+        assert [r["epoch"] for s, r in records if s == 1] == []
         events = store.events("r1")
         if finished_epoch:  # the step that finished the paused epoch
             assert [e["kind"] for e in events[3:5]] == ["play", "pause"]
@@ -93,16 +96,19 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert events[1]["payload"]["changes"] == [
             {"path": "training.learning_rate", "old": 0.01, "new": 0.05}
         ]
-        assert events[3]["segment"] == 1 and events[3]["payload"]["changes"][0]["path"] == (
+        assert events[3]["segment"] == 0 and events[3]["payload"]["changes"][0]["path"] == (
             "model.layers"
         )
+        assert events[3]["payload"]["kept_history"] is True
+        assert events[3]["payload"]["layer_sources"] == [0, 2]  # hidden 0 and the output
+        assert events[6]["segment"] == 1, "a reset starts a new segment"
         histograms = [(s, e) for s, e, _ in store.histograms("r1")]
-        assert [e for s, e in histograms if s == 0] == list(range(10, paused_at + 1, 10))
+        assert [e for s, e in histograms if s == 0] == list(range(10, edited_at + 1, 10))
         checkpoints = store.checkpoints("r1")
         periodic = [e for s, e in checkpoints if s == 0 and e < paused_at]
         assert periodic and periodic[0] >= 40, "every 40 epochs, at the end of a chunk"
         assert (0, paused_at) in checkpoints
-        assert (1, 5) in checkpoints, "the step ends paused: a checkpoint"
+        assert (0, edited_at) in checkpoints, "the step ends paused: a checkpoint"
         assert events[-2]["payload"] == {"train": 71, "val": 30}
         run = store.get_run("r1")
         assert run is not None and run["state"] == "idle"

@@ -92,11 +92,14 @@ def test_training_change_applies_live_and_keeps_the_weights() -> None:
 def test_architecture_or_data_change_rebuilds() -> None:
     run = Run(config())
     run.train_epoch()
+    first = run.model.dense_weights()[0][1].copy()
     wider = merge_config(
         run.config, {"model": {"layers": [{"units": 5}, {"units": 4}, {"units": 3}]}}
     )
     assert run.apply(wider) is True
-    assert run.epoch == 0
+    assert run.epoch == 1, "a network edit keeps the epoch count"
+    assert run.last_edit is not None and run.last_edit.kept > 0
+    np.testing.assert_array_equal(run.model.dense_weights()[0][1], first[:, :5])
     assert [(name, w.shape) for name, w, _ in run.model.dense_weights()] == [
         ("dense0", (2, 5)),
         ("dense1", (5, 4)),
@@ -106,7 +109,18 @@ def test_architecture_or_data_change_rebuilds() -> None:
     points = run.data.points_train.copy()
     assert run.apply(merge_config(run.config, {"dataset": {"name": "xor"}})) is True
     assert not np.array_equal(points, run.data.points_train)
+    assert run.epoch == 0 and run.last_edit is None, "a data change starts afresh"
+    run.train_epoch()
     assert run.apply(merge_config(run.config, {"model": {"init": "he"}})) is True
+    assert run.epoch == 0 and run.last_edit is None, "so does another initialiser"
+
+
+def test_a_diverged_network_is_not_carried_over() -> None:
+    run = Run(config())
+    run.train_epoch()
+    run.model.theta[0] = np.nan
+    run.apply(merge_config(run.config, {"model": {"layers": [{"units": 3}]}}))
+    assert run.last_edit is None and run.epoch == 0
 
 
 def test_regenerate_keeps_the_weights_and_draws_new_points() -> None:
