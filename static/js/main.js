@@ -24,8 +24,8 @@ function command(message) {
   if (!socket.send(message)) toast('Not connected to the training server — reconnecting…', 'warn', 3000);
 }
 
-function configure(partial) {
-  command({ type: 'configure', config: partial });
+function configure(partial, fix = null) {
+  command(fix ? { type: 'configure', config: partial, fix: String(fix).slice(0, 120) } : { type: 'configure', config: partial });
 }
 
 const views = createViewSlots();
@@ -37,7 +37,7 @@ const controls = createControls({
   onDatasetPick: pickDataset,
 });
 const indicators = createIndicators(controls);
-const diagnoses = createDiagnosisCallout($('diagnoses'), { onFix: (partial) => configure(partial) });
+const diagnoses = createDiagnosisCallout($('diagnoses'), { onFix: (partial, label) => configure(partial, label) });
 const frameHandler = createFrameHandler({ views, controls, indicators, toast, diagnoses });
 const inspector = createInspector(document.getElementById('app'), {
   command,
