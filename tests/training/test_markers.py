@@ -67,7 +67,7 @@ def test_stored_events_give_the_same_markers_back() -> None:
             "epoch": 12,
             "kind": "architecture",
             "payload": {"changes": [], "kept_history": True, "layer_sources": [0, 1]},
-        },  # noqa: E501
+        },
         {"segment": 0, "epoch": 40, "kind": "diverged", "payload": {"reason": "nan"}},
         {"segment": 1, "epoch": 0, "kind": "architecture", "payload": {"changes": [2]}},
     ]
