@@ -3,7 +3,8 @@
 // cursor is near a line. Markers closer than MIN_GAP_EM label widths merge (markers.js); labels
 // alternate between two rows and are cut to the room they have, flipped left of their line at
 // the right edge. The drawn groups are exposed on the chart root as data-markers (count),
-// data-marker-labels (short labels, '|'-separated) and data-marker-x (x in the plot, CSS px).
+// data-marker-labels (short labels, '|'-separated), data-marker-x (x in the plot, CSS px) and
+// data-marker-font (label size, CSS px).
 import uPlot from '/static/vendor/uPlot.esm.js';
 import { el } from './dom.js';
 import { mergeMarkers, truncate } from './markers.js';
@@ -15,6 +16,11 @@ const COLORS = { diverged: '#d62728', stopped: '#1b9e77', reset: '#666666', rest
 const DEFAULT_COLOR = '#8e44ad';
 
 const colorOf = (group) => COLORS[group.markers[group.markers.length - 1].kind] ?? DEFAULT_COLOR;
+
+/** Write data-* values that changed only (this runs on every redraw). */
+function expose(dataset, values) {
+  for (const [k, v] of Object.entries(values)) if (dataset[k] !== v) dataset[k] = v;
+}
 
 /** Longest prefix of `text` (with an ellipsis) that `ctx` draws within `room` px, or ''. */
 function fitText(ctx, text, room) {
@@ -91,9 +97,12 @@ export function markerHooks({ markers, fontPx, fg, bg }) {
     });
     ctx.restore();
     groups = found.map((g) => ({ ...g, cx: (g.x - bbox.left) / pr }));
-    u.root.dataset.markers = String(found.length);
-    u.root.dataset.markerLabels = found.map((g) => g.short).join('|');
-    u.root.dataset.markerX = groups.map((g) => Math.round(g.cx)).join(',');
+    expose(u.root.dataset, {
+      markers: String(found.length),
+      markerLabels: found.map((g) => g.short).join('|'),
+      markerX: groups.map((g) => Math.round(g.cx)).join(','),
+      markerFont: String(labelPx),
+    });
   }
 
   function hover(u) {

@@ -9,16 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import epoch, open_app, wait_epoch_above
+from tests.e2e.conftest import HAS_LABELS, epoch, open_app, wait_epoch_above
 
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-HAS_LABELS = """([chart, labels]) => {
-  const root = document.querySelector(`[data-testid=${chart}] .uplot`);
-  const drawn = (root?.dataset.markerLabels ?? '').split('|').join(' ');
-  return labels.every((l) => drawn.includes(l));
-}"""
+LOSS_ROOT = "[data-testid='chart-loss'] .uplot"
 LOSS_EPOCHS = "window.backpropLab.views.charts.drawn('loss')[0]"
 
 
@@ -77,6 +73,17 @@ def test_changes_mid_training_draw_markers_that_survive_a_reload(page: Any) -> N
     page.wait_for_function(HAS_LABELS, arg=["chart-grad", ["lr 0.01 → 0.03", "+ layer"]])
     assert page.evaluate(LOSS_EPOCHS)[0] <= 2
     assert epoch(page) >= at_layer + 20
+    assert float(page.get_attribute(LOSS_ROOT, "data-marker-font")) >= 14
+
+    # Presentation mode: larger labels, for the back of the room.
+    page.click("[data-testid='present']")
+    page.wait_for_function(HAS_LABELS, arg=["chart-loss", ["+ layer"]])
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=chart-loss] .uplot')"
+        ".dataset.markerFont) >= 16"
+    )
+    page.screenshot(path=str(ARTIFACTS / "markers-present.png"))
+    page.click("[data-testid='present']")
 
     # Reset starts afresh: the old markers go, a reset marker stays at epoch 0.
     page.click("[data-testid='reset']")
