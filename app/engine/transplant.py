@@ -7,8 +7,10 @@ new)` then copies into the freshly initialised `new` trainer everything that sti
 - layers: hidden layer i continues old hidden layer i, the output layer continues the old output
   layer (`dense_sources`); a layer with no counterpart keeps its fresh initialisation;
 - units: unit j of a layer continues unit j of its old layer. W[r, c] is kept when both its input
-  r and its unit c existed before, so an unchanged layer keeps W and b, an added unit gets fresh
-  incoming and outgoing weights, a removed unit's row and column are dropped. Batch-norm gamma,
+  r and its unit c existed before (and the inputs are the same units: a layer whose input layer
+  is new keeps its biases, and its W only if its shape is unchanged), so an unchanged layer keeps
+  W and b, an added unit gets fresh incoming and outgoing weights, a removed unit's row and
+  column are dropped. Batch-norm gamma,
   beta and running statistics follow their units when the layer had batch norm before;
 - optimiser: the per-coordinate moments (SGD velocity, RMSProp / Adagrad / Adam accumulators) of
   kept coordinates, and the step count; new coordinates start from zero moments, as under a fresh
@@ -78,10 +80,13 @@ def theta_sources(old: Model, new: Model) -> np.ndarray:
     for i, j in enumerate(layers):
         if j is None:
             continue
-        arrays = {
-            "W": ((new_sizes[i], new_sizes[i + 1]), (old_sizes[j], old_sizes[j + 1])),
-            "b": ((new_sizes[i + 1],), (old_sizes[j + 1],)),
-        }
+        w_new, w_old = (new_sizes[i], new_sizes[i + 1]), (old_sizes[j], old_sizes[j + 1])
+        arrays = {"b": ((new_sizes[i + 1],), (old_sizes[j + 1],))}
+        # W's rows are its inputs: kept when they are the same units as before (the layer below
+        # continues the old one below), or when nothing about the shape changed.
+        inputs_continue = (i == 0 and j == 0) or (i > 0 and layers[i - 1] == j - 1)
+        if inputs_continue or w_new == w_old:
+            arrays["W"] = (w_new, w_old)
         pairs = [(f"dense{i}.{k}", f"dense{j}.{k}", shapes) for k, shapes in arrays.items()]
         if i < len(new.spec.hidden) and new.spec.hidden[i].batch_norm:
             units = ((new_sizes[i + 1],), (old_sizes[j + 1],))

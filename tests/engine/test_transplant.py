@@ -126,3 +126,17 @@ def test_another_optimiser_starts_fresh_but_weights_are_kept() -> None:
     transplant(old, new)
     assert "theta" not in new.optimizer._state
     np.testing.assert_array_equal(_weights(new)["dense0.W"][:, :4], before["dense0.W"])
+
+
+def test_a_layer_whose_inputs_are_new_units_keeps_its_biases_but_not_a_resized_w() -> None:
+    old = _trainer([], optimizer="sgd")  # linear: the output layer reads x1, x2
+    old.run_epoch()
+    before = _weights(old)
+    new = _trainer([LayerSpec(4)], optimizer="sgd", seed=6)
+    fresh = _weights(new)
+    kept = transplant(old, new)
+    after = _weights(new)
+    assert kept.layer_sources == (None, 0)
+    np.testing.assert_array_equal(after["dense1.W"], fresh["dense1.W"])  # inputs now hidden units
+    np.testing.assert_array_equal(after["dense1.b"], before["dense0.b"])
+    assert kept.kept == 1

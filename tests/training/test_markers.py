@@ -98,8 +98,9 @@ def test_markers_arrive_live_and_in_hello_and_a_network_edit_keeps_the_history()
             assert config["layer_sources"] == [0, 1, None, 2]
             second = frames[-1]["marker"]
             assert second["kind"] == "architecture" and second["fix"] == "More"
-            assert second["epoch"] == 6 and second["fresh"] == 8 * 4 + 4  # the new layer
-            assert second["dropped"] == 4, "the output layer keeps 4 of its 8 inputs"
+            # The new layer, and the output layer's W: its inputs are now the new layer's units.
+            assert second["epoch"] == 6 and second["fresh"] == 8 * 4 + 4 + 4
+            assert second["dropped"] == 8 and second["kept"] == 2 * 8 + 8 + 8 * 8 + 8 + 1
             send(session, sub, '{"type": "step", "epochs": 3}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused")
             assert epochs_of(frames) == [7, 8, 9], "the epoch count goes on"
