@@ -81,7 +81,9 @@ def theta_sources(old: Model, new: Model) -> np.ndarray:
         if j is None:
             continue
         w_new, w_old = (new_sizes[i], new_sizes[i + 1]), (old_sizes[j], old_sizes[j + 1])
-        arrays = {"b": ((new_sizes[i + 1],), (old_sizes[j + 1],))}
+        arrays: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+            "b": ((new_sizes[i + 1],), (old_sizes[j + 1],))
+        }
         # W's rows are its inputs: kept when they are the same units as before (the layer below
         # continues the old one below), or when nothing about the shape changed.
         inputs_continue = (i == 0 and j == 0) or (i > 0 and layers[i - 1] == j - 1)
