@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 
 import segno
@@ -70,7 +71,11 @@ def _join_page(
             "restarted). Ask for the code to join again."
         )
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "join.html", context, status_code=status)
+    page = templates.TemplateResponse(request, "join.html", context, status_code=status)
+    # Under no-referrer Chromium sends `Origin: null` with the form, which the same-origin check
+    # refuses; same-origin still gives other sites no referrer at all.
+    page.headers["Referrer-Policy"] = "same-origin"
+    return page
 
 
 def _throttled(request: Request, limiter: FailureLimiter) -> int:
@@ -194,7 +199,9 @@ async def stop_live(request: Request) -> Response:
 async def join_qr(request: Request) -> Response:
     """The join link (code included) as an SVG QR code, drawn here: no outside service."""
     require_instructor(request)
-    svg = segno.make(join_url(request, with_code=True), error="m").svg_inline(
-        scale=8, border=2, dark="#0f172a", light="#ffffff", omitsize=True
+    svg = io.BytesIO()
+    segno.make(join_url(request, with_code=True), error="m").save(
+        svg, kind="svg", scale=8, border=2, dark="#0f172a", light="#ffffff", xmldecl=False
     )
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers=headers)
