@@ -27,7 +27,7 @@ CODE = re.compile(r"enter the code\s+([A-Z0-9]{3}-[A-Z0-9]{3})")
 
 @contextlib.contextmanager
 def room_server() -> Iterator[tuple[str, str, str]]:
-    """`serve --room` on 127.0.0.1; yields (base URL, instructor link, join code) from its output."""
+    """`serve --room` on 127.0.0.1; yields (base URL, instructor link, join code) it printed."""
     port = free_port()
     with (
         tempfile.TemporaryDirectory(prefix="backprop-room-") as data,
@@ -56,9 +56,10 @@ def room_server() -> Iterator[tuple[str, str, str]]:
             assert link is not None and code is not None
             yield base, link.group(1), code.group(1)
             assert "token=[redacted]" in Path(log.name).read_text()
-            assert link.group(1).split("token=")[1] not in Path(log.name).read_text().split(
-                "Instructor (keep"
-            )[1].split("\n", 1)[1]  # after the greeting, the token never appears again
+            assert (
+                link.group(1).split("token=")[1]
+                not in Path(log.name).read_text().split("Instructor (keep")[1].split("\n", 1)[1]
+            )  # after the greeting, the token never appears again
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -105,7 +106,8 @@ def test_join_watch_the_instructor(browser: Any) -> None:
         assert attendee.is_disabled("[data-testid=room-watch]")  # nothing live yet
 
         teacher.wait_for_function(
-            "() => [...document.querySelectorAll('.room-person')].some((n) => n.textContent === 'Ada')"
+            "() => [...document.querySelectorAll('.room-person')]"
+            ".some((n) => n.textContent === 'Ada')"
         )
         teacher.click("[data-testid=room-live]")
         teacher.wait_for_selector("[data-testid=room-live][aria-pressed='true']")

@@ -34,7 +34,10 @@ def test_host_names_follow_the_bound_addresses(monkeypatch: pytest.MonkeyPatch) 
     assert "lab-laptop.local" in everywhere and "*" not in everywhere
     assert Settings(room=True, host="192.168.7.20").trusted_hosts() == ["192.168.7.20"]
     assert set(Settings(room=True, host="127.0.0.1").trusted_hosts()) == {
-        "127.0.0.1", "localhost", "::1", "[::1]"
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "[::1]",
     }
     # Loopback serving without a room is as it was.
     assert Settings().trusted_hosts() == list(Settings().trusted_hosts())
@@ -52,12 +55,16 @@ def test_other_host_names_and_origins_are_refused_in_room_mode(
         assert evil.status_code == 400
         code = app.state.room.code
         cross = client.post(
-            "/join", data={"code": code}, headers={"origin": "http://evil.example"},
+            "/join",
+            data={"code": code},
+            headers={"origin": "http://evil.example"},
             follow_redirects=False,
         )
         assert cross.status_code == 403 and "set-cookie" not in cross.headers
         same = client.post(
-            "/join", data={"code": code}, headers={"origin": "http://192.168.7.20:8000"},
+            "/join",
+            data={"code": code},
+            headers={"origin": "http://192.168.7.20:8000"},
             follow_redirects=False,
         )
         assert same.status_code == 303
@@ -119,8 +126,13 @@ def test_watchers_see_the_live_run_and_cannot_command_it(room_client: TestClient
             hello = strict_json(watch.receive_text())
             assert hello["type"] == "hello" and hello["session"] == sid
             strict_json(own.receive_text())
-            for command in ({"type": "play"}, {"type": "configure", "config": {}},
-                            {"type": "reset"}, {"type": "step", "epochs": 5}, "not json"):
+            for command in (
+                {"type": "play"},
+                {"type": "configure", "config": {}},
+                {"type": "reset"},
+                {"type": "step", "epochs": 5},
+                "not json",
+            ):
                 if isinstance(command, str):
                     watch.send_text(command)
                 else:
