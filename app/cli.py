@@ -113,12 +113,13 @@ def _serve(
         # Compression runs on the event loop: deflating one 2 MB hello stalled it for 150 ms.
         ws_per_message_deflate=False,
     )
-    greet = None
-    if room:
-        from app.web.room_app import greeting
+    greet = opens = None
+    if room:  # the greeting prints both links; --open opens the instructor's
+        from app.web.room_app import greeting, instructor_url
 
         greet = functools.partial(greeting, app, host)
-    AnnouncingServer(config, open_browser=open_browser, greeting=greet).run()
+        opens = functools.partial(instructor_url, app, host)
+    AnnouncingServer(config, open_browser=open_browser, greeting=greet, open_url=opens).run()
     return 0
 
 

@@ -41,10 +41,12 @@ class AnnouncingServer(uvicorn.Server):
         *,
         open_browser: bool = False,
         greeting: Callable[[int], str] | None = None,  # more to print, given the real port
+        open_url: Callable[[int], str] | None = None,  # what --open opens (default: the page)
     ) -> None:
         super().__init__(config)
         self.open_browser = open_browser
         self.greeting = greeting
+        self.open_url = open_url
         self.url: str | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -60,4 +62,5 @@ class AnnouncingServer(uvicorn.Server):
         sys.stdout.flush()
         if self.open_browser:
             # As Jupyter does: a thread, since a browser launcher may block for a while.
-            threading.Thread(target=open_in_browser, args=(self.url,), daemon=True).start()
+            target = self.open_url(port) if self.open_url else self.url
+            threading.Thread(target=open_in_browser, args=(target,), daemon=True).start()

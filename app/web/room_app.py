@@ -30,6 +30,12 @@ def install_room(app: FastAPI, settings: Settings) -> Room:
     return room
 
 
+def instructor_url(app: FastAPI, host: str, port: int) -> str:
+    """The instructor's secret link."""
+    base = base_url(public_address(host), port)
+    return f"{base}{INSTRUCTOR_PATH}?token={app.state.room.token}"
+
+
 def greeting(app: FastAPI, host: str, port: int) -> str:
     """What `serve --room` prints once it listens: both links, the code, a QR code to scan."""
     room: Room = app.state.room
@@ -40,7 +46,7 @@ def greeting(app: FastAPI, host: str, port: int) -> str:
     segno.make(f"{join}?code={room.code}", error="m").terminal(out=qr, compact=True, border=2)
     return (
         f"\nWorkshop room is open.\n"
-        f"  Instructor (keep this link to yourself): {base}{INSTRUCTOR_PATH}?token={room.token}\n"
+        f"  Instructor (keep this link to yourself): {instructor_url(app, host, port)}\n"
         f"  Attendees: open {join} and enter the code  {show_code(room.code)}\n"
         f"  or scan:\n{qr.getvalue()}"
     )

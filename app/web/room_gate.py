@@ -49,7 +49,9 @@ def _owned_session_path(method: str, path: str) -> bool:
     """Routes whose 201 reply creates a session the caller owns."""
     if method != "POST":
         return False
-    return path == "/api/sessions" or (path.startswith("/api/runs/") and path.endswith("/resume"))
+    if path in ("/api/sessions", "/api/room/fork"):
+        return True
+    return path.startswith("/api/runs/") and path.endswith("/resume")
 
 
 class MemberSockets:

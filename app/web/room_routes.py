@@ -10,10 +10,12 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.training.room import close_sessions
+from app.training.manager import TooManySessions
+from app.training.room import close_sessions, fork_session
 from app.web.credentials import client_address
 from app.web.room import CODE_ALPHABET, CODE_LENGTH, MAX_NAME, Member, Room, RoomFull, show_code
 from app.web.room_gate import COOKIE, JOIN_PATH, MemberSockets, member_of
+from app.web.room_watch import live_session
 from app.web.throttle import FailureLimiter
 
 router = APIRouter()
@@ -193,6 +195,26 @@ async def stop_live(request: Request) -> Response:
     require_instructor(request)
     room_of(request).set_live(None)
     return Response(status_code=204)
+
+
+@router.post("/api/room/fork", status_code=201)
+async def fork_live(request: Request) -> dict[str, Any]:
+    """A session of your own continuing the live run from now: {id, token, config, epoch}."""
+    require_member(request)
+    manager = request.app.state.manager
+    source = live_session(room_of(request), manager.sessions)
+    if source is None:
+        raise HTTPException(409, "the instructor is not showing a run right now: nothing to fork")
+    try:
+        session = await fork_session(manager, source)
+    except TooManySessions as exc:
+        raise HTTPException(503, str(exc)) from None
+    return {
+        "id": session.id,
+        "token": session.token,
+        "config": session.run.config.model_dump(),
+        "epoch": session.run.epoch,
+    }
 
 
 @router.get("/api/room/qr.svg")

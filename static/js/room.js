@@ -5,7 +5,7 @@
 
 import { createSocket } from './socket.js';
 import { el, $ } from './dom.js';
-import { state } from './state.js';
+import { setSession, state } from './state.js';
 
 const POLL_MS = 2000;
 const WATCH_PATH = '/ws/room/watch';
@@ -120,15 +120,19 @@ export function installRoom({ socket, handleFrame, indicators, toast }) {
   const watchButton = role === 'attendee'
     ? el('button', { type: 'button', class: 'mode-btn room-watch', testid: 'room-watch', 'aria-pressed': 'false', disabled: true, text: 'Watch the instructor' })
     : null;
+  const forkButton = el('button', { type: 'button', class: 'watch-fork', testid: 'room-fork', text: 'Fork: train my own copy from here',
+    title: 'Your own run, continuing from the instructor’s weights, optimiser and settings at this epoch' });
   const banner = role === 'attendee'
     ? el('div', { class: 'watch-banner', testid: 'watch-banner', hidden: true, role: 'status' },
       el('span', { class: 'watch-dot', 'aria-hidden': 'true' }),
-      el('span', { text: 'Watching the instructor’s run · read-only' }))
+      el('span', { class: 'watch-title', text: 'Watching the instructor' }),
+      el('span', { class: 'watch-note', text: 'Read-only: the settings shown are the instructor’s.' }), forkButton)
     : null;
   if (watchButton) {
     modes.prepend(watchButton);
     root.append(banner);
     watchButton.addEventListener('click', () => (watchSocket ? stopWatching() : startWatching()));
+    forkButton.addEventListener('click', () => fork().catch((err) => toast(err.message)));
   }
 
   function setWatching(on) {
@@ -164,6 +168,19 @@ export function installRoom({ socket, handleFrame, indicators, toast }) {
       },
     });
     watchSocket.connect();
+  }
+
+  /** Leave watch mode in a session of our own that continues the instructor's run from now. */
+  async function fork() {
+    forkButton.disabled = true;
+    try {
+      const mine = await roomApi('POST', '/api/room/fork');
+      setSession(mine, mine.config);
+      stopWatching(); // connects to the new session: its hello carries the history so far
+      toast(`Your own copy of the instructor’s run, from epoch ${mine.epoch}: press play.`, 'info', 5000);
+    } finally {
+      forkButton.disabled = false;
+    }
   }
 
   function stopWatching() {

@@ -71,6 +71,7 @@ def new_page(browser: Any, base: str) -> Any:
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.errors = errors
     return page
 
@@ -87,6 +88,7 @@ def test_join_watch_the_instructor(browser: Any) -> None:
         stranger.wait_for_selector("[data-testid=join-error]")
         assert stranger.query_selector("#app") is None
         assert stranger.evaluate("() => fetch('/api/presets').then((r) => r.status)") == 401
+        stranger.errors.clear()  # the refused fetch and form post were logged as errors
         stranger.goto("/join")
         stranger.screenshot(path=str(ARTIFACTS / "room-join.png"))
 
@@ -141,7 +143,28 @@ def test_join_watch_the_instructor(browser: Any) -> None:
         teacher.click("[data-testid=room-live]")  # stop sharing: the attendee returns home
         attendee.wait_for_function("() => !document.getElementById('app').dataset.watching")
         attendee.wait_for_selector("#app[data-ws-state='open']")
-        teacher.click("[data-testid=play]")
+        attendee.wait_for_selector("[data-testid=room-watch][disabled]")  # nothing live
+
+        # Live again; the attendee watches, then forks: a run of their own from that epoch on.
+        teacher.click("[data-testid=room-live]")
+        attendee.wait_for_selector("[data-testid=room-watch]:not([disabled])")
+        attendee.click("[data-testid=room-watch]")
+        attendee.wait_for_selector("#app[data-watching='true']")
+        attendee.wait_for_function(
+            "(n) => Number(document.getElementById('app').dataset.epoch) > n", arg=later + 40
+        )
+        attendee.click("[data-testid=room-fork]")
+        attendee.wait_for_function("() => !document.getElementById('app').dataset.watching")
+        attendee.wait_for_selector("#app[data-ws-state='open'][data-run-state='idle']")
+        forked = int(attendee.get_attribute("#app", "data-epoch"))
+        assert forked > later + 40
+        teacher.click("[data-testid=play]")  # the instructor pauses; the fork trains on its own
+        teacher.wait_for_selector("#app[data-run-state='paused']")
+        attendee.click("[data-testid=play]")
+        attendee.wait_for_function(
+            "(n) => Number(document.getElementById('app').dataset.epoch) > n + 20", arg=forked
+        )
+        attendee.click("[data-testid=play]")
         for page in (stranger, teacher, attendee):
-            assert page.errors == []
+            assert page.errors == [], page.errors
             page.context.close()
