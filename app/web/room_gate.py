@@ -23,7 +23,7 @@ JOIN_PATH = "/join"
 INSTRUCTOR_PATH = "/room/instructor"
 # What a visitor without a pass may load: the join page, its style sheet and icon.
 OPEN_PATHS = frozenset({JOIN_PATH, INSTRUCTOR_PATH, "/static/css/join.css", "/static/favicon.svg"})
-INSTRUCTOR_ONLY = frozenset({"/api/runs"})  # every stored run: not for attendees to browse
+RUNS = "/api/runs"  # stored runs: attendees may read one by id, not list, change or resume them
 CLOSE_REMOVED = 4403
 NOT_IN_ROOM = "join the room first: open /join and enter the code the instructor shows"
 
@@ -45,13 +45,32 @@ def member_of(scope: Scope) -> Member | None:
     return scope.get("state", {}).get("room_member")
 
 
+def _instructors_runs(scope: Scope, member: Member) -> bool:
+    """Stored-run routes the instructor's alone: the list and every change, except that an
+    attendee may resume a run of their own (a reload after their session expired)."""
+    path: str = scope["path"]
+    if path != RUNS and not path.startswith(RUNS + "/"):
+        return False
+    if path == RUNS:
+        return True
+    if _resumed_run(scope["method"], path) in member.sessions:
+        return False
+    return scope["method"] not in ("GET", "HEAD")
+
+
+def _resumed_run(method: str, path: str) -> str | None:
+    """The run id of a POST /api/runs/{id}/resume."""
+    parts = path.split("/")
+    if method == "POST" and len(parts) == 5 and parts[4] == "resume":
+        return parts[3]
+    return None
+
+
 def _owned_session_path(method: str, path: str) -> bool:
     """Routes whose 201 reply creates a session the caller owns."""
     if method != "POST":
         return False
-    if path in ("/api/sessions", "/api/room/fork"):
-        return True
-    return path.startswith("/api/runs/") and path.endswith("/resume")
+    return path in ("/api/sessions", "/api/room/fork") or _resumed_run(method, path) is not None
 
 
 class MemberSockets:
@@ -100,8 +119,8 @@ class RoomGate:
             await self.app(scope, receive, send)
         elif member is None:
             await self._refuse(scope, send)
-        elif member.role != "instructor" and path in INSTRUCTOR_ONLY:
-            await send_json_error(send, 403, "only the instructor can list every stored run")
+        elif member.role != "instructor" and _instructors_runs(scope, member):
+            await send_json_error(send, 403, "only the instructor lists and manages stored runs")
         elif scope["type"] == "websocket":
             await self._websocket(scope, receive, send, member)
         elif _owned_session_path(scope["method"], path):

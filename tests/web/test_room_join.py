@@ -156,6 +156,13 @@ def test_attendees_may_not_run_the_room(room_client: TestClient) -> None:
     me = room_client.get("/api/room", headers=headers).json()["you"]["id"]
     assert room_client.delete(f"/api/room/members/{me}", headers=headers).status_code == 403
     assert room_client.get("/api/runs", headers=headers).status_code == 403
+    for method in ("PATCH", "DELETE"):  # not even the instructor's run, whose id they may know
+        assert room_client.request(method, "/api/runs/abc", headers=headers).status_code == 403
+    assert room_client.post("/api/runs/abc/resume", headers=headers).status_code == 403
+    assert room_client.get("/api/runs/abc", headers=headers).status_code == 503  # no store here
+    own = room_client.post("/api/sessions", json={}, headers=headers).json()["id"]
+    resumed = room_client.post(f"/api/runs/{own}/resume", headers=headers)
+    assert resumed.status_code == 503  # their own run may be resumed (this app stores none)
 
 
 def test_rotating_the_code_keeps_people_in_and_retires_the_old_code(
