@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -22,6 +23,7 @@ from app.schemas.messages import describe_validation_error, replace_non_finite
 from app.settings import DATA_DIR_ENV, Settings
 
 EXIT_USAGE = 2
+ROOM_MAX_SESSIONS = 48
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,10 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the page on HOST:PORT")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", help="address to bind (default 127.0.0.1; with --room 0.0.0.0, the LAN)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument("--open", action="store_true", help="open the page in the default browser")
+    serve.add_argument(
+        "--room",
+        action="store_true",
+        help="a workshop room: serve the LAN, attendees join with a code (see README)",
+    )
     serve.add_argument(
         "--data-dir",
         type=Path,
@@ -56,11 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return cli_export.run(args)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.log_level, args.data_dir, args.open)
+        host = args.host or ("0.0.0.0" if args.room else "127.0.0.1")
+        return _serve(host, args.port, args.log_level, args.data_dir, args.open, args.room)
     return _train(args)
 
 
-def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool) -> int:
+def _serve(
+    host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool, room: bool
+) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
@@ -68,7 +80,9 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
     from app.main import MissingAssets, create_app
     from app.web.redact import RedactSecrets, logging_config
 
-    settings = Settings(host=host, port=port)
+    settings = Settings(host=host, port=port, room=room)
+    if room:  # a class of attendees, each with a session (unwatched ones are paused)
+        settings = dataclasses.replace(settings, max_sessions=ROOM_MAX_SESSIONS)
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:
@@ -99,7 +113,13 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
         # Compression runs on the event loop: deflating one 2 MB hello stalled it for 150 ms.
         ws_per_message_deflate=False,
     )
-    AnnouncingServer(config, open_browser=open_browser).run()
+    greet = opens = None
+    if room:  # the greeting prints both links; --open opens the instructor's
+        from app.web.room_app import greeting, instructor_url
+
+        greet = functools.partial(greeting, app, host)
+        opens = functools.partial(instructor_url, app, host)
+    AnnouncingServer(config, open_browser=open_browser, greeting=greet, open_url=opens).run()
     return 0
 
 

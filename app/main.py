@@ -19,6 +19,7 @@ from app.web import api, pages, runs, ws
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
 from app.web.origin import SameOriginWrites
+from app.web.room_app import install_room
 from app.web.throttle import FailureLimiter
 
 
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",)
     )
+    if settings.room:
+        install_room(app, settings)  # its gate sits inside the Origin and Host checks
     app.add_middleware(SameOriginWrites)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too

@@ -53,11 +53,20 @@ class Settings:
     token_failure_burst: int = 60
     token_failure_per_second: float = 1.0
     token_failure_clients: int = 10_000
+    # Room mode (`serve --room`): a join code and a room cookie in front of everything; Host
+    # names follow the addresses bound. Wrong codes per address: a burst, then one every 5 s.
+    room: bool = False
+    room_join_burst: int = 10
+    room_join_per_second: float = 0.2
 
     def trusted_hosts(self) -> list[str]:
         """Host headers to accept: on loopback only loopback names, which defeats DNS rebinding."""
         if self.allowed_hosts is not None:
             return list(self.allowed_hosts)
+        if self.room:
+            from app.lan import host_names  # app.lan reads LOOPBACK_HOSTS from here
+
+            return host_names(self.host)
         if self.host in LOOPBACK_HOSTS:
             return list(LOOPBACK_HOSTS)
         return ["*"]

@@ -129,6 +129,10 @@ class TrainingSession:
             idle = self.state is not SessionState.RUNNING
             self.recorder.close(self.run, self.state.value, idle=idle)
 
+    async def in_engine_thread(self, work: Callable[[], T]) -> T:
+        """Run `work` in this session's engine thread, between two chunks (a fork's copy)."""
+        return await self._in_thread(work)
+
     def _in_thread(self, work: Callable[[], T]) -> asyncio.Future[T]:
         """Run engine work in this session's thread."""
         return asyncio.get_running_loop().run_in_executor(self._executor, work)

@@ -12,6 +12,7 @@ import { createInspector } from './inspector.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
+import { installRoom } from './room.js';
 import { offerResume } from './resume-offer.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
@@ -21,6 +22,7 @@ import { createViewSlots, loadViews } from './view-loader.js';
 
 // ---- talking to the session ----------------------------------------------------------------------
 function command(message) {
+  if (room.blocks(message)) return; // watching the instructor's run: read-only
   if (!socket.send(message)) toast('Not connected to the training server — reconnecting…', 'warn', 3000);
 }
 
@@ -77,6 +79,9 @@ const socket = createSocket({
   },
   serverAlive: () => api.health().then(() => true, () => false),
 });
+
+// Room mode (serve --room): the instructor's panel, the attendees' watch mode.
+const room = installRoom({ socket, handleFrame, indicators, toast });
 
 // On load, the tab's stored session until its hello arrives: {run, request} (see main()).
 let reattaching = null;

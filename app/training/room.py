@@ -1,0 +1,64 @@
+"""Room mode's session chores: close a removed attendee's sessions, fork the live one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from app.engine.checkpoint import capture, restore
+from app.training.manager import SessionManager
+from app.training.recorder import Recorder
+from app.training.run import Run
+from app.training.session import TrainingSession
+
+log = logging.getLogger(__name__)
+
+
+async def close_sessions(manager: SessionManager, session_ids: Iterable[str]) -> int:
+    """Close the named sessions that are still open; returns how many were."""
+    closed = 0
+    for session_id in list(session_ids):
+        session = manager.sessions.pop(session_id, None)
+        if session is None:
+            continue
+        await session.close()
+        closed += 1
+        log.info("closed session %s of a member removed from the room", session_id)
+    return closed
+
+
+async def fork_session(manager: SessionManager, source: TrainingSession) -> TrainingSession:
+    """A new session that continues `source` from now: its config, weights, optimiser state,
+    schedule, random streams and history, at the epoch it has reached.
+
+    The state is copied in the source's own engine thread, between two of its chunks, so the
+    source never stops. A copy taken inside an epoch keeps that epoch's steps already taken; the
+    fork's next epoch is then a fresh one (so it is a branch, not a bit-identical continuation).
+    """
+    config = source.run.config
+    state = await source.in_engine_thread(lambda: capture(source.run.trainer))
+    rows = source.history.rows()
+    layer_names = source.history.layer_names
+    histograms = [(e, text) for e, text in source.histograms.items if e <= state.epoch]
+
+    def build(session_id: str, token: str) -> TrainingSession:
+        run = Run(config, manager.lookup_table)
+        restore(run.trainer, state)
+        recorder = (
+            None
+            if manager.store is None
+            else Recorder(manager.store, session_id, config.model_dump())
+        )
+        session = TrainingSession(session_id, token, run, recorder)
+        if len(rows):
+            session.history.add(rows[rows[:, 0] <= state.epoch], layer_names)
+        for epoch, text in histograms:
+            session.histograms.add(epoch, text)
+        return session
+
+    session = await manager.start_session(build)
+    if session.recorder is not None:
+        session.recorder.event(
+            session.run, "fork", {"from_session": source.id, "epoch": state.epoch}
+        )
+    return session
