@@ -273,8 +273,8 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
       applyHighlight();
     },
     /** Take snapshot.units (per-unit maps and health): thumbnails, marks and the large view. */
-    setUnits(units) {
-      if (unitLayer.setUnits(units, layers)) render();
+    setUnits(units, epoch) {
+      if (unitLayer.setUnits(units, layers, epoch)) render();
     },
     /** Take per-layer weights [{name, W (in×out), b}]; edges update on the next animation frame. */
     setWeights(w) {

@@ -128,14 +128,15 @@ export function createUnitLayer({ stage, svg, getWeights, getInputLabels, getLay
   return {
     /** Whether hidden nodes should be drawn as map squares (planar data with maps). */
     mapsOn: () => Boolean(units?.planar),
-    /** Take snapshot.units; returns true when maps came or went (the diagram must lay out anew). */
-    setUnits(raw, layers) {
+    /** Take snapshot.units (of `epoch`) for hidden `layers`; true when maps came or went (lay out anew). */
+    setUnits(raw, layers, epoch) {
       const before = Boolean(units?.planar);
       const next = decodeUnits(raw);
       // A snapshot of the network before a rebuild does not describe the diagram's layers.
       const fits = next && next.layers.length === layers.length && next.layers.every((l, i) => l.units === layers[i].units);
       const planarChanged = Boolean(units) !== Boolean(next) || units?.planar !== next?.planar;
       units = fits ? next : null;
+      canvas.dataset.epoch = units ? String(epoch ?? '') : '';
       if (planarChanged) showLegend();
       schedule();
       return before !== Boolean(units?.planar);

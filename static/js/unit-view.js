@@ -75,12 +75,12 @@ export function createUnitView() {
       const bar = el('span', { class: 'bp-uv-wbar' });
       bar.style.width = `${Math.round((72 * Math.abs(item.w ?? 0)) / top)}px`;
       bar.style.background = (item.w ?? 0) >= 0 ? POS : NEG;
-      return el('tr', { 'data-source': item.source },
+      return el('tr', { 'data-source': item.source, 'data-row': item.row, 'data-w': item.w },
         el('th', { text: item.source, title: `from ${item.source}` }),
         el('td', { class: 'bp-uv-num', text: signed(item.w) }), el('td', {}, bar));
     });
     if (w.rest > 0) rows.push(el('tr', { class: 'bp-uv-more' }, el('td', { colspan: 3, text: `+ ${w.rest} smaller` })));
-    rows.push(el('tr', { class: 'bp-uv-bias' }, el('th', { text: 'bias b' }), el('td', { class: 'bp-uv-num', text: signed(w.bias) }), el('td')));
+    rows.push(el('tr', { class: 'bp-uv-bias', 'data-w': w.bias }, el('th', { text: 'bias b' }), el('td', { class: 'bp-uv-num', text: signed(w.bias) }), el('td')));
     weightsList.replaceChildren(...rows);
   }
 
@@ -130,6 +130,8 @@ export function createUnitView() {
         ...(planar ? fact('output over the plane', `${fmt(layer.planeLo[unit])} … ${fmt(layer.planeHi[unit])}`) : []),
         ...fact('over the training points', `${fmt(layer.dataLo[unit])} … ${fmt(layer.dataHi[unit])}`),
       );
+      facts.dataset.planeLo = planar ? String(layer.planeLo[unit]) : '';
+      facts.dataset.planeHi = planar ? String(layer.planeHi[unit]) : '';
       health.textContent = `${h.detail}.`;
       weightRows(info);
       card.hidden = false;
