@@ -7,12 +7,14 @@ byte per cell and sent as base64, the units of a layer back to back. Byte q stan
 
     value = centre + half · (q - 127.5) / 127.5      (q in 0..255)
 
-with (centre, half) per layer: tanh (0, 1) and sigmoid (0.5, 0.5) keep their whole range, so a
-saturated unit shows as solid colour; unbounded activations use 0 and the largest |value| in the
-layer's maps, so units of one layer compare by colour and a dead ReLU is blank. Health comes from
-the training points, with the engine's rule (app/engine/activations.py): dead = in the dead zone
-on every point, saturated = at the ends on at least 90 % of them. Tabular data with more than two
-inputs has no plane: the health, ranges and weights are still sent, the maps are null.
+with (centre, half) per unit: tanh (0, 1) and sigmoid (0.5, 0.5) keep their whole range, so a
+saturated unit shows as solid colour; unbounded activations use 0 and the unit's own largest
+|value| on the grid, so every live unit shows its shape in full colour (one large unit would
+otherwise wash out its layer) and a dead ReLU is blank; the large view prints the numbers.
+Health comes from the training points, with the engine's rule (app/engine/activations.py):
+dead = in the dead zone on every point, saturated = at the ends on at least 90 % of them.
+Tabular data with more than two inputs has no plane: health, ranges and weights are still sent,
+the maps are null.
 """
 
 from __future__ import annotations
@@ -68,23 +70,25 @@ def unit_maps(model: Model, grid: Array | None, rows: Array) -> dict[str, Any]:
     }
 
 
-def map_scale(activation: str, plane: Array) -> tuple[float, float]:
-    """(centre, half) of a layer's byte scale: fixed for tanh/sigmoid, else 0 and max |value|."""
+def map_scales(activation: str, plane: Array) -> list[tuple[float, float]]:
+    """(centre, half) of each unit's byte scale: fixed for tanh/sigmoid, else 0 and max |value|."""
     if activation in FIXED_SCALES:
-        return FIXED_SCALES[activation]
-    finite = np.abs(plane[np.isfinite(plane)])
-    top = float(finite.max()) if finite.size else 0.0
-    return 0.0, top if top > 0.0 else 1.0
+        return [FIXED_SCALES[activation]] * plane.shape[1]
+    with np.errstate(invalid="ignore"):
+        top = np.max(np.where(np.isfinite(plane), np.abs(plane), 0.0), axis=0, initial=0.0)
+    return [(0.0, _round(float(t)) if t > 0.0 else 1.0) for t in top]
 
 
-def quantise(values: Array, centre: float, half: float) -> Array:
-    """uint8 codes of `values` on the (centre, half) scale, clipped to 0..255; NaN -> the centre."""
-    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=centre)
-    q = np.rint(127.5 + 127.5 * (v - centre) / half)
+def quantise(values: Array, centre: Any, half: Any) -> Array:
+    """uint8 codes of `values` on the (centre, half) scale (broadcast), clipped; NaN -> centre."""
+    v = np.asarray(values, dtype=np.float64)
+    v = np.where(np.isnan(v), centre, v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = np.rint(127.5 + 127.5 * (v - centre) / half)
     return np.clip(q, 0, 255).astype(np.uint8)
 
 
-def decode(codes: Array, centre: float, half: float) -> Array:
+def decode(codes: Array, centre: Any, half: Any) -> Array:
     """Values back from uint8 codes (the inverse of `quantise`, to half/255 per step)."""
     return centre + half * (np.asarray(codes, dtype=np.float64) - 127.5) / 127.5
 
@@ -124,11 +128,11 @@ def _layer(out: HiddenOutput, n_grid: int, planar: bool) -> dict[str, Any]:
         "plane_hi": None,
     }
     if planar:
-        centre, half = map_scale(out.activation.name, plane)
-        half = _round(half)  # the scale as sent is the scale the codes were made with
-        codes = quantise(plane.T, centre, half)  # (k, r²): one unit's map after another
+        scales = map_scales(out.activation.name, plane)
+        centres, halves = (np.array(col)[:, None] for col in zip(*scales, strict=True))
+        codes = quantise(plane.T, centres, halves)  # (k, r²): one unit's map after another
         layer.update(
-            scale=[centre, half],
+            scale=[list(sc) for sc in scales],
             maps=base64.b64encode(codes.tobytes()).decode("ascii"),
             plane_lo=_column_stat(plane, np.min),
             plane_hi=_column_stat(plane, np.max),

@@ -1,5 +1,5 @@
 // Per-unit maps (snapshot.units, app/training/unit_maps.py): decode the base64 uint8 maps, colour
-// them with the boundary's diverging scale (orange < 0 < blue, white at the layer's centre), and
+// them with the boundary's diverging scale (orange < 0 < blue, white at the unit's centre), and
 // describe a unit: health, output range, incoming weights. Pure: no DOM, tested under Node.
 import { diverging } from './colors.js';
 
@@ -22,12 +22,12 @@ export function decodeBase64(text) {
   return out;
 }
 
-/** The value a byte stands for on a layer's [centre, half] scale. */
+/** The value a byte stands for on a unit's [centre, half] scale. */
 export const codeValue = (q, [centre, half]) => centre + (half * (q - 127.5)) / 127.5;
 
 /**
  * snapshot.units -> {planar, resolution, layers: [{name, activation, units, shown, status, inactive,
- * dataLo, dataHi, planeLo, planeHi, scale, maps (Uint8Array shown·r² | null)}]}, or null when the
+ * dataLo, dataHi, planeLo, planeHi, scale ([centre, half] per unit), maps (Uint8Array shown·r² | null)}]}, or null when the
  * frame carries none or a malformed part (then the diagram simply shows no maps).
  */
 export function decodeUnits(units) {
@@ -42,7 +42,8 @@ export function decodeUnits(units) {
     let maps = null;
     if (planar) {
       maps = decodeBase64(l.maps);
-      if (!maps || maps.length !== shown * res * res || !Array.isArray(l.scale)) return null;
+      if (!maps || maps.length !== shown * res * res) return null;
+      if (!Array.isArray(l.scale) || l.scale.length !== shown || !l.scale.every((sc) => Array.isArray(sc) && sc.length === 2)) return null;
     }
     layers.push({
       name: String(l.name), activation: String(l.activation), units: l.units | 0, shown,

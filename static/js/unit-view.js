@@ -63,13 +63,13 @@ export function createUnitView() {
   function weightRows(info) {
     const { index, unit, weights, inputLabels } = info;
     const w = incomingWeights(weights, index, unit, inputLabels);
-    const from = index === 0 ? 'input' : `hidden layer ${index} unit`;
+    const from = index === 0 ? 'input' : `L${index} unit`;
     if (!w) {
       weightsHead.textContent = 'Incoming weights';
       weightsList.replaceChildren(el('tr', {}, el('td', { text: 'not in this snapshot' })));
       return;
     }
-    weightsHead.textContent = `Incoming weights (${w.total} ${from}${w.total === 1 ? '' : 's'}, largest first)`;
+    weightsHead.textContent = `Incoming weights · ${w.total} ${from}${w.total === 1 ? '' : 's'}, largest first`;
     const top = Math.max(...w.items.map((i) => Math.abs(i.w ?? 0)), 1e-9);
     const rows = w.items.map((item) => {
       const bar = el('span', { class: 'bp-uv-wbar' });
@@ -122,7 +122,7 @@ export function createUnitView() {
         info.config?.dropout > 0 ? 'dropout off' : ''].filter(Boolean).join('; ');
       if (planar) {
         paintMap(layer, unit, resolution);
-        paintBar(layer.scale);
+        paintBar(layer.scale[unit]);
       } else {
         noMap.textContent = 'No map: this data has more than two inputs, so there is no input plane to draw the unit over. Its range and health come from the training points.';
       }

@@ -16,7 +16,7 @@ function frame(res, shown, bytes) {
     planar: true, resolution: res, max_units: 32,
     layers: [{ name: 'dense0', activation: 'tanh', units: shown, shown, status: Array(shown).fill('ok'),
       inactive: Array(shown).fill(0), data_lo: Array(shown).fill(-1), data_hi: Array(shown).fill(1),
-      plane_lo: Array(shown).fill(-1), plane_hi: Array(shown).fill(1), scale: [0, 1], maps: b64(bytes) }],
+      plane_lo: Array(shown).fill(-1), plane_hi: Array(shown).fill(1), scale: Array(shown).fill([0, 1]), maps: b64(bytes) }],
   };
 }
 
@@ -40,6 +40,9 @@ test('decodeUnits keeps well-formed layers and rejects a map of the wrong length
   assert.equal(ok.resolution, 2);
   assert.deepEqual([...ok.layers[0].maps], [0, 255, 128, 127, 10, 20, 30, 40]);
   assert.equal(decodeUnits(frame(2, 2, [0, 1, 2])), null);
+  const oneScale = frame(2, 2, [0, 255, 128, 127, 10, 20, 30, 40]);
+  oneScale.layers[0].scale = [[0, 1]]; // one scale for two units
+  assert.equal(decodeUnits(oneScale), null);
   assert.equal(decodeUnits(null), null);
   assert.equal(decodeUnits({ layers: 'x' }), null);
   const tabular = decodeUnits({ planar: false, resolution: null, layers: [{ ...frame(2, 1, [0, 0, 0, 0]).layers[0], maps: null, scale: null }] });

@@ -31,7 +31,8 @@ def _grid(r: int, extent: float = 6.0) -> np.ndarray:
 
 def _maps(layer: dict, r: int) -> np.ndarray:  # type: ignore[type-arg]
     codes = np.frombuffer(base64.b64decode(layer["maps"]), dtype=np.uint8)
-    return decode(codes.reshape(layer["shown"], r * r), *layer["scale"])
+    scale = np.array(layer["scale"])  # (units, 2): centre, half per unit
+    return decode(codes.reshape(layer["shown"], r * r), scale[:, :1], scale[:, 1:])
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu"])
@@ -52,11 +53,11 @@ def test_decoded_maps_match_a_direct_forward_pass(activation: str) -> None:
         if type(layer).__name__ == "ActivationLayer":
             direct.append(x.copy())
     for layer, expected in zip(units["layers"], direct, strict=True):
-        _, half = layer["scale"]
+        centre, half = np.array(layer["scale"]).T[:, :, None]
         got = _maps(layer, r)  # (units, r*r)
         step = half / 255 + 1e-3 * half  # quantisation error, and the 4-digit scale
-        clipped = np.clip(expected.T, layer["scale"][0] - half, layer["scale"][0] + half)
-        assert np.max(np.abs(got - clipped)) <= step
+        clipped = np.clip(expected.T, centre - half, centre + half)
+        assert np.all(np.abs(got - clipped) <= step)
         np.testing.assert_allclose(layer["plane_lo"], expected.min(axis=0), rtol=1e-3, atol=1e-4)
         np.testing.assert_allclose(layer["plane_hi"], expected.max(axis=0), rtol=1e-3, atol=1e-4)
 
@@ -78,7 +79,10 @@ def test_a_dead_relu_unit_is_marked_and_its_map_is_blank() -> None:
     assert layer["status"][0] == "ok"
     assert layer["inactive"][2] == 1.0 and 0.2 < layer["inactive"][0] < 0.8
     assert layer["data_lo"][2] == layer["data_hi"][2] == 0.0
-    assert np.all(_maps(layer, 12)[2] == pytest.approx(0.0, abs=layer["scale"][1] / 255))
+    assert np.all(_maps(layer, 12)[2] == pytest.approx(0.0, abs=1 / 255))
+    # an unbounded unit's map spans its own range: its largest output is the full colour
+    assert layer["scale"][0] == [0.0, pytest.approx(layer["plane_hi"][0], rel=1e-3)]
+    assert max(base64.b64decode(layer["maps"])[:144]) == 255
     assert layer["plane_hi"][0] > 1.0
 
 
@@ -91,10 +95,7 @@ def test_a_tanh_unit_at_its_ends_is_saturated() -> None:
         "layers"
     ][0]
     assert layer["status"][1:] == ["saturated", "ok"]
-    assert layer["scale"] == [
-        0.0,
-        1.0,
-    ]  # tanh: the whole range, saturation is solid colour
+    assert layer["scale"] == [[0.0, 1.0]] * 3  # tanh: its whole range, saturation is solid
     maps = _maps(layer, 12)
     assert np.abs(maps[1]).min() > 0.9 and np.abs(maps[2]).max() < 0.6
 
@@ -138,7 +139,7 @@ def test_run_snapshot_carries_units_for_planar_and_tabular_data() -> None:
     # cell order and feature transforms as the boundary's: the data's own grid, through its features
     inputs = run.data.inputs_for(run.data.grid_points(r))
     for layer, out in zip(units["layers"], hidden_outputs(run.model, inputs), strict=True):
-        tol = layer["scale"][1] / 255 + 1e-3
+        tol = max(half for _, half in layer["scale"]) / 255 + 1e-3
         assert np.max(np.abs(_maps(layer, r) - out.post.T)) <= tol
     table = Run(merge_config(SessionConfig(), {"dataset": {"name": "iris"}}))
     units = table.snapshot()["units"]

@@ -26,7 +26,7 @@ def test_snapshot_frames_carry_a_map_per_hidden_unit(client: TestClient) -> None
             assert len(base64.b64decode(layer["maps"], validate=True)) == width * r * r
             assert len(layer["status"]) == len(layer["plane_lo"]) == len(layer["data_hi"]) == width
             assert set(layer["status"]) <= {"ok", "dead", "saturated"}
-            assert layer["scale"][1] > 0
+            assert len(layer["scale"]) == width and all(half > 0 for _, half in layer["scale"])
             pairs = zip(layer["plane_lo"], layer["plane_hi"], strict=True)
             assert all(lo <= hi for lo, hi in pairs)
         # relu after batch norm: outputs are never negative, so no map byte lies below the centre
