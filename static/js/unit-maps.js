@@ -87,10 +87,10 @@ export function spritePixels(maps, shown, res, out = null) {
   return px;
 }
 
-/** Name of the unit feeding dense layer `layer` from row `row`: an input label, or "h1.3" style. */
+/** Name of the unit feeding dense layer `layer` from row `row`: an input label, or "L1.3" (layer 1, unit 3). */
 export function sourceName(layer, row, inputLabels) {
   if (layer === 0) return String(inputLabels?.[row] ?? `x${row + 1}`);
-  return `h${layer}.${row + 1}`;
+  return `L${layer}.${row + 1}`;
 }
 
 /**

@@ -103,7 +103,7 @@ def test_hover_a_hidden_unit_to_see_its_map_weights_and_health(page: Any) -> Non
         first = rows.nth(0)
         text = first.inner_text()
         row = int(first.get_attribute("data-row"))
-        expected_source = ["X₁", "X₂"][row] if layer == 0 else f"h1.{row + 1}"
+        expected_source = ["X₁", "X₂"][row] if layer == 0 else f"L1.{row + 1}"
         assert expected_source in text
         assert ("−" in text) == (float(first.get_attribute("data-w")) < 0)
         status = units["layers"][layer]["status"][unit]

@@ -72,7 +72,7 @@ test('incoming weights come sorted by size with their sources named', () => {
   assert.equal(w.bias, -0.7);
   assert.equal(w.rest, 1);
   const deep = incomingWeights(entry, 2, 0, [], 8);
-  assert.deepEqual(deep.items.map((i) => i.source), ['h2.3', 'h2.2', 'h2.1']);
+  assert.deepEqual(deep.items.map((i) => i.source), ['L2.3', 'L2.2', 'L2.1']);
   assert.equal(deep.rest, 0);
   assert.equal(incomingWeights(entry, 0, 5, []), null);
   // a layer cut at 64 rows in the snapshot still counts its real fan-in
