@@ -151,7 +151,8 @@ export function createUnitLayer({ stage, svg, getWeights, getInputLabels, getLay
       nodes = hidden.map((n) => {
         const f = n.half + MARK_GAP;
         const g = svgEl('g', { class: 'bp-unit', testid: `unit-${n.column - 1}-${n.unit}`,
-          'data-layer': n.column - 1, 'data-unit': n.unit });
+          'data-layer': n.column - 1, 'data-unit': n.unit, tabindex: 0, role: 'button',
+          'aria-label': `Layer ${n.column} unit ${n.unit + 1}: show its map and weights` });
         g.append(
           svgEl('rect', { x: n.x - f, y: n.y - f, width: 2 * f, height: 2 * f, rx: 3, class: 'bp-unit-frame' }),
           svgEl('line', { x1: n.x - f, y1: n.y + f, x2: n.x + f, y2: n.y - f, class: 'bp-unit-slash' }),
@@ -165,10 +166,25 @@ export function createUnitLayer({ stage, svg, getWeights, getInputLabels, getLay
           hover = null;
           refreshView();
         });
-        g.addEventListener('click', () => {
+        const togglePin = () => {
           const same = pinned && pinned.column === n.column && pinned.unit === n.unit;
           pinned = same ? null : { column: n.column, unit: n.unit };
           refreshView();
+        };
+        g.addEventListener('click', togglePin);
+        // Keyboard: Tab onto a unit shows it, Enter pins it (Space stays play/pause).
+        g.addEventListener('focus', () => {
+          hover = { column: n.column, unit: n.unit };
+          refreshView();
+        });
+        g.addEventListener('blur', () => {
+          hover = null;
+          refreshView();
+        });
+        g.addEventListener('keydown', (e) => {
+          if (e.key !== 'Enter') return;
+          e.preventDefault();
+          togglePin();
         });
         group.append(g);
         return { ...n, g };

@@ -124,6 +124,55 @@ def test_hover_a_hidden_unit_to_see_its_map_weights_and_health(page: Any) -> Non
     page.keyboard.press("Escape")
     page.wait_for_selector("[data-testid='unit-view']", state="hidden")
 
+    # The keyboard reaches them too: focus shows a unit, Enter pins it.
+    page.focus("[data-testid='unit-1-0']")
+    page.wait_for_selector("[data-testid='unit-view'][data-unit='1:0']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid='unit-view'][data-pinned='1'][data-unit='1:0']")
+    page.click("[data-testid='unit-view-close']")
+    page.wait_for_selector("[data-testid='unit-view']", state="hidden")
+
+
+def test_dead_units_are_struck_through_where_the_engine_finds_them(page: Any) -> None:
+    # ReLU with a learning rate this high kills most of layers 2 and 3 within three epochs.
+    relu = {"units": 8, "activation": "relu"}
+    _open(
+        page,
+        {
+            "dataset": {"name": "circle"},
+            "model": {"layers": [relu, relu, relu]},
+            "training": {"learning_rate": 0.3},
+        },
+    )
+    _step_to(page, EPOCHS)
+    run = Run(SessionConfig.model_validate(page.evaluate("window.backpropLab.state.config")))
+    for _ in range(EPOCHS):
+        run.train_epoch()
+    layers = run.snapshot()["units"]["layers"]
+    engine_dead = {
+        f"unit-{i}-{j}"
+        for i, layer in enumerate(layers)
+        for j, status in enumerate(layer["status"])
+        if status == "dead"
+    }
+    drawn = set(
+        page.eval_on_selector_all(".bp-unit[data-map='1']", "gs => gs.map(g => g.dataset.testid)")
+    )
+    shown_dead = set(
+        page.eval_on_selector_all(
+            ".bp-unit[data-map='1'][data-status='dead']", "gs => gs.map(g => g.dataset.testid)"
+        )
+    )
+    assert len(engine_dead) >= 4
+    assert shown_dead == engine_dead & drawn
+    one = sorted(shown_dead)[0]
+    assert page.is_visible(f"[data-testid='{one}'] .bp-unit-slash")
+    page.hover(f"[data-testid='{one}']")
+    page.wait_for_selector("[data-testid='unit-view'][data-status='dead']")
+    assert page.text_content("[data-testid='unit-view-status']") == "dead"
+    assert "every training point" in page.text_content("[data-testid='unit-view-health']")
+    _shot(page, "unit-view-dead")
+
 
 def test_tabular_data_says_it_has_no_maps(page: Any) -> None:
     _open(page, {"dataset": {"name": "iris"}})
