@@ -18,6 +18,7 @@ from app.data import (
 from app.data import from_config as data_from_config
 from app.engine import from_config
 from app.engine.model import Model, ModelSpec, build_model, count_parameters
+from app.engine.numerics import Array
 from app.engine.trainer import Trainer, TrainSettings
 from app.engine.transplant import Transplant, transplant
 from app.schemas.config import (
@@ -28,6 +29,7 @@ from app.schemas.config import (
     needs_rebuild,
 )
 from app.training.confusion import confusion
+from app.training.unit_maps import health_rows, map_resolution, unit_maps
 
 BOUNDARY_RESOLUTION = 64
 MAX_SNAPSHOT_BLOCK = (
@@ -91,6 +93,7 @@ class Run:
         # What the last `apply` kept across a network edit; None when it started afresh or
         # did not rebuild (the session continues the history only when this is set).
         self.last_edit: Transplant | None = None
+        self._unit_inputs: tuple[PreparedData, int, Array | None, Array] | None = None
 
     def _build(self, config: SessionConfig, data: PreparedData) -> tuple[Model, Trainer]:
         spec = model_spec(config, data)
@@ -184,7 +187,20 @@ class Run:
             "layer_names": list(self.model.dense_names),
             "parameter_count": count_parameters(self.model.spec),
             "confusion": self._confusion(),
+            "units": self._units(),
         }
+
+    def _units(self) -> dict[str, Any]:
+        """Per hidden unit: its map over the plane and its health (issue 10, unit_maps.py)."""
+        data = self.data
+        res = map_resolution([h.units for h in self.model.spec.hidden])
+        cached = self._unit_inputs
+        if cached is None or cached[0] is not data or cached[1] != res:
+            # A grid of its own: data.grid_inputs keeps one resolution, the boundary's.
+            grid = data.inputs_for(data.grid_points(res)) if data.is_planar else None
+            cached = self._unit_inputs = (data, res, grid, health_rows(data.x_train))
+        _, _, grid, rows = cached
+        return unit_maps(self.model, grid, rows)
 
     def _confusion(self) -> dict[str, Any] | None:
         """The validation set's confusion matrix (issue 9); None for regression or no points."""

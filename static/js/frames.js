@@ -56,6 +56,7 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
     // After a rebuild the charts start afresh for the new network's layers.
     if (fresh && !sameNames(state.model.layerNames, layerNames)) resetCharts(null, state.model.layerNames);
     if (frame.weights) views.net.setWeights(frame.weights);
+    views.net.setUnits?.(frame.units ?? null, frame.epoch);
     views.boundary.setSnapshot(frame);
     views.confusion?.update(frame.confusion ?? null);
   }
