@@ -273,6 +273,20 @@ class RunStore:
         segment, epoch, config, data = rows[0]
         return segment, epoch, json.loads(config), bytes(data)
 
+    def checkpoint_at(
+        self, run_id: str, segment: int, epoch: int
+    ) -> tuple[int, dict[str, Any], bytes] | None:
+        """(epoch, config, npz bytes) of the segment's newest checkpoint at or before `epoch`."""
+        rows = self._read(
+            "SELECT epoch, config, data FROM checkpoints WHERE run_id = ? AND segment = ?"
+            " AND epoch <= ? ORDER BY epoch DESC LIMIT 1",
+            (run_id, segment, epoch),
+        )
+        if not rows:
+            return None
+        found, config, data = rows[0]
+        return found, json.loads(config), bytes(data)
+
     def upload_ids(self, limit: int) -> list[str]:
         """Ids of the newest `limit` stored uploads, newest first."""
         rows = self._read("SELECT id FROM uploads ORDER BY created DESC, id LIMIT ?", (limit,))
