@@ -1,7 +1,6 @@
-"""REST for the runs panel: limits, compact metric columns to compare runs, replay at a checkpoint.
+"""REST for the runs panel: a page of runs, limits, compact metric columns to compare, replay.
 
-Included before app.web.runs so that /api/runs/limits and /api/runs/compare are not taken for
-run ids.
+Included before app.web.runs so that /api/runs/page, /limits and /compare are not taken for run ids.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from app.training.compare import DEFAULT_POINTS, MAX_COMPARE, MAX_POINTS, MIN_PO
 from app.training.recorder import CHECKPOINT_EVERY
 from app.training.replay import Replayer, ReplayError
 from app.training.run import ConfigError
+from app.training.run_table import MAX_PAGE, PAGE_SIZE, DataShapes, run_rows
 from app.web.runs import store_of
 
 router = APIRouter(prefix="/api/runs")
@@ -27,6 +27,29 @@ Points = Annotated[
 ]
 
 
+@router.get("/page")
+async def page(
+    request: Request,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE_SIZE,
+) -> dict[str, Any]:
+    """A page of runs, newest first: each summary with its network's widths, task, checkpoint
+    count and whether a session has it open; `total` counts every run."""
+    store = store_of(request)
+    await asyncio.to_thread(store.flush)
+    state = request.app.state
+    shapes: DataShapes | None = getattr(state, "data_shapes", None)
+    if shapes is None:
+        shapes = state.data_shapes = DataShapes(state.manager.lookup_table)
+    live = {
+        session.recorder.run_id
+        for session in state.manager.sessions.values()
+        if session.recorder is not None
+    }
+    body = await asyncio.to_thread(run_rows, store, shapes, live, offset, limit)
+    return replace_non_finite(body)
+
+
 @router.get("/limits")
 async def limits() -> dict[str, int]:
     """What the page needs to know: how many runs compare at once, how often checkpoints are."""
@@ -35,6 +58,7 @@ async def limits() -> dict[str, int]:
         "checkpoint_every": CHECKPOINT_EVERY,
         "max_checkpoints": MAX_CHECKPOINTS,
         "default_points": DEFAULT_POINTS,
+        "page_size": PAGE_SIZE,
     }
 
 

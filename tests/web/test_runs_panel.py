@@ -154,3 +154,19 @@ def test_replay_refuses_bad_input(stored: TestClient) -> None:
     )
     other = stored.get(url, params={"epoch": 3, "segment": 4})
     assert other.status_code == 404 and "no checkpoint in segment 4" in other.json()["detail"]
+
+
+def test_a_page_of_runs_carries_widths_task_checkpoints_and_liveness(stored: TestClient) -> None:
+    first = train_and_pause(stored, epochs=5)
+    multi, _ = open_session(stored, {"dataset": {"name": "iris"}, "model": {"layers": []}})
+    body = stored.get("/api/runs/page", params={"limit": 1}).json()
+    assert body["total"] == 2 and body["offset"] == 0
+    (newest,) = body["runs"]
+    assert newest["id"] == multi and newest["widths"] == [4, 3] and newest["task"] == "multiclass"
+    assert newest["live"] is True, "its session is open"
+    (older,) = stored.get("/api/runs/page", params={"offset": 1}).json()["runs"]
+    assert older["id"] == first and older["widths"] == [2, 8, 8, 1]
+    assert older["task"] == "binary" and older["checkpoints"] == 1
+    assert stored.get("/api/runs/page", params={"limit": 0}).status_code == 422
+    assert stored.get("/api/runs/page", params={"offset": -1}).status_code == 422
+    assert stored.get("/api/runs/page", params={"offset": 5}).json()["runs"] == []
