@@ -1,0 +1,43 @@
+// Pure data for the compare charts: several runs' columns on one epoch axis (uPlot wants one x
+// array), which columns each chart draws, and the figures the compare table lists.
+
+/** The compare charts: title, y axis kind, and the columns drawn per run (solid first, dashed second). */
+export const COMPARE_CHARTS = [
+  { id: 'loss', title: 'Loss', log: true, keys: ['val_loss', 'train_loss'] },
+  { id: 'accuracy', title: 'Accuracy', regressionTitle: 'R²', log: false, keys: ['val_acc', 'train_acc'] },
+  { id: 'grad', title: 'Gradient norm (global)', log: true, keys: ['grad_norm_global'] },
+];
+
+/** Rows of metrics in the compare table: [label, pick(run)] with the run's final and best figures. */
+export const METRIC_ROWS = [
+  ['epochs', (r) => r.epochs],
+  ['final train loss', (r) => r.final?.train_loss],
+  ['final val loss', (r) => r.final?.val_loss],
+  ['final val acc / R²', (r) => r.final?.val_acc],
+  ['best val loss', (r) => r.best?.val_loss],
+  ['best val acc / R²', (r) => r.best?.val_acc],
+];
+
+/**
+ * uPlot data for `runs` ({columns: {epoch, ...}}): [x, then one array per run and key], x the
+ * sorted union of every run's epochs and null where a run has no row at that epoch.
+ */
+export function alignRuns(runs, keys) {
+  const xs = [...new Set(runs.flatMap((r) => r.columns.epoch))].sort((a, b) => a - b);
+  const at = new Map(xs.map((x, i) => [x, i]));
+  const series = [];
+  for (const run of runs) {
+    for (const key of keys) {
+      const ys = new Array(xs.length).fill(null);
+      const col = run.columns[key] ?? [];
+      run.columns.epoch.forEach((e, j) => {
+        ys[at.get(e)] = col[j] ?? null;
+      });
+      series.push(ys);
+    }
+  }
+  return [xs, ...series];
+}
+
+/** Whether every run is a regression (the accuracy chart then shows R²). */
+export const allRegression = (runs) => runs.length > 0 && runs.every((r) => r.columns.val_mae?.some((v) => v !== null));
