@@ -1,11 +1,12 @@
 // Pure data for the compare charts: several runs' columns on one epoch axis (uPlot wants one x
 // array), which columns each chart draws, and the figures the compare table lists.
 
-/** The compare charts: title, y axis kind, and the columns drawn per run (solid first, dashed second). */
+/** The compare charts: title, the live chart kind whose y range they share, the columns drawn per run
+ * (solid first, dashed second). */
 export const COMPARE_CHARTS = [
-  { id: 'loss', title: 'Loss', log: true, keys: ['val_loss', 'train_loss'] },
-  { id: 'accuracy', title: 'Accuracy', regressionTitle: 'R²', log: false, keys: ['val_acc', 'train_acc'] },
-  { id: 'grad', title: 'Gradient norm (global)', log: true, keys: ['grad_norm_global'] },
+  { id: 'loss', kind: 'loss', title: 'Loss', log: false, keys: ['val_loss', 'train_loss'] },
+  { id: 'accuracy', kind: 'acc', title: 'Accuracy', regressionTitle: 'R²', log: false, keys: ['val_acc', 'train_acc'] },
+  { id: 'grad', kind: 'clip', title: 'Gradient norm (global, before clipping)', log: true, keys: ['grad_norm_global'] },
 ];
 
 /** Rows of metrics in the compare table: [label, pick(run)] with the run's final and best figures. */

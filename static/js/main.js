@@ -13,6 +13,7 @@ import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
 import { offerResume } from './resume-offer.js';
+import { installRunsPanel } from './runs-panel.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, storedSession, writeHash } from './state.js';
@@ -159,6 +160,12 @@ function pickDataset(value) {
 $('inspect-open').addEventListener('click', () => inspector.open());
 
 installPresentation({ presentButton: $('present'), themeButton: $('theme') });
+installRunsPanel({ button: $('runs'), overlay: $('runs-panel'), currentRun: () => state.run, toast, openSession(reply) {
+  if (state.session) socket.send({ type: 'pause' }); // the run we leave stops training unseen
+  setSession(reply, reply.config);
+  showPreset();
+  socket.connect();
+} });
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
