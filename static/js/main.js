@@ -160,12 +160,16 @@ function pickDataset(value) {
 $('inspect-open').addEventListener('click', () => inspector.open());
 
 installPresentation({ presentButton: $('present'), themeButton: $('theme') });
-installRunsPanel({ button: $('runs'), overlay: $('runs-panel'), currentRun: () => state.run, toast, openSession(reply) {
-  if (state.session) socket.send({ type: 'pause' }); // the run we leave stops training unseen
-  setSession(reply, reply.config);
-  showPreset();
-  socket.connect();
-} });
+installRunsPanel({
+  button: $('runs'), overlay: $('runs-panel'), toast,
+  currentSession: () => state.session && { ...state.session, run: state.run },
+  openSession(reply) {
+    if (state.session) socket.send({ type: 'pause' }); // the run we leave stops training unseen
+    setSession(reply, reply.config);
+    showPreset();
+    socket.connect();
+  },
+});
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {

@@ -15,12 +15,35 @@ import {
 } from './runs-format.js';
 
 const n = (x) => Number(x ?? 0).toLocaleString('en');
+const LEFT_KEY = 'backprop-lab.left-sessions'; // {run: {id, token}} of sessions this tab switched away from
+
+function leftSessions() {
+  try {
+    return JSON.parse(globalThis.sessionStorage?.getItem(LEFT_KEY) ?? '{}') ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function setLeft(run, session) {
+  const left = leftSessions();
+  if (session) left[run] = session;
+  else delete left[run];
+  try {
+    globalThis.sessionStorage?.setItem(LEFT_KEY, JSON.stringify(left));
+  } catch {
+    // storage disabled: such a run opens as a view instead
+  }
+}
 
 /**
- * Wire `button` to open the panel in `overlay`. `currentRun()` is this tab's run id; `openSession(reply)`
- * switches the tab to a session {id, token, config, run?}; `toast(text, kind)` tells the user.
+ * Wire `button` to open the panel in `overlay`. `currentSession()` is this tab's {id, token, run};
+ * `openSession(reply)` switches the tab to a session {id, token, config?, run?}; `toast(text, kind)`
+ * tells the user. A session the tab leaves is remembered (per tab), so opening its run again,
+ * while the server keeps it, goes back to it.
  */
-export function installRunsPanel({ button, overlay, currentRun, openSession, toast }) {
+export function installRunsPanel({ button, overlay, currentSession, openSession, toast }) {
+  const currentRun = () => currentSession()?.run ?? null;
   const close = el('button', { type: 'button', class: 'close-btn', testid: 'runs-close', 'aria-label': 'Close the runs panel', text: '×' });
   const heading = el('h2', { id: 'runs-title', text: 'Runs' });
   const screen = el('div', { class: 'runs-screen', testid: 'runs-screen' });
@@ -195,12 +218,26 @@ export function installRunsPanel({ button, overlay, currentRun, openSession, toa
     toast(`Deleted “${run.name}”.`, 'info', 3000);
   }
 
+  function switchTo(reply) {
+    const now = currentSession();
+    if (now?.id && now.run) setLeft(now.run, { id: now.id, token: now.token });
+    setLeft(reply.run ?? reply.id, null);
+    offset = 0; // the tab's run changed: the panel opens on the newest runs next time
+    hide();
+    openSession(reply);
+  }
+
   async function open(run) {
     if (run.id === currentRun()) return hide();
+    const left = leftSessions()[run.id];
+    if (left && run.live) {
+      switchTo({ ...left, run: run.id });
+      toast(`Back to “${run.name}”.`, 'info', 3000);
+      return;
+    }
     try {
       const reply = await api.resumeRun(run.id);
-      hide();
-      openSession(reply);
+      switchTo(reply);
       toast(`Opened “${run.name}” at epoch ${n(reply.epoch)}: press play to continue it.`, 'info', 4000);
     } catch (err) {
       // Open in another tab, or no checkpoint to continue from: show what it recorded instead.
@@ -213,8 +250,7 @@ export function installRunsPanel({ button, overlay, currentRun, openSession, toa
     try {
       const reply = await api.createSession({ config: run.config });
       await runsApi.rename(reply.id, `${run.name} (copy)`.slice(0, 200));
-      hide();
-      openSession(reply);
+      switchTo(reply);
       toast(`Started a new run with the settings of “${run.name}”.`, 'info', 4000);
     } catch (err) {
       toast(`Could not duplicate: ${err.message}`);

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import VIEWPORT, running_server, wait_epoch_above
+from app.schemas.config import SessionConfig, merge_config
+from app.store import RunStore
+from tests.e2e.conftest import (
+    VIEWPORT,
+    open_app,
+    running_server,
+    start_server,
+    wait_epoch_above,
+)
 
 pytestmark = pytest.mark.e2e
 
 ROWS = "[data-testid='run-row']"
 REPLAY = "[data-testid='runs-screen']"
+COUNT_IS = "(text) => document.querySelector('[data-testid=runs-count]')?.textContent === text"
 REPLAY_CANVAS = "[data-testid='replay-boundary'] [data-testid='boundary-canvas']"
 
 
@@ -129,3 +140,91 @@ def test_two_runs_are_renamed_compared_and_replayed(browser: Any) -> None:
             assert not problems, problems
         finally:
             context.close()
+
+
+def seed(data_dir: Path, count: int) -> dict[str, float]:
+    """`count` stored runs named 'seeded K' with learning rate K/1000: {id: learning rate}."""
+    store = RunStore.open(data_dir)
+    runs = {}
+    for k in range(count):
+        config = merge_config(SessionConfig(), {"training": {"learning_rate": (k + 1) / 1000}})
+        store.create_run(f"seeded{k:03d}", f"seeded {k}", config.model_dump(), "paused")
+        runs[f"seeded{k:03d}"] = (k + 1) / 1000
+    store.close()
+    return runs
+
+
+def test_many_runs_page_the_limit_holds_and_open_duplicate_delete_work(browser: Any) -> None:
+    with tempfile.TemporaryDirectory(prefix="backprop-e2e-runs-") as folder:
+        seeded = seed(Path(folder), 45)
+        server = start_server(data_dir=Path(folder))
+        context = browser.new_context(viewport=VIEWPORT, base_url=server.url)
+        problems: list[str] = []
+        try:
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            open_app(page)
+            mine = page.evaluate("window.backpropLab.state.run")
+            count = "[data-testid='runs-count']"
+            page.click("[data-testid='runs']")
+            page.wait_for_selector(ROWS)
+            assert page.locator(ROWS).count() == 20 and page.text_content(count) == "1–20 of 46"
+            page.click("[data-testid='runs-next']")
+            page.wait_for_function(COUNT_IS, arg="21–40 of 46")
+            page.click("[data-testid='runs-next']")
+            page.wait_for_function(COUNT_IS, arg="41–46 of 46")
+            assert page.is_disabled("[data-testid='runs-next']")
+            page.click("[data-testid='runs-prev']")
+            page.wait_for_function(COUNT_IS, arg="21–40 of 46")
+
+            # Eight ticks are allowed; the ninth is refused with a message, across pages too.
+            boxes = page.locator("[data-testid='run-select']")
+            for i in range(8):
+                boxes.nth(i).check()
+            boxes.nth(8).click()
+            assert not boxes.nth(8).is_checked()
+            assert "at most 8 runs" in page.text_content("[data-testid='runs-message']")
+            assert page.text_content("[data-testid='runs-compare']") == "Compare 8 selected"
+            boxes.nth(0).uncheck()
+            boxes.nth(8).check()
+            assert page.text_content("[data-testid='runs-message']") == ""
+
+            # Delete asks first; Cancel keeps the run, Delete removes it.
+            victim = page.locator(f"{ROWS}[data-run-id='seeded000']")
+            page.click("[data-testid='runs-next']")
+            page.wait_for_function(COUNT_IS, arg="41–46 of 46")
+            victim.locator("[data-testid='run-delete']").click()
+            victim.locator("[data-testid='run-delete-cancel']").click()
+            victim.locator("[data-testid='run-delete']").click()
+            victim.locator("[data-testid='run-delete-confirm']").click()
+            page.wait_for_function(COUNT_IS, arg="41–45 of 45")
+            assert page.request.get("/api/runs/seeded000").status == 404
+
+            # A run without a checkpoint cannot continue: Open shows what it recorded.
+            page.locator(f"{ROWS}[data-run-id='seeded001'] [data-testid='run-open']").click()
+            page.wait_for_selector("[data-testid='runs-screen'][data-compared='1']")
+            page.click("[data-testid='compare-back']")
+            page.wait_for_selector(ROWS)
+
+            # Duplicate: a new run with its settings becomes this tab's; the old one reopens.
+            page.locator(f"{ROWS}[data-run-id='seeded002'] [data-testid='run-duplicate']").click()
+            page.wait_for_selector("[data-testid='runs-panel']", state="hidden")
+            page.wait_for_function(
+                "(lr) => window.backpropLab.state.config?.training.learning_rate === lr",
+                arg=seeded["seeded002"],
+            )
+            copy = page.evaluate("window.backpropLab.state.run")
+            assert copy not in (mine, "seeded002")
+            page.wait_for_selector("#app[data-ws-state='open']")
+            page.click("[data-testid='runs']")
+            page.wait_for_selector(f"{ROWS}[data-run-id='{copy}']")
+            copy_name = page.text_content(f"{ROWS}[data-run-id='{copy}'] [data-testid='run-name']")
+            assert copy_name == "seeded 2 (copy)"
+            page.locator(f"{ROWS}[data-run-id='{mine}'] [data-testid='run-open']").click()
+            page.wait_for_function("(id) => window.backpropLab.state.run === id", arg=mine)
+            page.wait_for_selector("#app[data-ws-state='open']")
+            assert not problems, problems
+        finally:
+            context.close()
+            server.stop()
