@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from app.store import RunStore
-from app.training.history import SCALAR_COLUMNS, record_rows
 
 MAX_COMPARE = 8  # runs overlaid at once; the page reads it from GET /api/runs/limits
 DEFAULT_POINTS = 600  # rows per run returned by default (a chart is rarely wider in pixels)
@@ -29,7 +28,6 @@ COLUMNS = (
     "lr",
     "grad_norm_global",
 )
-_INDEX = {key: j for j, key in enumerate(SCALAR_COLUMNS)}
 
 
 def spread(n: int, points: int) -> np.ndarray:
@@ -56,31 +54,28 @@ def _best(values: np.ndarray, largest: bool) -> float | None:
 
 def metric_columns(store: RunStore, run_id: str, points: int = DEFAULT_POINTS) -> dict[str, Any]:
     """Decimated metric columns of a stored run on one epoch axis, with its checkpoints."""
-    by_segment: dict[int, list[dict[str, Any]]] = {}
-    for segment, record in store.records(run_id):
-        by_segment.setdefault(segment, []).append(record)
-    blocks, segments, offsets = [], [], {}
+    keys = ["epoch", *COLUMNS]
+    segment_of, rows = store.scalar_rows(run_id, keys)
+    segments, offsets = [], {}
     offset = 0
-    for segment in sorted(by_segment):
-        rows = record_rows([{**r, "layers": []} for r in by_segment[segment]])
-        rows = rows[:, : len(SCALAR_COLUMNS)]
-        offsets[segment] = offset
-        first, last = int(rows[0, 0]), int(rows[-1, 0])
+    for segment in np.unique(segment_of).tolist():
+        epochs = rows[segment_of == segment, 0]
+        first, last = int(epochs[0]), int(epochs[-1])
         segments.append({"segment": segment, "offset": offset, "first": first, "last": last})
-        rows[:, 0] += offset
-        blocks.append(rows)
+        offsets[segment] = offset
+        rows[segment_of == segment, 0] += offset
         offset += last
-    rows = np.concatenate(blocks) if blocks else np.zeros((0, len(SCALAR_COLUMNS)))
-    kept = rows[spread(len(rows), points)]
-    columns: dict[str, Any] = {"epoch": kept[:, 0].astype(np.int64).tolist()}
-    columns.update({key: _column(kept[:, _INDEX[key]]) for key in COLUMNS})
-    final = {key: _finite(float(rows[-1, _INDEX[key]])) for key in COLUMNS} if len(rows) else {}
+    col = {key: rows[:, j] for j, key in enumerate(keys)}
+    kept = spread(len(rows), points)
+    columns: dict[str, Any] = {"epoch": col["epoch"][kept].astype(np.int64).tolist()}
+    columns.update({key: _column(col[key][kept]) for key in COLUMNS})
+    final = {key: _finite(float(col[key][-1])) for key in COLUMNS} if len(rows) else {}
     best = {
-        "train_loss": _best(rows[:, _INDEX["train_loss"]], largest=False),
-        "val_loss": _best(rows[:, _INDEX["val_loss"]], largest=False),
-        "train_acc": _best(rows[:, _INDEX["train_acc"]], largest=True),
-        "val_acc": _best(rows[:, _INDEX["val_acc"]], largest=True),
-        "val_mae": _best(rows[:, _INDEX["val_mae"]], largest=False),
+        "train_loss": _best(col["train_loss"], largest=False),
+        "val_loss": _best(col["val_loss"], largest=False),
+        "train_acc": _best(col["train_acc"], largest=True),
+        "val_acc": _best(col["val_acc"], largest=True),
+        "val_mae": _best(col["val_mae"], largest=False),
     }
     checkpoints = [
         {"segment": s, "epoch": e, "at": offsets.get(s, offset) + e}
