@@ -6,7 +6,7 @@
 export const COMPARE_CHARTS = [
   { id: 'loss', kind: 'loss', title: 'Loss', log: false, keys: ['val_loss', 'train_loss'] },
   { id: 'accuracy', kind: 'acc', title: 'Accuracy', regressionTitle: 'R²', log: false, keys: ['val_acc', 'train_acc'] },
-  { id: 'grad', kind: 'clip', title: 'Gradient norm (global, before clipping)', log: true, keys: ['grad_norm_global'] },
+  { id: 'grad', kind: 'clip', title: 'Gradient norm (global)', hint: 'Before clipping, mean over the epoch’s steps', log: true, keys: ['grad_norm_global'] },
 ];
 
 /** Rows of metrics in the compare table: [label, pick(run)] with the run's final and best figures. */

@@ -21,7 +21,8 @@ const swatch = (color, dashed = false) => {
 
 /** One overlaid chart of `spec` for `runs` in `host`; returns {destroy}. */
 function overlayChart(host, spec, runs, colors, regression) {
-  const title = el('h3', { class: 'compare-chart-title', text: regression && spec.regressionTitle ? spec.regressionTitle : spec.title });
+  const title = el('h3', { class: 'compare-chart-title', title: spec.hint,
+    text: regression && spec.regressionTitle ? spec.regressionTitle : spec.title });
   const epoch = el('span', { class: 'compare-chart-epoch' });
   const plot = el('div', { class: 'compare-chart-plot' });
   host.append(el('section', { class: 'compare-chart', testid: `compare-chart-${spec.id}` },
