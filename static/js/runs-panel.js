@@ -62,16 +62,21 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
     view = null;
   }
 
+  // A modal: while it is open the rest of the page (not the toasts) takes no focus or clicks.
+  const behind = () => [...overlay.parentElement.children].filter((c) => c !== overlay && !c.matches('.toasts'));
+
   function hide() {
     if (overlay.hidden) return;
     leaveView();
     overlay.hidden = true;
+    for (const node of behind()) node.inert = false;
     button.setAttribute('aria-expanded', 'false');
     button.focus();
   }
 
   async function show() {
     overlay.hidden = false;
+    for (const node of behind()) node.inert = true;
     button.setAttribute('aria-expanded', 'true');
     close.focus();
     try {

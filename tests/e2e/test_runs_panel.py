@@ -70,9 +70,11 @@ def test_two_runs_are_renamed_compared_and_replayed(browser: Any) -> None:
             page.keyboard.press("Enter")
             page.wait_for_selector(ROWS)
             assert page.get_attribute("[data-testid='runs']", "aria-expanded") == "true"
+            assert page.evaluate("document.querySelector('.workspace').inert"), "a modal"
             page.keyboard.press("Escape")
             page.wait_for_selector("[data-testid='runs-panel']", state="hidden")
             assert page.evaluate("document.activeElement.dataset.testid") == "runs"
+            assert not page.evaluate("document.querySelector('.workspace').inert")
             page.click("[data-testid='runs']")
             page.wait_for_selector(ROWS)
             rows = page.locator(ROWS)
