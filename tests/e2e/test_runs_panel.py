@@ -88,8 +88,10 @@ def test_two_runs_are_renamed_compared_and_replayed(browser: Any) -> None:
             assert "this tab" in fast_row.text_content()
             assert fast_row.locator("[data-testid='run-delete']").is_disabled()
 
-            # Rename inline: Enter saves, and the store has the new name.
-            slow_row.locator("[data-testid='run-rename']").click()
+            # Rename inline from the keyboard (the page's space-bar shortcut stays out of the
+            # panel, so space presses the button): Enter saves, and the store has the new name.
+            slow_row.locator("[data-testid='run-rename']").focus()
+            page.keyboard.press(" ")
             page.fill("[data-testid='run-name-input']", "slow start")
             page.keyboard.press("Enter")
             page.wait_for_function(
