@@ -28,6 +28,7 @@ COLUMNS = (
     "lr",
     "grad_norm_global",
 )
+SHOWN = ("train_loss", "val_loss", "val_acc")  # figures a checkpoint carries (replay shows them)
 
 
 def spread(n: int, points: int) -> np.ndarray:
@@ -53,7 +54,8 @@ def _best(values: np.ndarray, largest: bool) -> float | None:
 
 
 def metric_columns(store: RunStore, run_id: str, points: int = DEFAULT_POINTS) -> dict[str, Any]:
-    """Decimated metric columns of a stored run on one epoch axis, with its checkpoints."""
+    """Decimated metric columns of a stored run on one epoch axis, with its checkpoints (and the
+    figures of the epoch each was taken at, when that epoch is stored)."""
     keys = ["epoch", *COLUMNS]
     segment_of, rows = store.scalar_rows(run_id, keys)
     segments, offsets = [], {}
@@ -77,10 +79,12 @@ def metric_columns(store: RunStore, run_id: str, points: int = DEFAULT_POINTS) -
         "val_acc": _best(col["val_acc"], largest=True),
         "val_mae": _best(col["val_mae"], largest=False),
     }
-    checkpoints = [
-        {"segment": s, "epoch": e, "at": offsets.get(s, offset) + e}
-        for s, e in sorted(store.checkpoints(run_id))
-    ]
+    checkpoints = []
+    for s, e in sorted(store.checkpoints(run_id)):
+        at = offsets.get(s, offset) + e
+        found = np.flatnonzero((segment_of == s) & (col["epoch"] == at))
+        figures = {k: _finite(float(col[k][found[0]])) if len(found) else None for k in SHOWN}
+        checkpoints.append({"segment": s, "epoch": e, "at": at, **figures})
     return {
         "stored_epochs": len(rows),
         "segments": segments,

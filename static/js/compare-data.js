@@ -42,3 +42,9 @@ export function alignRuns(runs, keys) {
 
 /** Whether every run is a regression (the accuracy chart then shows R²). */
 export const allRegression = (runs) => runs.length > 0 && runs.every((r) => r.columns.val_mae?.some((v) => v !== null));
+
+/** The value of `ys` at `idx`, else the closest one before it (runs are sampled at different epochs). */
+export function valueAt(ys, idx) {
+  for (let j = idx; j >= 0; j -= 1) if (ys[j] !== null && ys[j] !== undefined) return ys[j];
+  return null;
+}

@@ -6,7 +6,7 @@
 import uPlot from '/static/vendor/uPlot.esm.js';
 import { yRange } from './chart-kinds.js';
 import { isDark, layerStyle, textColor } from './colors.js';
-import { COMPARE_CHARTS, METRIC_ROWS, alignRuns, allRegression } from './compare-data.js';
+import { COMPARE_CHARTS, METRIC_ROWS, alignRuns, allRegression, valueAt } from './compare-data.js';
 import { el } from './dom.js';
 import { fmt } from './format.js';
 import { runsApi } from './runs-api.js';
@@ -34,9 +34,12 @@ function overlayChart(host, spec, runs, colors, regression) {
   const opts = chartOptions({
     host: plot, legendHost: el('div'), defs, log: spec.log, fg: textColor(host), fontPx,
     range: yRange(spec.kind, regression ? 'regression' : 'binary', spec.log),
-    onLegend: (u) => {
+    onLegend: (u) => { // under the cursor: the epoch, then each run's first column (validation)
       const i = u.cursor.idx;
-      epoch.textContent = i == null ? '' : `epoch ${u.data[0][i]}`;
+      if (i == null) return epoch.replaceChildren();
+      const values = runs.map((_, r) => el('span', { class: 'compare-value' }, swatch(colors[r]),
+        fmt(valueAt(u.data[1 + r * spec.keys.length], i))));
+      epoch.replaceChildren(`epoch ${u.data[0][i]}`, ...values);
     },
   });
   opts.legend = { show: false };

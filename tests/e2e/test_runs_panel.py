@@ -132,6 +132,7 @@ def test_two_runs_are_renamed_compared_and_replayed(browser: Any) -> None:
             page.wait_for_selector(f"{REPLAY}[data-replay-epoch='{first}']")
             readout = page.text_content("[data-testid='replay-readout']")
             assert f"showing the checkpoint at epoch {first}" in readout
+            assert "val loss" in readout and "val acc" in readout, readout
             page.wait_for_function(
                 "([sel, before]) => document.querySelector(sel).toDataURL() !== before",
                 arg=[REPLAY_CANVAS, at_last],

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { alignRuns, allRegression } from '../../static/js/compare-data.js';
+import { alignRuns, allRegression, valueAt } from '../../static/js/compare-data.js';
 import {
   bestFigure, configDiff, legendText, nearestCheckpoint, networkLabel, optimiserLabel, pageText,
   toggleSelection, whenLabel,
@@ -103,4 +103,11 @@ test('runs align on the union of their epochs, null where a run has no row', () 
   assert.equal(allRegression([b]), true);
   assert.equal(pageText(20, 5, 25), '21–25 of 25');
   assert.equal(pageText(0, 0, 0), 'No runs yet');
+});
+
+test('a hovered value is the run’s own at that epoch, else its last one before', () => {
+  assert.equal(valueAt([0.9, null, 0.7, null], 2), 0.7);
+  assert.equal(valueAt([0.9, null, 0.7, null], 3), 0.7);
+  assert.equal(valueAt([null, null, 0.7], 1), null);
+  assert.equal(valueAt([0, null], 1), 0, 'zero is a value');
 });

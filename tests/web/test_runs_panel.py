@@ -69,7 +69,10 @@ def test_metrics_are_decimated_with_best_and_final_from_every_epoch(stored: Test
     assert body["best"]["val_loss"] == min(history["val_loss"]) == full["best_val_loss"]
     assert body["best"]["val_acc"] == max(history["val_acc"])
     assert body["final"]["train_loss"] == history["train_loss"][-1]
-    assert body["checkpoints"] == [{"segment": 0, "epoch": full["epochs"], "at": full["epochs"]}]
+    (point,) = body["checkpoints"]
+    assert (point["segment"], point["epoch"], point["at"]) == (0, full["epochs"], full["epochs"])
+    assert point["val_loss"] == history["val_loss"][-1] == body["final"]["val_loss"]
+    assert point["val_acc"] == history["val_acc"][-1]
     assert body["name"] == full["name"] and "history" not in body
 
 
