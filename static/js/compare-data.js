@@ -43,8 +43,14 @@ export function alignRuns(runs, keys) {
 /** Whether every run is a regression (the accuracy chart then shows R²). */
 export const allRegression = (runs) => runs.length > 0 && runs.every((r) => r.columns.val_mae?.some((v) => v !== null));
 
-/** The value of `ys` at `idx`, else the closest one before it (runs are sampled at different epochs). */
+/**
+ * The value of `ys` at `idx`, else the closest one before it (runs are sampled at different
+ * epochs); null before a run's first value and after its last (it had not trained that far).
+ */
 export function valueAt(ys, idx) {
-  for (let j = idx; j >= 0; j -= 1) if (ys[j] !== null && ys[j] !== undefined) return ys[j];
+  const has = (v) => v !== null && v !== undefined;
+  if (has(ys[idx])) return ys[idx];
+  if (!ys.slice(idx + 1).some(has)) return null;
+  for (let j = idx - 1; j >= 0; j -= 1) if (has(ys[j])) return ys[j];
   return null;
 }

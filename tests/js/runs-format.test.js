@@ -105,9 +105,10 @@ test('runs align on the union of their epochs, null where a run has no row', () 
   assert.equal(pageText(0, 0, 0), 'No runs yet');
 });
 
-test('a hovered value is the run’s own at that epoch, else its last one before', () => {
+test('a hovered value is the run’s own at that epoch, else the one before, within its span', () => {
   assert.equal(valueAt([0.9, null, 0.7, null], 2), 0.7);
-  assert.equal(valueAt([0.9, null, 0.7, null], 3), 0.7);
-  assert.equal(valueAt([null, null, 0.7], 1), null);
-  assert.equal(valueAt([0, null], 1), 0, 'zero is a value');
+  assert.equal(valueAt([0.9, null, null, 0.7], 2), 0.9, 'between two samples: the one before');
+  assert.equal(valueAt([0.9, null, 0.7, null], 3), null, 'past its last epoch: nothing');
+  assert.equal(valueAt([null, null, 0.7], 1), null, 'before its first: nothing');
+  assert.equal(valueAt([0, null, 1], 1), 0, 'zero is a value');
 });
