@@ -82,7 +82,6 @@ export async function showCompare(host, { ids, onBack, onReplay }) {
   const body = el('div', { class: 'compare-body', 'aria-busy': 'true' }, el('p', { class: 'runs-note', text: 'Loading…' }));
   host.replaceChildren(el('div', { class: 'runs-screen-head' }, back, title), body);
   back.focus();
-  let charts = [];
   let data;
   try {
     data = await runsApi.compare(ids);
@@ -90,6 +89,7 @@ export async function showCompare(host, { ids, onBack, onReplay }) {
     body.replaceChildren(el('p', { class: 'runs-error', role: 'alert', text: `Could not compare: ${err.message}` }));
     return { destroy() {} };
   }
+  if (!body.isConnected) return { destroy() {} }; // left before the data came
   const runs = data.runs;
   const dark = isDark();
   const colors = runs.map((_, i) => layerStyle(i, dark).color);
@@ -119,7 +119,7 @@ export async function showCompare(host, { ids, onBack, onReplay }) {
   else if (differing === 1) summary = '1 setting differs (highlighted)';
   body.replaceChildren(legend, key, grid, el('div', { class: 'compare-table-head' }, el('h3', { text: summary }), toggle), tableSlot);
   body.removeAttribute('aria-busy');
-  charts = COMPARE_CHARTS.map((spec) => overlayChart(grid, spec, runs, colors, regression));
+  const charts = COMPARE_CHARTS.map((spec) => overlayChart(grid, spec, runs, colors, regression));
   host.dataset.compared = String(runs.length);
   return { destroy: () => charts.forEach((c) => c.destroy()) };
 }

@@ -60,6 +60,8 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
   function leaveView() {
     view?.destroy();
     view = null;
+    delete screen.dataset.compared;
+    delete screen.dataset.replayEpoch;
   }
 
   // A modal: while it is open the rest of the page (not the toasts) takes no focus or clicks.
