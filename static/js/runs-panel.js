@@ -1,18 +1,15 @@
-// The runs panel (the top bar's "Runs" button): every stored run, a page at a time, with its name
-// (rename inline), dataset, network, optimiser, epochs, best validation figure, age and state, and
-// its actions: open (continue it from its last checkpoint, else view it), duplicate (its config in
-// a new session), delete (after a confirm). Ticked runs open in compare (compare-view.js), and
+// The runs panel (the top bar's "Runs" button): every stored run, a page at a time (rows:
+// runs-row.js), and what its actions do: open (continue it from its last checkpoint, else view
+// it), rename, duplicate (its config in a new session), delete. Ticked runs open in compare (compare-view.js), and
 // from there in replay (replay.js). Esc closes the panel; the list keeps its page and ticks.
 
 import { api } from './api.js';
 import { showCompare } from './compare-view.js';
 import { el } from './dom.js';
-import { label } from './format.js';
 import { showReplay } from './replay.js';
 import { runsApi } from './runs-api.js';
-import {
-  bestFigure, networkLabel, optimiserLabel, pageText, stateLabel, toggleSelection, whenLabel,
-} from './runs-format.js';
+import { pageText, toggleSelection } from './runs-format.js';
+import { runRow } from './runs-row.js';
 
 const n = (x) => Number(x ?? 0).toLocaleString('en');
 const LEFT_KEY = 'backprop-lab.left-sessions'; // {run: {id, token}} of sessions this tab switched away from
@@ -92,7 +89,8 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
 
   // ---- the list ---------------------------------------------------------------------------------
 
-  async function showList() {
+  /** Show the current page of runs; then focus the control `focus` names (a testid), else close. */
+  async function showList(focus = null) {
     leaveView();
     let page;
     try {
@@ -116,10 +114,10 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
     const next = el('button', { type: 'button', class: 'btn', testid: 'runs-next', text: 'Older ›', 'aria-label': 'Older runs' });
     prev.disabled = offset === 0;
     next.disabled = offset + page.runs.length >= page.total;
-    prev.addEventListener('click', () => { offset = Math.max(0, offset - limits.page_size); showList(); });
-    next.addEventListener('click', () => { offset += limits.page_size; showList(); });
+    prev.addEventListener('click', () => { offset = Math.max(0, offset - limits.page_size); showList('runs-prev'); });
+    next.addEventListener('click', () => { offset += limits.page_size; showList('runs-next'); });
     const refresh = el('button', { type: 'button', class: 'btn', testid: 'runs-refresh', text: 'Refresh' });
-    refresh.addEventListener('click', () => showList());
+    refresh.addEventListener('click', () => showList('runs-refresh'));
     const toolbar = el('div', { class: 'runs-toolbar' }, compare,
       el('span', { class: 'runs-hint', text: `Tick up to ${limits.max_compare} runs to overlay them.` }), message,
       el('span', { class: 'runs-pager' }, prev, el('span', { testid: 'runs-count', text: pageText(offset, page.runs.length, page.total) }), next, refresh));
@@ -130,87 +128,17 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
       message.textContent = result.error ?? '';
       setCompare();
     };
-    const body = el('tbody', {}, ...page.runs.map((run) => row(run, onTick)));
+    const actions = { onTick, onOpen: open, onDuplicate: duplicate, onDelete: remove, toast };
+    const body = el('tbody', {}, ...page.runs.map((run) => runRow(run, run.id === currentRun(), selected.has(run.id), actions)));
     const table = el('table', { class: 'runs-table', testid: 'runs-table' },
       el('thead', {}, el('tr', {}, ...['Compare', 'Run', 'Epochs', 'Best val', 'Made', 'State', 'Actions']
         .map((t) => el('th', { scope: 'col', text: t })))), body);
     const empty = el('p', { class: 'runs-note', text: 'No runs stored yet: press play and this run is kept.' });
     screen.replaceChildren(toolbar, page.runs.length ? el('div', { class: 'runs-table-wrap' }, table) : empty);
     overlay.dataset.total = String(page.total);
-  }
-
-  function row(run, onTick) {
-    const mine = run.id === currentRun();
-    const box = el('input', { type: 'checkbox', testid: 'run-select', 'aria-label': `Compare “${run.name}”` });
-    box.checked = selected.has(run.id);
-    box.addEventListener('change', () => onTick(run.id, box));
-    const name = el('span', { class: 'run-name', testid: 'run-name', text: run.name });
-    const meta = [label(run.config.dataset.name), networkLabel(run.widths, run.config.model.layers), optimiserLabel(run.config.training)];
-    const nameCell = el('td', { class: 'run-main' }, el('div', { class: 'run-name-line' }, name,
-      mine ? el('span', { class: 'run-badge', text: 'this tab' }) : null),
-    el('div', { class: 'run-meta', text: meta.join(' · ') }));
-    const actions = el('td', { class: 'run-actions' });
-    const tr = el('tr', { testid: 'run-row', 'data-run-id': run.id, 'data-state': run.state },
-      el('td', { class: 'run-pick' }, box), nameCell,
-      el('td', { class: 'run-epochs', text: n(run.epochs) }), el('td', { text: bestFigure(run) }),
-      el('td', { text: whenLabel(run.created), title: new Date(run.created * 1000).toLocaleString() }),
-      el('td', {}, el('span', { class: 'run-state', 'data-state': run.state, text: stateLabel(run.state) })), actions);
-    const act = (text, testid, fn, title) => {
-      const b = el('button', { type: 'button', class: 'btn small', testid, text, title, 'aria-label': `${text} “${run.name}”` });
-      b.addEventListener('click', fn);
-      return b;
-    };
-    const buttons = () => {
-      const del = act('Delete', 'run-delete', () => confirmDelete(), mine ? 'This tab trains it: open another run first' : 'Delete this run');
-      del.disabled = mine;
-      actions.replaceChildren(
-        act('Open', 'run-open', () => open(run), mine ? 'This tab shows it already' : 'Continue it from its last checkpoint'),
-        act('Rename', 'run-rename', () => rename(run, name, tr), 'Rename'),
-        act('Duplicate', 'run-duplicate', () => duplicate(run), 'A new run with the same settings'),
-        del);
-    };
-    const confirmDelete = () => {
-      const yes = act('Delete', 'run-delete-confirm', () => remove(run), 'Delete it and everything it recorded');
-      yes.classList.add('danger');
-      const no = act('Cancel', 'run-delete-cancel', () => { buttons(); actions.querySelector('[data-testid="run-delete"]').focus(); }, 'Keep it');
-      actions.replaceChildren(el('span', { class: 'run-confirm', text: 'Delete for good?' }), yes, no);
-      no.focus();
-    };
-    buttons();
-    return tr;
-  }
-
-  function rename(run, name, tr) {
-    const input = el('input', { type: 'text', class: 'run-name-input', testid: 'run-name-input', maxlength: '200', 'aria-label': 'New name of the run' });
-    input.value = run.name;
-    let done = false;
-    const finish = async (save) => {
-      if (done) return;
-      done = true;
-      const text = input.value.trim();
-      input.replaceWith(name);
-      if (save && text && text !== run.name) {
-        try {
-          const renamed = await runsApi.rename(run.id, text);
-          run.name = renamed.name;
-          name.textContent = renamed.name;
-        } catch (err) {
-          toast(`Could not rename: ${err.message}`);
-        }
-      }
-      tr.querySelector('[data-testid="run-rename"]').focus();
-    };
-    input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') finish(true);
-      if (event.key === 'Escape') {
-        event.stopPropagation(); // cancels the edit, not the panel
-        finish(false);
-      }
-    });
-    input.addEventListener('blur', () => finish(true));
-    name.replaceWith(input);
-    input.focus();
-    input.select();
+    if (!focus) return;
+    const target = screen.querySelector(`[data-testid="${focus}"]`);
+    (target && !target.disabled ? target : close).focus();
   }
 
   async function remove(run) {
@@ -221,7 +149,7 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
     }
     selected.delete(run.id);
     message.textContent = '';
-    await showList();
+    await showList('runs-compare');
     toast(`Deleted “${run.name}”.`, 'info', 3000);
   }
 
@@ -269,7 +197,7 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
   async function openCompare(ids) {
     leaveView();
     compared = ids;
-    const shown = await showCompare(screen, { ids, onBack: showList, onReplay: openReplay });
+    const shown = await showCompare(screen, { ids, onBack: () => showList('runs-compare'), onReplay: openReplay });
     if (compared === ids && !overlay.hidden) view = shown;
     else shown.destroy();
   }
