@@ -9,9 +9,12 @@ export const COMPARE_CHARTS = [
   { id: 'grad', kind: 'clip', title: 'Gradient norm (global)', hint: 'Before clipping, mean over the epoch’s steps', log: true, keys: ['grad_norm_global'] },
 ];
 
+/** Epochs a run trained in all its segments (the end of its epoch axis). */
+export const totalEpochs = (run) => run.segments.reduce((sum, s) => sum + s.last, 0);
+
 /** Rows of metrics in the compare table: [label, pick(run)] with the run's final and best figures. */
 export const METRIC_ROWS = [
-  ['epochs', (r) => r.epochs],
+  ['epochs (every segment)', (r) => totalEpochs(r)],
   ['final train loss', (r) => r.final?.train_loss],
   ['final val loss', (r) => r.final?.val_loss],
   ['final val acc / R²', (r) => r.final?.val_acc],

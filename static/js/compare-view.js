@@ -19,6 +19,27 @@ const swatch = (color, dashed = false) => {
   return s;
 };
 
+/** A dotted line in the run's colour where each of its segments after the first starts (a reset
+ * or an architecture edit): the epochs before and after come from different weights. */
+function markSegments(u, runs, colors) {
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.lineWidth = 2 * uPlot.pxRatio;
+  ctx.setLineDash([3 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
+  runs.forEach((run, i) => {
+    ctx.strokeStyle = colors[i];
+    for (const seg of run.segments.slice(1)) {
+      const x = u.valToPos(seg.offset, 'x', true);
+      if (x < bbox.left || x > bbox.left + bbox.width) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, bbox.top);
+      ctx.lineTo(x, bbox.top + bbox.height);
+      ctx.stroke();
+    }
+  });
+  ctx.restore();
+}
+
 /** One overlaid chart of `spec` for `runs` in `host`; returns {destroy}. */
 function overlayChart(host, spec, runs, colors, regression) {
   const title = el('h3', { class: 'compare-chart-title', title: spec.hint,
@@ -45,6 +66,7 @@ function overlayChart(host, spec, runs, colors, regression) {
   opts.legend = { show: false };
   opts.cursor.sync = { key: 'bp-compare' };
   opts.hooks.ready = [];
+  opts.hooks.draw = [(u) => markSegments(u, runs, colors)];
   for (const s of opts.series.slice(1)) s.spanGaps = true; // runs sample different epochs
   const data = alignRuns(runs, spec.keys);
   const u = new uPlot(opts, data, plot);
@@ -103,7 +125,7 @@ export async function showCompare(host, { ids, onBack, onReplay }) {
     return el('li', { testid: 'compare-legend-item' }, swatch(colors[i]), el('span', { text: legendText(run.name, diff, i) }), replay);
   }));
   const key = el('p', { class: 'runs-note' }, swatch('currentColor'), ' validation   ', swatch('currentColor', true),
-    ' training   ·   epochs of every segment laid end to end (a reset or an architecture edit starts one)');
+    ' training   ·   a dotted line marks a reset or an architecture edit: the epochs after it follow on');
   const grid = el('div', { class: 'compare-charts' });
   let all = false;
   const toggle = el('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false', text: 'Show every setting' });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { alignRuns, allRegression, valueAt } from '../../static/js/compare-data.js';
+import { alignRuns, allRegression, totalEpochs, valueAt } from '../../static/js/compare-data.js';
 import {
   bestFigure, configDiff, legendText, nearestCheckpoint, networkLabel, optimiserLabel, pageText,
   toggleSelection, whenLabel,
@@ -101,6 +101,8 @@ test('runs align on the union of their epochs, null where a run has no row', () 
   assert.deepEqual(alignRuns([a], ['val_loss', 'missing']), [[1, 2, 4], [0.9, 0.8, 0.6], [null, null, null]]);
   assert.equal(allRegression([a, b]), false);
   assert.equal(allRegression([b]), true);
+  assert.equal(totalEpochs({ segments: [{ last: 173 }, { last: 90 }] }), 263);
+  assert.equal(totalEpochs({ segments: [] }), 0);
   assert.equal(pageText(20, 5, 25), '21–25 of 25');
   assert.equal(pageText(0, 0, 0), 'No runs yet');
 });
