@@ -124,8 +124,9 @@ export async function showCompare(host, { ids, onBack, onReplay }) {
     replay.addEventListener('click', () => onReplay(run));
     return el('li', { testid: 'compare-legend-item' }, swatch(colors[i]), el('span', { text: legendText(run.name, diff, i) }), replay);
   }));
-  const key = el('p', { class: 'runs-note' }, swatch('currentColor'), ' validation   ', swatch('currentColor', true),
-    ' training   ·   a dotted line marks a reset or an architecture edit: the epochs after it follow on');
+  const rebuilt = runs.some((r) => r.segments.length > 1);
+  const key = el('p', { class: 'runs-note' }, swatch('currentColor'), ' validation   ', swatch('currentColor', true), ' training',
+    rebuilt ? '   ·   a dotted line marks a reset or an architecture edit: the epochs after it follow on' : '');
   const grid = el('div', { class: 'compare-charts' });
   let all = false;
   const toggle = el('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false', text: 'Show every setting' });
