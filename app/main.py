@@ -15,7 +15,7 @@ from app import __version__
 from app.settings import Settings
 from app.store import RunStore
 from app.training.manager import SessionManager
-from app.web import api, pages, runs, ws
+from app.web import api, pages, runs, runs_panel, ws
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
 from app.web.origin import SameOriginWrites
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(ws.router)
+    app.include_router(runs_panel.router)  # first: its fixed paths are not run ids
     app.include_router(runs.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.add_middleware(

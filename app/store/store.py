@@ -16,7 +16,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from app.store.codec import decode
+import numpy as np
+
+from app.store.codec import decode, scalar_matrix
 from app.store.retention import Retention
 from app.store.schema import VERSION, migrate
 from app.store.writer import Op, Writer
@@ -227,6 +229,22 @@ class RunStore:
         )
         return [(seg, decode(data, self._layout(lay), extra)) for seg, lay, data, extra in rows]
 
+    def scalar_rows(self, run_id: str, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(segment per stored epoch, float64 matrix of the scalar `keys`), in order: records'
+        numbers without building a dict per epoch (None reads as NaN)."""
+        rows = self._read(
+            "SELECT segment, layout, data FROM epochs WHERE run_id = ? ORDER BY segment, epoch",
+            (run_id,),
+        )
+        out = np.full((len(rows), len(keys)), np.nan)
+        by_layout: dict[int, list[int]] = {}
+        for i, row in enumerate(rows):
+            by_layout.setdefault(row[1], []).append(i)
+        for layout_id, index in by_layout.items():
+            blobs = [rows[i][2] for i in index]
+            out[index] = scalar_matrix(blobs, self._layout(layout_id), keys)
+        return np.array([row[0] for row in rows], dtype=np.int64), out
+
     def histograms(self, run_id: str) -> list[tuple[int, int, list[Any]]]:
         """(segment, epoch, layers) of every stored histograms frame, in order."""
         rows = self._read(
@@ -272,6 +290,20 @@ class RunStore:
             return None
         segment, epoch, config, data = rows[0]
         return segment, epoch, json.loads(config), bytes(data)
+
+    def checkpoint_at(
+        self, run_id: str, segment: int, epoch: int
+    ) -> tuple[int, dict[str, Any], bytes] | None:
+        """(epoch, config, npz bytes) of the segment's newest checkpoint at or before `epoch`."""
+        rows = self._read(
+            "SELECT epoch, config, data FROM checkpoints WHERE run_id = ? AND segment = ?"
+            " AND epoch <= ? ORDER BY epoch DESC LIMIT 1",
+            (run_id, segment, epoch),
+        )
+        if not rows:
+            return None
+        found, config, data = rows[0]
+        return found, json.loads(config), bytes(data)
 
     def upload_ids(self, limit: int) -> list[str]:
         """Ids of the newest `limit` stored uploads, newest first."""

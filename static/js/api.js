@@ -29,7 +29,8 @@ function describeDetail(detail) {
   return '';
 }
 
-async function request(method, url, { json, form, signal } = {}) {
+/** One REST call: the parsed JSON body, or an ApiError with a readable message. */
+export async function request(method, url, { json, form, signal } = {}) {
   const init = { method, headers: { Accept: 'application/json' }, signal };
   // Uploads belong to the session that sends them: name it (headers never reach a log line).
   if (state.session) {

@@ -14,6 +14,7 @@ import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
 import { installRoom } from './room.js';
 import { offerResume } from './resume-offer.js';
+import { installRunsPanel } from './runs-panel.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, storedSession, writeHash } from './state.js';
@@ -164,6 +165,16 @@ function pickDataset(value) {
 $('inspect-open').addEventListener('click', () => inspector.open());
 
 installPresentation({ presentButton: $('present'), themeButton: $('theme') });
+installRunsPanel({
+  button: $('runs'), overlay: $('runs-panel'), toast,
+  currentSession: () => state.session && { ...state.session, run: state.run },
+  openSession(reply) {
+    if (state.session) socket.send({ type: 'pause' }); // the run we leave stops training unseen
+    setSession(reply, reply.config);
+    showPreset();
+    socket.connect();
+  },
+});
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
