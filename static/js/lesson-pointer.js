@@ -31,7 +31,7 @@ export function createPointer({ views, hiddenLayers }) {
     if (kind === 'chart') {
       const el = chartElement(name, mayShow);
       const title = el?.querySelector('.bp-chart-title')?.textContent;
-      return { target, kind, name, el, label: title ? `the “${title}” chart` : `the ${name} chart` };
+      return { target, kind, name, el, label: title ? `“${title}”` : `the ${name} chart` };
     }
     const spec = (kind === 'view' ? VIEWS : CONTROLS)[name];
     if (!spec) return { target, kind, name, el: null, label: target };

@@ -42,7 +42,7 @@ export function createLessons({ listButton, startSession, command, views, inspec
   const next = button('Next →', 'lesson-next', 'lesson-btn lesson-primary');
   const restart = button('↺ Restart', 'lesson-restart', 'lesson-link', 'Set this step’s run up again from the start');
   const panel = el('aside', { class: 'lesson', testid: 'lesson', 'aria-label': 'Lesson', hidden: true },
-    el('header', { class: 'lesson-head' }, el('div', {}, el('span', { class: 'lesson-kicker', text: 'Lesson' }), title), close),
+    el('header', { class: 'lesson-head' }, title, close),
     el('div', { class: 'lesson-bar' }, progress, dots),
     el('div', { class: 'lesson-scroll' }, stepTitle, body, lookAt, question, el('div', { class: 'lesson-run' }, train, trainNote), answer),
     el('nav', { class: 'lesson-nav' }, prev, restart, next));
@@ -214,9 +214,12 @@ export function createLessons({ listButton, startSession, command, views, inspec
   async function open(id, stepNumber) {
     let data;
     try {
+      // Known ids only: a mistyped link gets the list of lessons, not a 404 from the server.
+      const known = (await api.lessons()).lessons.map((item) => item.id);
+      if (!known.includes(id)) throw new Error(`no lesson '${id}'; the lessons are: ${known.join(', ')}`);
       data = await api.lesson(id);
     } catch (err) {
-      toast(`Lesson “${id}” could not be opened: ${err.message}`);
+      toast(`The lesson could not be opened: ${err.message}`);
       return false;
     }
     const opening = panel.hidden;
