@@ -6,20 +6,13 @@ import { api } from './api.js';
 import { $, el } from './dom.js';
 import { createLessonList } from './lesson-list.js';
 import { createPointer } from './lesson-pointer.js';
-import {
-  entryPlan, parseMarkup, progressText, stepIndex, stepPhase, trainCommands, trainStatus, verdict,
-} from './lesson-state.js';
+import { richText, showQuestion } from './lesson-question.js';
+import { entryPlan, progressText, stepIndex, stepPhase, trainCommands, trainStatus } from './lesson-state.js';
 import { setLesson, state, writeHash } from './state.js';
 
 const button = (text, testid, cls = 'lesson-btn', title = undefined) =>
   el('button', { type: 'button', class: cls, text, testid, title });
-const STYLE_TAG = { bold: 'strong', italic: 'em', code: 'code' };
 const appRoot = () => document.getElementById('app');
-
-/** Paragraph elements for `text` (lesson markup, always as text nodes). */
-function richText(text) {
-  return parseMarkup(text).map((runs) => el('p', {}, ...runs.map((r) => (r.style ? el(STYLE_TAG[r.style], { text: r.text }) : r.text))));
-}
 
 /**
  * Create the lessons: the list behind `listButton` and the panel in the workspace. `startSession`
@@ -64,36 +57,14 @@ export function createLessons({ listButton, startSession, command, views, inspec
   const epochNow = () => Number(appRoot().dataset.epoch || 0);
   const runState = () => appRoot().dataset.runState;
 
-  function renderQuestion(s, phase) {
-    question.replaceChildren();
-    answer.replaceChildren();
-    answer.hidden = true;
-    question.hidden = !s.question;
-    if (!s.question) return;
-    const revealed = phase === 'reveal';
-    const result = chosen === null ? null : verdict(s.question, chosen);
-    question.append(el('p', { class: 'lesson-prompt' }, ...richText(s.question.prompt).flatMap((p) => [...p.childNodes])));
-    s.question.choices.forEach((choice, i) => {
-      const b = button(choice.text, `lesson-choice-${i}`, 'lesson-choice');
-      b.disabled = chosen !== null;
-      if (i === chosen) b.dataset.chosen = 'true';
-      if (revealed && i === result.right) b.dataset.right = 'true';
-      b.addEventListener('click', () => choose(i));
-      question.append(b);
-    });
-    if (revealed) {
-      answer.hidden = false;
-      answer.dataset.correct = String(result.correct);
-      answer.append(el('strong', { class: 'lesson-verdict', testid: 'lesson-verdict',
-        text: result.correct ? '✓ Right.' : `✗ Not quite: ${result.answer}.` }), ...richText(s.question.explanation));
-    }
-  }
-
   function renderTrain(s, phase) {
     const target = s.train_to_epoch;
     train.hidden = !target;
     trainNote.hidden = !target;
-    if (!target) return;
+    if (!target) {
+      delete panel.dataset.train;
+      return;
+    }
     const epoch = epochNow();
     train.textContent = `Train to epoch ${target} ▶`;
     train.disabled = !ready || Boolean(training) || trained || phase === 'ask';
@@ -116,7 +87,7 @@ export function createLessons({ listButton, startSession, command, views, inspec
     progress.textContent = progressText(at, lesson.steps.length);
     dots.replaceChildren(...lesson.steps.map((_, i) => el('span', { class: i === at ? 'on' : i < at ? 'done' : '' })));
     stepTitle.textContent = s.title;
-    renderQuestion(s, phase);
+    showQuestion({ box: question, answer, step: s, phase, chosen, onChoose: choose });
     renderTrain(s, phase);
     prev.disabled = at === 0;
     next.textContent = at === lesson.steps.length - 1 ? 'Finish ✓' : 'Next →';
@@ -135,7 +106,10 @@ export function createLessons({ listButton, startSession, command, views, inspec
   }
 
   /** Enter step `index`: set its run up (fresh, changed live, or kept), then show it. */
+  let entering = 0; // the latest enter(): an older one that was waiting for its session gives way
+
   async function enter(index, { fresh = false } = {}) {
+    const ticket = ++entering;
     at = index;
     chosen = null;
     trained = false;
@@ -152,6 +126,7 @@ export function createLessons({ listButton, startSession, command, views, inspec
       inspector.close();
       render();
       await startSession(plan.request);
+      if (ticket !== entering) return;
       run = { index: at, key: plan.setup.key, session: state.session.id };
     } else {
       if (plan.kind === 'configure') command({ type: 'configure', config: plan.config });

@@ -29,6 +29,7 @@ STEP_READY = """([n]) => {
   return p && !p.hidden && p.dataset.step === String(n) && p.dataset.ready === 'true'
     && document.getElementById('app').dataset.wsState === 'open';
 }"""
+REVEALED = """() => document.querySelector("[data-testid='lesson']").dataset.phase === 'reveal'"""
 TRAIN_DONE = """() => document.querySelector("[data-testid='lesson']").dataset.train === 'done'"""
 HIGHLIGHT = """(target) => {
   const el = document.querySelector(`[data-lesson-target="${target}"]`);
@@ -57,8 +58,8 @@ def _check_pointing(page: Any, step: Any) -> None:
         if kind == "layer":
             mark = page.get_attribute("[data-testid='network'] svg", "data-highlight") or ""
             hidden = len(page.evaluate("() => window.backpropLab.state.config.model.layers"))
-            column = {"input": 0, "output": hidden + 1}.get(name, None)
-            column = int(name) if column is None else column
+            named = {"input": 0, "output": hidden + 1}.get(name)
+            column = int(name) if named is None else named
             assert mark.startswith(f"{column}:"), (target, mark)
             continue
         found = page.evaluate(HIGHLIGHT, target)
@@ -119,7 +120,8 @@ def test_a_lesson_walks_to_its_end(page: Any, lesson_id: str) -> None:
     count = len(lesson.steps)
     for index, step in enumerate(lesson.steps):
         _wait_step(page, index + 1)
-        assert page.text_content("[data-testid='lesson-progress']") == f"Step {index + 1} of {count}"
+        progress = page.text_content("[data-testid='lesson-progress']")
+        assert progress == f"Step {index + 1} of {count}"
         assert page.text_content("[data-testid='lesson-step-title']") == step.title
         assert f"#lesson={lesson_id}&step={index + 1}" in page.url
         if step.load and step.load.preset and not step.load.config:
@@ -132,9 +134,7 @@ def test_a_lesson_walks_to_its_end(page: Any, lesson_id: str) -> None:
             right = _answer(page, step, pick_right=index % 2 == 0)
             if step.train_to_epoch:
                 _check_training(page, step)
-            page.wait_for_function(
-                "() => document.querySelector(\"[data-testid='lesson']\").dataset.phase === 'reveal'"
-            )
+            page.wait_for_function(REVEALED)
             verdict = page.text_content("[data-testid='lesson-verdict']") or ""
             answer = next(c.text for c in step.question.choices if c.correct)
             assert verdict == ("✓ Right." if right else f"✗ Not quite: {answer}."), verdict
@@ -188,7 +188,8 @@ def test_an_unknown_lesson_in_the_url_says_so_and_starts_the_default_run(page: A
 
 
 def _text_px(page: Any, selector: str) -> float:
-    return float(page.eval_on_selector(selector, "(el) => parseFloat(getComputedStyle(el).fontSize)"))
+    size = page.eval_on_selector(selector, "(el) => parseFloat(getComputedStyle(el).fontSize)")
+    return float(size)
 
 
 def test_a_question_step_reads_from_the_back_of_the_room(page: Any) -> None:
