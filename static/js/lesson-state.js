@@ -60,6 +60,18 @@ export function entryPlan(lesson, index, current) {
   return { kind: 'load', request, setup: want };
 }
 
+/**
+ * Whether step `index` works on an inspected sample: it or a step since its run was loaded opened
+ * the inspector. 'new' when the step itself asks for a (new) sample, 'keep' when an earlier one did.
+ */
+export function inspectorNeed(lesson, index) {
+  if (lesson.steps[index].inspect) return 'new';
+  for (let i = index - 1; i >= setupAt(lesson, index).base; i -= 1) {
+    if (lesson.steps[i].inspect) return 'keep';
+  }
+  return null;
+}
+
 // ---- training to an epoch -------------------------------------------------------------------------
 const ENDED = new Set(['diverged', 'stopped']);
 

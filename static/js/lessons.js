@@ -7,7 +7,7 @@ import { $, el } from './dom.js';
 import { createLessonList } from './lesson-list.js';
 import { createPointer } from './lesson-pointer.js';
 import { richText, showQuestion } from './lesson-question.js';
-import { entryPlan, progressText, stepIndex, stepPhase, trainCommands, trainStatus } from './lesson-state.js';
+import { entryPlan, inspectorNeed, progressText, stepIndex, stepPhase, trainCommands, trainStatus } from './lesson-state.js';
 import { setLesson, state, writeHash } from './state.js';
 
 const button = (text, testid, cls = 'lesson-btn', title = undefined) =>
@@ -138,12 +138,14 @@ export function createLessons({ listButton, startSession, command, views, inspec
     renderLook();
   }
 
-  /** The step's run is there: open the inspector if the step asks, start a training asked for. */
+  /** The step's run is there: show the inspected sample the step works on, start a training asked for. */
   function afterReady() {
-    if (step().inspect) {
+    const need = inspectorNeed(lesson, at);
+    const shown = $('inspector');
+    if (need === 'new' || (need === 'keep' && (shown.hidden || !shown.dataset.index))) {
       if (runState() === 'running') command({ type: 'pause' });
       inspector.open();
-      command({ type: 'inspect', index: step().inspect });
+      command({ type: 'inspect', index: 'random' });
     }
     if (pendingTrain) startTraining();
   }

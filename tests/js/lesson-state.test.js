@@ -156,3 +156,9 @@ test('in every shipped lesson a step points at charts of one tab only (the tab i
     });
   }
 });
+
+test('a step after the one that opened the inspector works on the same sample, or a new one when opened there', async () => {
+  const { inspectorNeed } = await import('../../static/js/lesson-state.js');
+  const walk = { steps: [{ load: { config: {} } }, { inspect: 'random' }, {}, {}, { load: { preset: 'spiral' } }, {}] };
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => inspectorNeed(walk, i)), [null, 'new', 'keep', 'keep', null, null]);
+});
