@@ -215,3 +215,14 @@ def test_a_question_step_reads_from_the_back_of_the_room(page: Any) -> None:
     assert box is not None and box["width"] >= 340 and box["x"] >= 0
     assert page.locator("[data-testid='lessons']").is_visible(), "the list stays reachable"
     page.screenshot(path=str(ARTIFACTS / "lesson-presentation.png"))
+
+
+def test_a_backprop_step_opened_by_url_shows_an_inspected_sample(page: Any) -> None:
+    page.goto("/#lesson=backprop-step-by-step&step=4")
+    _wait_step(page, 4)
+    page.wait_for_selector("[data-testid='inspector'][data-index]")
+    assert page.get_attribute("#app", "data-inspecting") == "true"
+    assert page.evaluate("() => window.backpropLab.state.config.model.layers.length") == 1
+    page.click("[data-testid='lesson-choice-1']")
+    page.wait_for_function(REVEALED)
+    assert page.text_content("[data-testid='lesson-verdict']") == "✓ Right."

@@ -11,7 +11,8 @@ import pytest
 
 from app.schemas.lessons import POINTABLE, Lesson, lesson_json_schema
 from app.settings import LESSONS_DIR
-from app.training.lessons import LessonError, load_lessons, parse_lesson, read_lesson
+from app.training.lessons import LessonError, parse_lesson, read_lesson
+from app.training.preset_figures import CLAIMS
 from app.training.presets import PRESETS
 
 SHIPPED = sorted(LESSONS_DIR.glob("*.json"))
@@ -164,35 +165,27 @@ def test_not_json_is_named_as_such() -> None:
         parse_lesson('{"title": "x",}')
 
 
-def test_a_folder_with_bad_files_keeps_the_good_ones(tmp_path: Path, caplog: Any) -> None:
-    (tmp_path / "fine.json").write_text(json.dumps(good()))
-    (tmp_path / "broken.json").write_text('{"title": ')
-    bad = good()
-    bad["steps"][0]["question"]["choices"][0]["correct"] = False
-    (tmp_path / "no-answer.json").write_text(json.dumps(bad))
-    (tmp_path / "Bad Name.json").write_text(json.dumps(good()))
-    (tmp_path / "latin1.json").write_bytes(b'{"title": "\xe9"}')
-    with caplog.at_level("WARNING"):
-        catalog = load_lessons(tmp_path)
-    assert list(catalog.lessons) == ["fine"]
-    assert set(catalog.invalid) == {"broken.json", "no-answer.json", "Bad Name.json", "latin1.json"}
-    assert "exactly one choice" in catalog.invalid["no-answer.json"]
-    assert "is the lesson's id" in catalog.invalid["Bad Name.json"]
-    assert "not UTF-8" in catalog.invalid["latin1.json"]
-    logged = caplog.text
-    assert "broken.json skipped: not valid JSON" in logged
-    assert "no-answer.json skipped: steps.0.question" in logged
-
-
-def test_lessons_sort_by_order_then_id(tmp_path: Path) -> None:
-    for name, order in (("b", 5), ("a", 5), ("c", 1)):
-        (tmp_path / f"{name}.json").write_text(json.dumps({**good(), "order": order}))
-    assert list(load_lessons(tmp_path).lessons) == ["c", "a", "b"]
-    assert load_lessons(tmp_path / "missing").lessons == {}
-
-
 def test_the_json_schema_lists_what_a_step_may_point_at() -> None:
     schema = lesson_json_schema()
     assert schema["pointable"]["chart"] == list(POINTABLE["chart"])
     assert "steps" in schema["properties"]
     assert Lesson.model_json_schema()["title"] == "Lesson"
+
+
+PACING = {"epochs_per_second", "stop_at_epoch"}  # the session's pacing: never the numbers
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_what_a_lesson_says_of_a_preset_is_within_what_the_preset_tests_check(path: Path) -> None:
+    """A step's run is a preset changed at most in pacing, trained no further than its claim."""
+    horizon = {claim.preset_id: claim.epochs for claim in CLAIMS}
+    preset = None
+    for index, step in enumerate(read_lesson(path).steps):
+        if step.load is not None:
+            preset = step.load.preset
+            if preset is not None and step.load.config:
+                assert set(step.load.config) == {"training"}, f"step {index + 1}"
+                assert set(step.load.config["training"]) <= PACING, f"step {index + 1}"
+        assert preset is None or step.configure is None, "live changes would leave the tested run"
+        if preset is not None and step.train_to_epoch is not None:
+            assert step.train_to_epoch <= horizon[preset], f"step {index + 1} trains past the tests"
