@@ -41,7 +41,7 @@ export function createLessons({ listButton, startSession, command, views, inspec
     el('nav', { class: 'lesson-nav' }, prev, restart, next));
   document.querySelector('.workspace').append(panel);
   const pointer = createPointer({ views, hiddenLayers: () => state.config?.model?.layers?.length ?? 0 });
-  const list = createLessonList({ button: listButton, onPick: (id) => open(id, 1), toast });
+  createLessonList({ button: listButton, onPick: (id) => open(id, 1), toast });
 
   let lesson = null; // {id, title, steps}
   let at = 0;
@@ -105,9 +105,9 @@ export function createLessons({ listButton, startSession, command, views, inspec
       }));
   }
 
-  /** Enter step `index`: set its run up (fresh, changed live, or kept), then show it. */
   let entering = 0; // the latest enter(): an older one that was waiting for its session gives way
 
+  /** Enter step `index`: set its run up (fresh, changed live, or kept), then show it. */
   async function enter(index, { fresh = false } = {}) {
     const ticket = ++entering;
     at = index;
@@ -205,7 +205,11 @@ export function createLessons({ listButton, startSession, command, views, inspec
     appRoot().dataset.lesson = id;
     // The views change size with the columns: let them redraw (which also outlines the targets).
     if (opening) requestAnimationFrame(() => document.dispatchEvent(new CustomEvent('bp-restyle')));
-    await enter(stepIndex(stepNumber, lesson.steps.length));
+    try {
+      await enter(stepIndex(stepNumber, lesson.steps.length));
+    } catch (err) {
+      toast(`The lesson’s run could not be set up: ${err.message}`);
+    }
     return true;
   }
 
@@ -249,7 +253,6 @@ export function createLessons({ listButton, startSession, command, views, inspec
   return {
     open,
     close: shut,
-    showList: () => list.show(),
     isOpen: () => lesson !== null,
     /** Every server frame, after the page has handled it. */
     onFrame(frame) {
@@ -265,6 +268,7 @@ export function createLessons({ listButton, startSession, command, views, inspec
         if (runState() === 'running') training.started = true;
         const status = trainStatus({ runState: runState(), epoch: epochNow(), target: step().train_to_epoch, started: training.started });
         if (status === 'reached' || status === 'ended') finishTraining(status);
+        else if (status === 'before' && training.started) training = null; // paused by hand: train again
       }
       if (['hello', 'state', 'metrics'].includes(frame.type)) renderTrain(step(), stepPhase(step(), { chosen, trained }));
     },
