@@ -168,6 +168,12 @@ def test_a_lesson_opens_by_url_at_a_step_and_sets_up_that_steps_run(page: Any) -
     page.keyboard.press("PageUp")
     _wait_step(page, 2)
     assert page.evaluate("() => window.backpropLab.state.session.id") == session
+    # Restart sets the step's run up afresh: a new session of the same preset at epoch 0.
+    page.click("[data-testid='lesson-restart']")
+    page.wait_for_function("(s) => window.backpropLab.state.session.id !== s", arg=session)
+    _wait_step(page, 2)
+    assert page.get_attribute("#app", "data-epoch") == "0"
+    assert page.evaluate("() => window.backpropLab.state.config.training.l2") == 0.0
     # A link to another lesson's step, followed in the same tab.
     page.evaluate("() => { location.hash = '#lesson=exploding-gradients&step=3'; }")
     _wait_step(page, 3)
