@@ -14,8 +14,9 @@ from threadpoolctl import threadpool_limits
 from app import __version__
 from app.settings import Settings
 from app.store import RunStore
+from app.training.lessons import load_lessons
 from app.training.manager import SessionManager
-from app.web import api, pages, runs, runs_panel, ws
+from app.web import api, lessons, pages, runs, runs_panel, ws
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
 from app.web.origin import SameOriginWrites
@@ -56,12 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.token_failure_per_second,
         settings.token_failure_clients,
     )
+    app.state.lessons = load_lessons(settings.lessons_dir)
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(runs_panel.router)  # first: its fixed paths are not run ids
     app.include_router(runs.router)
+    app.include_router(lessons.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",)

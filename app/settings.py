@@ -14,6 +14,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 APP_NAME = "backprop-lab"
 DATA_DIR_ENV = "BACKPROP_LAB_DATA_DIR"
 PACKAGED_PREFIX = "_"  # a wheel carries static/ and templates/ as app/_static and app/_templates
+LESSONS_DIR = Path(__file__).resolve().parent / "lessons"  # package data: in the wheel too
 
 
 def asset_dir(name: str) -> Path:
@@ -42,6 +43,7 @@ class Settings:
     templates_dir: Path = field(default_factory=lambda: asset_dir("templates"))
     # Where runs and uploads are stored (app/store), created by serve; None: kept in memory only.
     data_dir: Path | None = field(default_factory=default_data_dir)
+    lessons_dir: Path = LESSONS_DIR  # the scripted lessons served at /api/lessons
     max_sessions: int = 16
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this

@@ -75,6 +75,9 @@ export const api = {
   presets: () => request('GET', '/api/presets'),
   schema: () => request('GET', '/api/schema'),
   datasets: () => request('GET', '/api/datasets'),
+  /** -> {lessons: [{id, title, summary, steps}], invalid: [{file, error}]} */
+  lessons: () => request('GET', '/api/lessons'),
+  lesson: (id) => request('GET', `/api/lessons/${encodeURIComponent(id)}`),
   /** body: {} | {preset: id} | {config: partial} -> {id, token, config} */
   createSession: (body = {}) => request('POST', '/api/sessions', { json: body }),
   /** A stored run with its history, events and checkpoints (503 when the server stores none). */

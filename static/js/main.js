@@ -9,6 +9,7 @@ import { createFormulaCards } from './formula-cards.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
 import { createInspector } from './inspector.js';
+import { createLessons } from './lessons.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
@@ -48,6 +49,7 @@ const inspector = createInspector(document.getElementById('app'), {
   runState: () => document.getElementById('app').dataset.runState,
 });
 const formulas = createFormulaCards(document.getElementById('controls'));
+const lessons = createLessons({ listButton: $('lessons'), startSession, command, views, inspector, toast });
 // The backprop inspector's frames go to its panel; it also hears of every run-state change.
 // The formula cards follow every config and dataset the server sends.
 function handleFrame(frame) {
@@ -55,6 +57,7 @@ function handleFrame(frame) {
   else frameHandler(frame);
   if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
   if (['hello', 'config', 'dataset'].includes(frame.type)) formulas.update(state.config, state.dataset?.task);
+  lessons.onFrame(frame);
 }
 
 const socket = createSocket({
@@ -103,9 +106,9 @@ async function startSession(request) {
 }
 
 async function newSession(request) {
-  let body = {};
-  if (request.preset) body = { preset: request.preset };
-  else if (request.config) body = { config: request.config };
+  const body = {}; // a lesson's run may be a preset changed by a config
+  if (request.preset) body.preset = request.preset;
+  if (request.config) body.config = request.config;
   let reply;
   try {
     reply = await api.createSession(body);
@@ -118,7 +121,7 @@ async function newSession(request) {
   }
   // The session we leave would otherwise train on, unseen, until the server pauses it.
   if (state.session) socket.send({ type: 'pause' });
-  setSession(reply, reply.config, request.preset ?? null);
+  setSession(reply, reply.config, request.config ? null : request.preset ?? null);
   showPreset();
 }
 
@@ -190,6 +193,11 @@ for (const tab of document.querySelectorAll('.tab')) {
 window.addEventListener('hashchange', () => {
   const request = readHash();
   if (request.error) toast(request.error, 'warn');
+  if (request.lesson) {
+    lessons.open(request.lesson, request.step);
+    return;
+  }
+  if (lessons.isOpen()) lessons.close();
   startSession(request).catch((err) => toast(err.message));
 });
 window.addEventListener('pagehide', () => {
@@ -201,7 +209,7 @@ window.addEventListener('pageshow', (event) => {
 });
 
 // Tests and the curious can reach the live objects from the console.
-window.backpropLab = { state, views, socket, controls, handleFrame, toast, inspector };
+window.backpropLab = { state, views, socket, controls, handleFrame, toast, inspector, lessons };
 
 async function main() {
   indicators.setWsState('connecting');
@@ -226,7 +234,9 @@ async function main() {
       },
     });
     const saved = storedSession();
-    if (saved) {
+    if (request.lesson && (await lessons.open(request.lesson, request.step))) {
+      // #lesson=ID&step=N: the lesson sets up the run its step needs
+    } else if (saved) {
       // A reload: reattach to this tab's session, whose hello redraws its whole history. Its config
       // wins over the hash's (the hash may be older than the session's latest edits); the hello
       // rewrites the hash. If the session is gone, onSessionGone offers its run or starts fresh.
@@ -235,7 +245,7 @@ async function main() {
       showPreset();
       socket.connect();
     } else {
-      await startSession(request);
+      await startSession(request.lesson ? {} : request);
     }
   } catch (err) {
     indicators.setWsState('closed');
