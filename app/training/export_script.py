@@ -16,6 +16,7 @@ import inspect
 import io
 import pprint
 import textwrap
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -52,7 +53,9 @@ def initial_config(config: dict[str, Any], events: list[dict[str, Any]]) -> dict
     return start
 
 
-def reproducible_epochs(records: list[tuple[int, dict[str, Any]]], events: list[dict[str, Any]]) -> int:
+def reproducible_epochs(
+    records: Iterable[tuple[int, dict[str, Any]]], events: list[dict[str, Any]]
+) -> int:
     """Epochs of segment 0 trained under the initial config and data, before any change."""
     last = max((r["epoch"] for seg, r in records if seg == 0), default=0)
     for event in events:
@@ -63,7 +66,7 @@ def reproducible_epochs(records: list[tuple[int, dict[str, Any]]], events: list[
 
 def script_text(
     run: dict[str, Any],
-    records: list[tuple[int, dict[str, Any]]],
+    records: Iterable[tuple[int, dict[str, Any]]],
     events: list[dict[str, Any]],
     tables: TableLookup | None,
 ) -> str:

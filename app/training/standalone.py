@@ -503,7 +503,7 @@ def train(epochs: int) -> list[dict[str, Any]]:
             record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
                       f"train_{score}": train_score, f"val_{score}": val_score, "lr": lr}  # fmt: skip
             records.append(record)
-            print(" ".join(repr(float(v)) for v in record.values()), flush=True)
+            print(epoch, *(repr(float(v)) for v in list(record.values())[1:]), flush=True)
             schedule.observe(val_loss)
             if es is not None and early_stop(es, best, epoch, val_loss, model):
                 print(f"early stopping after epoch {epoch} (best epoch {best['epoch']})")
