@@ -36,15 +36,36 @@ FEATURE_CODE = {
     "x1": "a", "x2": "b", "x1sq": "a * a", "x2sq": "b * b", "x1x2": "a * b",
     "sin_x1": "np.sin(a)", "sin_x2": "np.sin(b)", "cos_x1": "np.cos(a)", "cos_x2": "np.cos(b)",
 }  # fmt: skip
-CHANGE_EVENTS = ("configure", "architecture", "reset", "regenerate", "points", "resume")
+CHANGE_EVENTS = ("configure", "architecture", "reset", "regenerate", "points")
 DEFAULT_EPOCHS = 20  # when the run recorded no epoch yet
 
 
-def initial_config(config: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    """The config the run started with: its current one with every recorded change undone."""
+def first_segment(records: Iterable[tuple[int, dict[str, Any]]]) -> tuple[int, int]:
+    """(segment, last epoch) of the first segment with records; (0, 0) when there is none."""
+    segment, last = None, 0
+    for seg, record in records:
+        if segment is not None and seg != segment:
+            break
+        segment, last = seg, max(last, int(record["epoch"]))
+    return segment or 0, last
+
+
+def _after_start(events: list[dict[str, Any]], segment: int) -> list[bool]:
+    """Per event: whether it came after training began in `segment` (its first play)."""
+    started, flags = False, []
+    for event in events:
+        started = started or (event["segment"] == segment and event["kind"] == "play")
+        flags.append(event["segment"] > segment or (event["segment"] == segment and started))
+    return flags
+
+
+def initial_config(
+    config: dict[str, Any], events: list[dict[str, Any]], segment: int
+) -> dict[str, Any]:
+    """The config `segment` began training with: the current one, every later change undone."""
     start = copy.deepcopy(config)
-    for event in reversed(events):
-        for change in event["payload"].get("changes", []):
+    for event, later in reversed(list(zip(events, _after_start(events, segment), strict=True))):
+        for change in event["payload"].get("changes", []) if later else []:
             *parents, leaf = change["path"].split(".")
             node = start
             for key in parents:
@@ -53,14 +74,11 @@ def initial_config(config: dict[str, Any], events: list[dict[str, Any]]) -> dict
     return start
 
 
-def reproducible_epochs(
-    records: Iterable[tuple[int, dict[str, Any]]], events: list[dict[str, Any]]
-) -> int:
-    """Epochs of segment 0 trained under the initial config and data, before any change."""
-    last = max((r["epoch"] for seg, r in records if seg == 0), default=0)
-    for event in events:
-        if event["kind"] in CHANGE_EVENTS:
-            last = min(last, event["epoch"] if event["segment"] == 0 else last)
+def reproducible_epochs(events: list[dict[str, Any]], segment: int, last: int) -> int:
+    """Epochs of `segment` trained under its initial config and data, before any change."""
+    for event, later in zip(events, _after_start(events, segment), strict=True):
+        if later and event["segment"] == segment and event["kind"] in CHANGE_EVENTS:
+            last = min(last, event["epoch"])
     return last
 
 
@@ -71,8 +89,9 @@ def script_text(
     tables: TableLookup | None,
 ) -> str:
     """The whole script for a stored run."""
-    config = SessionConfig.model_validate(initial_config(run["config"], events))
-    epochs = reproducible_epochs(records, events)
+    segment, last = first_segment(records)
+    config = SessionConfig.model_validate(initial_config(run["config"], events, segment))
+    epochs = reproducible_epochs(events, segment, last)
     data = prepare(data_spec(config, tables))
     plain = config.model_dump(mode="json")
     schedule = plain["training"]["schedule"]  # knobs the page does not show: the engine's values
@@ -80,8 +99,9 @@ def script_text(
         schedule.setdefault(knob, value)
     parts = [
         header(run, plain, epochs),
-        "from __future__ import annotations\n\nimport argparse\nimport base64\nimport io\n"
-        "import os\n\n"
+        "from __future__ import annotations\n\nimport argparse\n"
+        + ("" if generated(plain["dataset"], data) else "import base64\nimport io\n")
+        + "import os\n\n"
         'os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread, as the server\n',
         training_program(),
         "# ---- the run ----------------------------------------------------------------------\n\n"
@@ -90,7 +110,7 @@ def script_text(
         data_code(plain["dataset"], data),
         main_code(epochs or DEFAULT_EPOCHS),
     ]
-    return "\n\n".join(part.strip("\n") for part in parts) + "\n"
+    return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
 
 
 def header(run: dict[str, Any], config: dict[str, Any], epochs: int) -> str:
@@ -104,22 +124,28 @@ def header(run: dict[str, Any], config: dict[str, Any], epochs: int) -> str:
         if epochs
         else f"{DEFAULT_EPOCHS} epochs (the run had recorded none)"
     )
-    return f'''"""Backprop Lab run "{run["name"]}" ({run["id"]}) as a standalone NumPy script.
-
-    python {script_name(run["id"])} [--epochs N]
-
-Rebuilds the data ({dataset["name"]}), the network ({shape}; {acts}; {model["init"]} init,
-{model["dtype"]}) and the training loop ({training["optimizer"]}, learning rate
-{training["learning_rate"]}, batch size {training["batch_size"]}, seed {training["seed"]}) and
-prints one line per epoch. Run as it is, it retrains {told}: on the machine that trained the run,
-with the same NumPy, the numbers equal the run's records (the default spiral stays within 1e-6
-for at least 20 epochs). Another CPU's BLAS rounds float32 products differently, and training
-amplifies that (see the README's "Same numbers, which machines").
-
-Not reproduced: settings changed while the run trained (this script keeps the settings the run
-started with), points added or removed by hand, and the instruments beyond the losses and
-scores (gradient norms, activation statistics, histograms, diagnoses). It needs only NumPy.
-"""'''
+    what = (
+        f"Rebuilds the data ({dataset['name']}), the network ({shape}; {acts}; {model['init']} "
+        f"init, {model['dtype']}) and the training loop ({training['optimizer']}, learning rate "
+        f"{training['learning_rate']}, batch size {training['batch_size']}, seed "
+        f"{training['seed']}). Run as it is, it retrains {told} and prints one line per epoch: "
+        "training and validation loss, accuracy (R² for regression) and learning rate. On the "
+        "machine that trained the run, with the same NumPy, these are the run's own numbers: the "
+        "code repeats the engine's arithmetic operation for operation. Another CPU's BLAS rounds "
+        "float32 products differently, and training amplifies that (README: 'Same numbers, "
+        "which machines')."
+    )
+    missing = (
+        "Not reproduced: settings changed while the run trained (this script keeps the settings "
+        "the run started with, and --epochs beyond the default goes on with them), points added "
+        "or removed by hand, and the instruments beyond losses and scores (gradient norms, "
+        "activation statistics, histograms, diagnoses). It needs only NumPy."
+    )
+    return (
+        f'"""Backprop Lab run "{run["name"]}" ({run["id"]}) as a standalone NumPy script.\n\n'
+        f"    python {script_name(run['id'])} [--epochs N]\n\n"
+        f"{textwrap.fill(what, 96)}\n\n{textwrap.fill(missing, 96)}\n\"\"\""
+    )
 
 
 def script_name(run_id: str) -> str:
@@ -133,7 +159,7 @@ def training_program() -> str:
     body = source.split("from __future__ import annotations\n", 1)[1]
     before, rest = body.split("# <placeholders>", 1)
     after = rest.split("# </placeholders>\n", 1)[1]
-    return (before.rstrip() + "\n\n" + after.lstrip()).replace(
+    return (before.rstrip() + "\n\n\n" + after.lstrip()).replace(
         "# ruff: noqa: N806  (the maths keeps its letters: W, P)\n", ""
     )
 
@@ -141,13 +167,19 @@ def training_program() -> str:
 def initializer_code(name: str) -> str:
     """The engine's initialiser function for `name`, registered in INIT."""
     fn = initializers.INITIALIZERS[name]
-    return f"{inspect.getsource(fn).strip()}\n\n\nINIT[{name!r}] = {fn.__name__}\n"
+    source = inspect.getsource(fn).strip()
+    return f"Array = np.ndarray\n\n\n{source}\n\n\nINIT[{name!r}] = {fn.__name__}\n"
+
+
+def generated(dataset: dict[str, Any], data: PreparedData) -> bool:
+    """Whether the data comes from a generator (else the script embeds it)."""
+    return dataset["name"] in GENERATORS and data.source == "generated"
 
 
 def data_code(dataset: dict[str, Any], data: PreparedData) -> str:
     """`load_data()`: the generator's own code, or the prepared arrays embedded."""
     n_outputs = data.n_outputs()
-    if dataset["name"] in GENERATORS and data.source == "generated":
+    if generated(dataset, data):
         return generated_data_code(dataset, data.task, len(data.class_names), n_outputs)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, x_train=data.x_train, y_train=data.y_train,
