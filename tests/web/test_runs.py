@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from app.engine.checkpoint import from_bytes, parameters_of
 from app.main import create_app
@@ -112,6 +116,32 @@ def test_every_export_format_round_trips(stored: TestClient) -> None:
 
     config = json.loads(export(stored, sid, "config").text)
     assert merge_config(SessionConfig(), config).model_dump() == detail["config"]
+
+
+def test_tensorboard_script_and_png_round_trip(stored: TestClient, tmp_path: Path) -> None:
+    sid = train_and_pause(stored)
+    history = strict_json(stored.get(f"/api/runs/{sid}").text)["history"][0]
+
+    archive = export(stored, sid, "tensorboard")
+    assert archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as unzipped:
+        unzipped.extractall(tmp_path / "logs")
+    events = EventAccumulator(str(tmp_path / "logs" / f"run-{sid}" / "segment-0"))
+    events.Reload()
+    losses = events.Scalars("loss/train")
+    assert [e.step for e in losses] == history["epoch"]
+    assert [e.value for e in losses] == pytest.approx(history["train_loss"], rel=1e-6)
+
+    script = export(stored, sid, "script")
+    assert script.headers["content-type"].startswith("text/x-python")
+    (tmp_path / "run.py").write_bytes(script.content)  # lr 0.05 set before play: kept
+    done = subprocess.run([sys.executable, "-I", str(tmp_path / "run.py"), "--epochs", "4"],
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    printed = [float(line.split()[1]) for line in done.stdout.splitlines()[1:]]
+    assert printed == pytest.approx(history["train_loss"][:4], rel=1e-6)
+
+    png = export(stored, sid, "png")
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
 
 
 def test_export_errors_name_what_was_expected(stored: TestClient) -> None:
