@@ -18,9 +18,7 @@ def add_parser(commands: Any) -> None:
     """Register the `export` subcommand."""
     from app.training.export import FORMATS
 
-    export = commands.add_parser(
-        "export", help=f"write a stored run as {', '.join(FORMATS)}"
-    )
+    export = commands.add_parser("export", help=f"write a stored run as {', '.join(FORMATS)}")
     export.add_argument("run_id", help="the run's id (see GET /api/runs)")
     export.add_argument("--format", choices=list(FORMATS), default="csv", help="default csv")
     export.add_argument(
@@ -33,7 +31,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the export; errors name what was expected."""
     from app.store import DB_NAME, RunStore
-    from app.training.export import ExportError, export_run
+    from app.training.export import ExportError, export_file
     from app.training.export_tensorboard import replace_directory, write_tensorboard
 
     data_dir = args.data_dir or Settings().data_dir
@@ -54,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
             replace_directory(args.out)
             write_tensorboard(store, args.run_id, args.out)
         else:
-            body, _, _ = export_run(store, args.run_id, args.format)
-            args.out.write_bytes(body)
+            export_file(store, args.run_id, args.format, args.out)
     except ExportError as exc:
         raise SystemExit(f"backprop-lab: {exc.message}") from None
     except OSError as exc:

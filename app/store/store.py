@@ -228,7 +228,9 @@ class RunStore:
         )
         return [(seg, decode(data, self._layout(lay), extra)) for seg, lay, data, extra in rows]
 
-    def iter_records(self, run_id: str, page: int = PAGE_ROWS) -> Iterator[tuple[int, dict[str, Any]]]:
+    def iter_records(
+        self, run_id: str, page: int = PAGE_ROWS
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         """`records`, read `page` rows at a time: memory stays bounded for long runs."""
         after = (-1, -1)
         while rows := self._read(
@@ -240,7 +242,9 @@ class RunStore:
                 yield seg, decode(data, self._layout(lay), extra)
             after = rows[-1][:2]
 
-    def iter_histograms(self, run_id: str, page: int = PAGE_ROWS) -> Iterator[tuple[int, int, list[Any]]]:
+    def iter_histograms(
+        self, run_id: str, page: int = PAGE_ROWS
+    ) -> Iterator[tuple[int, int, list[Any]]]:
         """`histograms`, read `page` frames at a time."""
         after = (-1, -1)
         while rows := self._read(

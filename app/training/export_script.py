@@ -144,7 +144,7 @@ def header(run: dict[str, Any], config: dict[str, Any], epochs: int) -> str:
     return (
         f'"""Backprop Lab run "{run["name"]}" ({run["id"]}) as a standalone NumPy script.\n\n'
         f"    python {script_name(run['id'])} [--epochs N]\n\n"
-        f"{textwrap.fill(what, 96)}\n\n{textwrap.fill(missing, 96)}\n\"\"\""
+        f'{textwrap.fill(what, 96)}\n\n{textwrap.fill(missing, 96)}\n"""'
     )
 
 
@@ -203,7 +203,7 @@ def load_data():
 
 def generated_data_code(dataset: dict[str, Any], task: str, classes: int, n_outputs: int) -> str:
     """The generator, the split and the feature columns, as app/data has them."""
-    info = GENERATORS[dataset["name"]]
+    info = GENERATORS[dataset["name"]]  # the source of its generator function is inlined
     fn = info.fn
     helpers: list[Any] = [generators._split_counts, generators._class_labels]
     if "_uniform_moved" in fn.__code__.co_names:
@@ -215,7 +215,7 @@ def generated_data_code(dataset: dict[str, Any], task: str, classes: int, n_outp
                                                        split.train_val_split]]  # fmt: skip
     features = ", ".join(f"{name!r}: lambda a, b: {FEATURE_CODE[name]}"
                          for name in dataset["features"])  # fmt: skip
-    return f"""# ---- the data: app/data's {dataset["name"]} generator and split ------------------------
+    return f"""# ---- the data: app/data's {dataset["name"]} generator and split ------------------
 
 Generator = np.random.Generator
 Points = tuple

@@ -72,7 +72,7 @@ def write_tensorboard(store: RunStore, run_id: str, logdir: Path) -> list[Path]:
 
 
 def add_record(writer: SummaryWriter, record: dict[str, Any], walltime: float) -> None:
-    """One epoch's scalars (None and non-finite values are skipped: TensorBoard cannot plot them)."""
+    """One epoch's scalars (None and non-finite values are skipped: TensorBoard cannot plot)."""
     step = int(record["epoch"])
     for key, value in record.items():
         if key in ("epoch", "layers", "histograms") or isinstance(value, bool):

@@ -6,7 +6,6 @@ prints the engine's numbers. `app/training/export_script.py` prepends the run's 
 `load_data()`; nothing here may import `app`. Read `app/engine` for the why of each step.
 """
 
-# ruff: noqa: N806  (the maths keeps its letters: W, P)
 from __future__ import annotations
 
 import math
@@ -237,9 +236,14 @@ class Model:
             gamma, beta = slice(pos, pos + u), slice(pos + u, pos + 2 * u)
             pos += 2 * u
             self.theta[gamma] = 1.0
-            bn = {"gamma": self.theta[gamma], "beta": self.theta[beta],
-                  "dgamma": self.grad[gamma], "dbeta": self.grad[beta],
-                  "mean": self.state[state : state + u], "var": self.state[state + u : state + 2 * u]}  # fmt: skip
+            bn = {
+                "gamma": self.theta[gamma],
+                "beta": self.theta[beta],
+                "dgamma": self.grad[gamma],
+                "dbeta": self.grad[beta],
+                "mean": self.state[state : state + u],
+                "var": self.state[state + u : state + 2 * u],
+            }
             bn["var"][:] = 1.0
             state += 2 * u
             self.bn.append(bn)
@@ -500,8 +504,14 @@ def train(epochs: int) -> list[dict[str, Any]]:
                 opt.step(model.theta, model.grad, lr)
             train_loss, train_score = evaluate(task, model.forward(xa, False), ta)
             val_loss, val_score = evaluate(task, model.forward(xv, False), tv)
-            record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss,
-                      f"train_{score}": train_score, f"val_{score}": val_score, "lr": lr}  # fmt: skip
+            record = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                f"train_{score}": train_score,
+                f"val_{score}": val_score,
+                "lr": lr,
+            }
             records.append(record)
             print(epoch, *(repr(float(v)) for v in list(record.values())[1:]), flush=True)
             schedule.observe(val_loss)

@@ -43,7 +43,9 @@ def test_every_format_downloads_from_the_menu(page: Any, tmp_path: Path) -> None
     assert pick(page, "npz").read_bytes()[:2] == b"PK"
     assert "model" in json.loads(pick(page, "config").read_text())
     with zipfile.ZipFile(pick(page, "tensorboard")) as archive:
-        assert any(n.startswith(f"run-{run}/segment-0/events.out.tfevents") for n in archive.namelist())
+        assert any(
+            n.startswith(f"run-{run}/segment-0/events.out.tfevents") for n in archive.namelist()
+        )
     script = pick(page, "script")
     assert script.name == f"run-{run}.py" and "import numpy as np" in script.read_text()
     assert pick(page, "png").read_bytes()[:4] == b"\x89PNG"

@@ -42,19 +42,23 @@ def test_the_palette_is_the_pages() -> None:
     assert re.search(r"export const POS = '(#\w+)'", js)[1] == export_png.POS  # type: ignore[index]
     classes = re.search(r"CLASS_COLORS = \[([^\]]+)\]", js)[1]  # type: ignore[index]
     listed = [c.strip(" '") for c in classes.split(",")]
-    assert [export_png.NEG if c == "NEG" else export_png.POS if c == "POS" else c for c in listed] == list(
-        export_png.CLASS_COLORS
-    )
+    assert [
+        export_png.NEG if c == "NEG" else export_png.POS if c == "POS" else c for c in listed
+    ] == list(export_png.CLASS_COLORS)
 
 
 def test_a_trained_binary_boundary_has_both_sides_and_the_points(tmp_path: Path) -> None:
     store = RunStore.open(tmp_path)
-    record_run(store, "r", {"dataset": {"name": "gaussian"}, "training": {"learning_rate": 0.1}}, 20)
+    record_run(
+        store, "r", {"dataset": {"name": "gaussian"}, "training": {"learning_rate": 0.1}}, 20
+    )
     image = decode_png(export_run(store, "r", "png")[0])
     assert image.shape == (export_png.SIZE, export_png.SIZE, 3)
     # gaussian: class 1 (blue) around (2, 2), class 0 (orange) around (-2, -2)
     c1 = image[int(export_png.SIZE * (6 - 2) / 12), int(export_png.SIZE * (2 + 6) / 12)].astype(int)
-    c0 = image[int(export_png.SIZE * (6 + 2) / 12), int(export_png.SIZE * (-2 + 6) / 12)].astype(int)
+    c0 = image[int(export_png.SIZE * (6 + 2) / 12), int(export_png.SIZE * (-2 + 6) / 12)].astype(
+        int
+    )
     assert c1[2] > c1[0] and c0[0] > c0[2], (c1, c0)  # blue side, orange side
     pos, neg = export_png.rgb(export_png.POS), export_png.rgb(export_png.NEG)
     flat = image.reshape(-1, 3).astype(float)

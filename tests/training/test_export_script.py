@@ -21,36 +21,61 @@ EPOCHS = 6
 CASES: dict[str, dict[str, Any]] = {
     "tanh-sgd-momentum": {"training": {"momentum": 0.9, "learning_rate": 0.05}},
     "relu-sigmoid-adam": {
-        "model": {"layers": [{"units": 8, "activation": "relu"},
-                             {"units": 6, "activation": "sigmoid"}]},
+        "model": {
+            "layers": [{"units": 8, "activation": "relu"}, {"units": 6, "activation": "sigmoid"}]
+        },
         "training": {"optimizer": "adam", "learning_rate": 0.01},
-    },  # fmt: skip
+    },
     "batchnorm-dropout-adamw-cosine": {
         "dataset": {"name": "xor", "features": ["x1", "x2", "x1x2", "sin_x1"]},
-        "model": {"layers": [{"units": 8, "activation": "relu", "batch_norm": True, "dropout": 0.2},
-                             {"units": 6, "activation": "gelu", "dropout": 0.1}], "init": "he"},
-        "training": {"optimizer": "adamw", "weight_decay": 0.01, "l2": 0.001, "clip_norm": 0.5,
-                     "schedule": {"kind": "cosine", "period": 4, "warmup_epochs": 2}},
-    },  # fmt: skip
+        "model": {
+            "layers": [
+                {"units": 8, "activation": "relu", "batch_norm": True, "dropout": 0.2},
+                {"units": 6, "activation": "gelu", "dropout": 0.1},
+            ],
+            "init": "he",
+        },
+        "training": {
+            "optimizer": "adamw",
+            "weight_decay": 0.01,
+            "l2": 0.001,
+            "clip_norm": 0.5,
+            "schedule": {"kind": "cosine", "period": 4, "warmup_epochs": 2},
+        },
+    },
     "multiclass-rmsprop-plateau": {
         "dataset": {"name": "blobs", "classes": 4},
-        "model": {"layers": [{"units": 8, "activation": "elu"},
-                             {"units": 5, "activation": "swish"}]},
-        "training": {"optimizer": "rmsprop", "momentum": 0.5, "l1": 0.001, "clip_value": 0.1,
-                     "batch_size": 7, "schedule": {"kind": "plateau", "patience": 1}},
-    },  # fmt: skip
+        "model": {
+            "layers": [{"units": 8, "activation": "elu"}, {"units": 5, "activation": "swish"}]
+        },
+        "training": {
+            "optimizer": "rmsprop",
+            "momentum": 0.5,
+            "l1": 0.001,
+            "clip_value": 0.1,
+            "batch_size": 7,
+            "schedule": {"kind": "plateau", "patience": 1},
+        },
+    },
     "table-nesterov-early-stopping": {
         "dataset": {"name": "iris"},
         "model": {"layers": [{"units": 8, "activation": "leaky_relu"}], "init": "orthogonal"},
-        "training": {"momentum": 0.9, "nesterov": True, "learning_rate": 0.1,
-                     "early_stopping": {"enabled": True, "patience": 50}},
-    },  # fmt: skip
+        "training": {
+            "momentum": 0.9,
+            "nesterov": True,
+            "learning_rate": 0.1,
+            "early_stopping": {"enabled": True, "patience": 50},
+        },
+    },
     "regression-float64-adagrad-step": {
         "dataset": {"name": "sine"},
         "model": {"layers": [{"units": 12, "activation": "softplus"}], "dtype": "float64"},
-        "training": {"optimizer": "adagrad", "learning_rate": 0.1,
-                     "schedule": {"kind": "step", "step_size": 2}},
-    },  # fmt: skip
+        "training": {
+            "optimizer": "adagrad",
+            "learning_rate": 0.1,
+            "schedule": {"kind": "step", "step_size": 2},
+        },
+    },
     "csv-upload": {"dataset": {"name": "csv", "upload_id": "u1"}},
 }
 
@@ -102,7 +127,9 @@ def test_a_live_change_ends_what_it_reproduces_and_the_start_config_is_kept(
     store: RunStore, tmp_path: Path
 ) -> None:
     patch = {"training": {"learning_rate": 0.02}}
-    records = record_run(store, "r", patch, 5, change_at=3, change={"training": {"learning_rate": 0.3}})
+    records = record_run(
+        store, "r", patch, 5, change_at=3, change={"training": {"learning_rate": 0.3}}
+    )
     text = export_run(store, "r", "script")[0].decode()
     assert "'learning_rate': 0.02" in text and "first 3 epochs" in text
     printed = run_script(store, tmp_path, "r")
@@ -118,4 +145,6 @@ def test_the_feature_expressions_match_the_data_layer() -> None:
     points = rng.uniform(-6, 6, (50, 2))
     a, b = points[:, 0], points[:, 1]
     for name, code in FEATURE_CODE.items():
-        assert np.array_equal(eval(code, {"np": np, "a": a, "b": b}), feature_matrix(points, [name])[:, 0])
+        assert np.array_equal(
+            eval(code, {"np": np, "a": a, "b": b}), feature_matrix(points, [name])[:, 0]
+        )

@@ -49,7 +49,8 @@ def test_scalars_histograms_and_events_read_back_per_segment(recorded: Any, tmp_
                       ("accuracy/val", lambda r: r["val_acc"]),
                       ("lr", lambda r: r["lr"]),
                       ("grad_norm/dense0", lambda r: r["layers"][0]["grad_norm"]),
-                      ("update_ratio/dense2", lambda r: r["layers"][2]["update_ratio"])):  # fmt: skip
+                      ("update_ratio/dense2", lambda r: r["layers"][2]["update_ratio"]),
+                      ):  # fmt: skip
         events = seg0.Scalars(tag)
         assert [e.step for e in events] == list(range(1, 13))
         assert all(close32(e.value, pick(r)) for e, r in zip(events, first, strict=True)), tag
@@ -67,9 +68,13 @@ def test_scalars_histograms_and_events_read_back_per_segment(recorded: Any, tmp_
     assert value.min == pytest.approx(stored["weights"]["lo"])
     assert value.max == pytest.approx(stored["weights"]["hi"])
 
-    texts = {e.step: e.tensor_proto.string_val[0].decode() for e in seg0.Tensors("events/text_summary")}
+    texts = {
+        e.step: e.tensor_proto.string_val[0].decode() for e in seg0.Tensors("events/text_summary")
+    }
     assert "**play**" in texts[0] and "**pause**" not in texts[0]
-    later = {e.step: e.tensor_proto.string_val[0].decode() for e in seg1.Tensors("events/text_summary")}
+    later = {
+        e.step: e.tensor_proto.string_val[0].decode() for e in seg1.Tensors("events/text_summary")
+    }
     assert "**architecture**" in later[0] and "model.layers" in later[0]
     assert "**pause**" in later[2]
 
@@ -86,7 +91,7 @@ def test_the_zip_unpacks_to_the_same_log_directory(recorded: Any, tmp_path: Path
 
 
 def test_long_runs_are_read_a_page_at_a_time(recorded: Any, tmp_path: Path) -> None:
-    store, first, second = recorded
+    store, _first, _second = recorded
     paged = list(store.iter_records("r", page=5))
     assert [(s, r["epoch"]) for s, r in paged] == [(s, r["epoch"]) for s, r in store.records("r")]
     frames = list(store.iter_histograms("r", page=1))
