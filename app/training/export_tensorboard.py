@@ -7,7 +7,10 @@ epoch. Scalars: `loss/train`, `loss/val`, `accuracy/train`, `accuracy/val` (R² 
 TensorBoard groups the layers of one instrument. Histograms: `weights/<layer>`, `grads/<layer>`,
 `acts/<layer>` from the stored histogram frames (30 equal bins; their sums are estimated from the
 bin centres). Events (play, pause, setting changes, ...) as text at their epoch under `events`.
-Records are read from the store a page at a time, so memory stays bounded for long runs.
+Records are read from the store a page at a time, so memory stays bounded for long runs, and
+each epoch's scalars go out as one event (one Summary of many values), written synchronously
+with tensorboardX's EventsWriter: `SummaryWriter.add_scalar`, one event per value through a
+bounded inter-thread queue, took ~85 µs a value, over 50 s for a 100 000-epoch run.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tensorboardX import SummaryWriter
+from tensorboardX.event_file_writer import EventsWriter
+from tensorboardX.proto.event_pb2 import Event
+from tensorboardX.summary import Summary, histogram_raw, text
 
 from app.store import RunStore
 
@@ -39,30 +44,46 @@ SCALARS = {
 HISTOGRAM_KINDS = ("weights", "grads", "acts")
 
 
+class EventLog:
+    """One TensorBoard run directory: events appended to its event file as they come."""
+
+    def __init__(self, path: Path, walltime: float) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.file = EventsWriter(str(path / "events"))
+        self.walltime = walltime
+
+    def add_summary(self, summary: Summary, step: int) -> None:
+        """Append one event holding `summary` at `step`."""
+        self.file.write_event(Event(wall_time=self.walltime, step=step, summary=summary))
+
+    def close(self) -> None:
+        """Flush and close the event file."""
+        self.file.close()
+
+
 def write_tensorboard(store: RunStore, run_id: str, logdir: Path) -> list[Path]:
     """Write the run's event files under `logdir` (created); returns the segment directories."""
     run = store.get_run(run_id)
     if run is None:
         raise KeyError(run_id)
     walltime = float(run["created"])
-    writers: dict[int, SummaryWriter] = {}
+    writers: dict[int, EventLog] = {}
 
-    def writer(segment: int) -> SummaryWriter:
+    def writer(segment: int) -> EventLog:
         if segment not in writers:
-            path = logdir / f"segment-{segment}"
-            writers[segment] = SummaryWriter(str(path), flush_secs=3600, max_queue=1000)
+            writers[segment] = EventLog(logdir / f"segment-{segment}", walltime)
         return writers[segment]
 
     try:
         for segment, record in store.iter_records(run_id):
-            add_record(writer(segment), record, walltime)
+            add_record(writer(segment), record)
         for segment, epoch, layers in store.iter_histograms(run_id):
-            add_histograms(writer(segment), epoch, layers, walltime)
+            add_histograms(writer(segment), epoch, layers)
         texts: dict[tuple[int, int], list[str]] = defaultdict(list)
         for event in store.events(run_id):
             texts[(event["segment"], event["epoch"])].append(event_line(event))
         for (segment, epoch), lines in texts.items():
-            writer(segment).add_text("events", "  \n".join(lines), epoch, walltime)
+            writer(segment).add_summary(text("events", "  \n".join(lines)), epoch)
         if not writers:  # a run without records: still a directory TensorBoard opens
             writer(0)
     finally:
@@ -71,21 +92,26 @@ def write_tensorboard(store: RunStore, run_id: str, logdir: Path) -> list[Path]:
     return [logdir / f"segment-{s}" for s in sorted(writers)]
 
 
-def add_record(writer: SummaryWriter, record: dict[str, Any], walltime: float) -> None:
-    """One epoch's scalars (None and non-finite values are skipped: TensorBoard cannot plot)."""
-    step = int(record["epoch"])
+def add_record(writer: EventLog, record: dict[str, Any]) -> None:
+    """One epoch's scalars as one event (None and non-finite values are skipped: TensorBoard
+    cannot plot them)."""
+    values = []
+
+    def add(tag: str, value: Any) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            values.append(Summary.Value(tag=tag, simple_value=float(value)))
+
     for key, value in record.items():
-        if key in ("epoch", "layers", "histograms") or isinstance(value, bool):
-            continue
-        if isinstance(value, int | float) and math.isfinite(value):
-            writer.add_scalar(SCALARS.get(key, key), value, step, walltime)
+        if key not in ("epoch", "layers", "histograms"):
+            add(SCALARS.get(key, key), value)
     for layer in record.get("layers") or []:
         for key, value in layer.items():
-            if key != "name" and isinstance(value, int | float) and math.isfinite(value):
-                writer.add_scalar(f"{key}/{layer['name']}", value, step, walltime)
+            if key != "name":
+                add(f"{key}/{layer['name']}", value)
+    writer.add_summary(Summary(value=values), int(record["epoch"]))
 
 
-def add_histograms(writer: SummaryWriter, epoch: int, layers: list[Any], walltime: float) -> None:
+def add_histograms(writer: EventLog, epoch: int, layers: list[Any]) -> None:
     """One histograms frame: {lo, hi, counts} per layer and kind."""
     for layer in layers:
         for kind in HISTOGRAM_KINDS:
@@ -100,7 +126,7 @@ def add_histograms(writer: SummaryWriter, epoch: int, layers: list[Any], walltim
                 width = (hi - lo) / len(counts)
                 limits = [lo + (i + 1) * width for i in range(len(counts))]
                 centres = [lo + (i + 0.5) * width for i in range(len(counts))]
-            writer.add_histogram_raw(
+            summary = histogram_raw(
                 f"{kind}/{layer['name']}",
                 min=lo,
                 max=hi,
@@ -109,9 +135,8 @@ def add_histograms(writer: SummaryWriter, epoch: int, layers: list[Any], walltim
                 sum_squares=sum(c * x * x for c, x in zip(counts, centres, strict=True)),
                 bucket_limits=limits,
                 bucket_counts=counts,
-                global_step=epoch,
-                walltime=walltime,
             )
+            writer.add_summary(summary, epoch)
 
 
 def event_line(event: dict[str, Any]) -> str:

@@ -6,7 +6,9 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from app.engine.checkpoint import from_bytes, parameters_of
 from app.main import create_app
 from app.schemas.config import SessionConfig, merge_config
 from app.settings import LOOPBACK_HOSTS, Settings
+from app.web import runs as runs_api
 from app.training.export import read_metrics_csv
 from app.training.run import Run
 from tests.conftest import strict_json
@@ -142,6 +145,29 @@ def test_tensorboard_script_and_png_round_trip(stored: TestClient, tmp_path: Pat
 
     png = export(stored, sid, "png")
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def test_an_export_in_progress_never_blocks_the_server(
+    stored: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid = train_and_pause(stored, epochs=5)
+    started, release = threading.Event(), threading.Event()
+    real = runs_api.export_file
+
+    def slow_export(*args: Any) -> Any:
+        started.set()
+        assert release.wait(30), "the test never released the export"
+        return real(*args)
+
+    monkeypatch.setattr(runs_api, "export_file", slow_export)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(stored.get, f"/api/runs/{sid}/export", params={"format": "csv"})
+        assert started.wait(30)
+        assert stored.get("/api/health").status_code == 200  # answered while the export works
+        assert stored.get(f"/api/runs/{sid}").status_code == 200
+        release.set()
+        response = pending.result(30)
+    assert response.status_code == 200 and response.text.startswith("segment,epoch,")
 
 
 def test_export_errors_name_what_was_expected(stored: TestClient) -> None:
