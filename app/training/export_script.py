@@ -51,11 +51,13 @@ def first_segment(records: Iterable[tuple[int, dict[str, Any]]]) -> tuple[int, i
 
 
 def _after_start(events: list[dict[str, Any]], segment: int) -> list[bool]:
-    """Per event: whether it came after training began in `segment` (its first play)."""
+    """Per event: whether it came after training began in `segment` (its first play or step, or
+    any event once an epoch was done)."""
     started, flags = False, []
     for event in events:
-        started = started or (event["segment"] == segment and event["kind"] == "play")
-        flags.append(event["segment"] > segment or (event["segment"] == segment and started))
+        here = event["segment"] == segment
+        started = started or (here and (event["kind"] == "play" or event["epoch"] > 0))
+        flags.append(event["segment"] > segment or (here and started))
     return flags
 
 
@@ -138,8 +140,9 @@ def header(run: dict[str, Any], config: dict[str, Any], epochs: int) -> str:
     missing = (
         "Not reproduced: settings changed while the run trained (this script keeps the settings "
         "the run started with, and --epochs beyond the default goes on with them), points added "
-        "or removed by hand, and the instruments beyond losses and scores (gradient norms, "
-        "activation statistics, histograms, diagnoses). It needs only NumPy."
+        "or removed by hand, single updates applied from the backprop inspector, and the "
+        "instruments beyond losses and scores (gradient norms, activation statistics, "
+        "histograms, diagnoses). It needs only NumPy."
     )
     return (
         f'"""Backprop Lab run "{run["name"]}" ({run["id"]}) as a standalone NumPy script.\n\n'
