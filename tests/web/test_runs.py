@@ -8,8 +8,8 @@ import subprocess
 import sys
 import threading
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,9 @@ from app.engine.checkpoint import from_bytes, parameters_of
 from app.main import create_app
 from app.schemas.config import SessionConfig, merge_config
 from app.settings import LOOPBACK_HOSTS, Settings
-from app.web import runs as runs_api
 from app.training.export import read_metrics_csv
 from app.training.run import Run
+from app.web import runs as runs_api
 from tests.conftest import strict_json
 from tests.web.test_ws import DIVERGING, open_session, read_until
 
