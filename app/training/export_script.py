@@ -211,7 +211,7 @@ def generated_data_code(dataset: dict[str, Any], task: str, classes: int, n_outp
     helpers: list[Any] = [generators._split_counts, generators._class_labels]
     if "_uniform_moved" in fn.__code__.co_names:
         helpers.append(generators._uniform_moved)
-    constants = "EXTENT = 6.0\n"
+    constants = f"EXTENT = {generators.EXTENT!r}\n"
     if "_BUMPS" in fn.__code__.co_names:
         constants += f"_BUMPS = np.array({generators._BUMPS.tolist()!r})\n"
     sources = [inspect.getsource(f).strip() for f in [*helpers, fn, split._n_val,
@@ -233,7 +233,8 @@ FEATURES = {{{features}}}
 
 
 def load_data():
-    \"\"\"(x_train, y_train, x_val, y_val, task, n_outputs), generated as the run's were.\"\"\"
+    \"\"\"(x_train, y_train, x_val, y_val, task, n_outputs), generated as the run's were
+    (app/data/generators.generate, split.train_val_split, features.feature_matrix).\"\"\"
     d = CONFIG["dataset"]
     rng = np.random.default_rng(d["seed"])
     n = d["samples"]
