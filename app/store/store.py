@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from app.store.writer import Op, Writer
 DB_NAME = "runs.sqlite3"
 FLUSH_SECONDS = 0.25  # the most a crash can lose, plus what is still queued
 MAX_CHECKPOINTS = 16  # per run: the newest are kept
+PAGE_ROWS = 1000  # rows per read of the iter_* readers
 LIVE_STATES = ("running",)  # a run in one of these when the server died was interrupted
 RUN_COLUMNS = "id, name, config, created, updated, state, epochs, best_val_loss, best_val_acc"
 
@@ -244,6 +245,34 @@ class RunStore:
             blobs = [rows[i][2] for i in index]
             out[index] = scalar_matrix(blobs, self._layout(layout_id), keys)
         return np.array([row[0] for row in rows], dtype=np.int64), out
+
+    def iter_records(
+        self, run_id: str, page: int = PAGE_ROWS
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """`records`, read `page` rows at a time: memory stays bounded for long runs."""
+        after = (-1, -1)
+        while rows := self._read(
+            "SELECT segment, epoch, layout, data, extra FROM epochs WHERE run_id = ?"
+            " AND (segment, epoch) > (?, ?) ORDER BY segment, epoch LIMIT ?",
+            (run_id, *after, page),
+        ):
+            for seg, _, lay, data, extra in rows:
+                yield seg, decode(data, self._layout(lay), extra)
+            after = rows[-1][:2]
+
+    def iter_histograms(
+        self, run_id: str, page: int = PAGE_ROWS
+    ) -> Iterator[tuple[int, int, list[Any]]]:
+        """`histograms`, read `page` frames at a time."""
+        after = (-1, -1)
+        while rows := self._read(
+            "SELECT segment, epoch, data FROM histograms WHERE run_id = ?"
+            " AND (segment, epoch) > (?, ?) ORDER BY segment, epoch LIMIT ?",
+            (run_id, *after, page),
+        ):
+            for s, e, data in rows:
+                yield s, e, json.loads(zlib.decompress(data))
+            after = rows[-1][:2]
 
     def histograms(self, run_id: str) -> list[tuple[int, int, list[Any]]]:
         """(segment, epoch, layers) of every stored histograms frame, in order."""

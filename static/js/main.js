@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createDiagnosisCallout } from './diagnosis-callout.js';
+import { installExportMenu } from './export-menu.js';
 import { createFormulaCards } from './formula-cards.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
@@ -178,6 +179,7 @@ installRunsPanel({
     socket.connect();
   },
 });
+installExportMenu($('present').parentElement, { getRun: () => state.run, getCanvas: () => $('boundary-canvas'), toast });
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
