@@ -146,6 +146,11 @@ class RecordHistory:
         """A copy of the kept rows, oldest first."""
         return self._rows[: self._n].copy()
 
+    def sample(self, columns: Sequence[int], count: int) -> np.ndarray:
+        """About `count` of the kept rows spread over the run (the last always), only `columns`."""
+        picks = np.unique(np.linspace(0, self._n - 1, min(self._n, count)).round().astype(int))
+        return self._rows[picks][:, list(columns)] if self._n else np.zeros((0, len(columns)))
+
     def clear(self) -> None:
         """Forget everything (after a rebuild or reset)."""
         self.stride = 1

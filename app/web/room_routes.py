@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.training.manager import TooManySessions
 from app.training.room import close_sessions, fork_session
+from app.training.room_votes import classroom_view
 from app.web.credentials import client_address
 from app.web.room import CODE_ALPHABET, CODE_LENGTH, MAX_NAME, Member, Room, RoomFull, show_code
 from app.web.room_gate import COOKIE, JOIN_PATH, MemberSockets, member_of
@@ -149,6 +150,7 @@ async def room_state(request: Request) -> dict[str, Any]:
         body["code"] = show_code(room.code)
         body["join_url"] = join_url(request)
         body["attendees"] = [m.describe() for m in room.members("attendee")]
+    body.update(classroom_view(request.app.state.classroom, member.id, member.role == "instructor"))
     return body
 
 

@@ -45,7 +45,14 @@ async def watch_socket(websocket: WebSocket) -> None:
         await websocket.send_text(encode_frame(frame))
         await websocket.close(code=CLOSE_NOT_LIVE, reason="nothing live")
         return
-    ended = room.live_changed()
+    await stream_read_only(websocket, session, room.live_changed())
+
+
+async def stream_read_only(
+    websocket: WebSocket, session: TrainingSession, ended: asyncio.Event
+) -> None:
+    """Send `session`'s frames to an accepted socket, refusing commands, until `ended` is set
+    (then close with CLOSE_NOT_LIVE) or the client leaves."""
     sub, hello = session.subscribe()
     interval = websocket.app.state.settings.frame_interval
     try:
