@@ -1,0 +1,106 @@
+// Canvas drawing for the class wall: loss curves (a sparkline on each card, or one chart with
+// axes for the overlay and a reveal's branches) and the boundary thumbnail, cell by cell.
+
+import { classTint, diverging } from './colors.js';
+import { extent } from './wall-model.js';
+import { fmt } from './format.js';
+
+const FONT = '16px system-ui, sans-serif';
+
+/** Size the canvas's backing store to its box; returns [ctx, width, height] in CSS pixels. */
+function prepare(canvas) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, canvas.clientWidth);
+  const h = Math.max(1, canvas.clientHeight);
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return [ctx, w, h];
+}
+
+/**
+ * Loss curves on a log scale: series [{x, y, color, width, alpha}]. `axes` adds epoch and loss
+ * ticks (the overlay charts); without it the curves fill the canvas (a card's sparkline).
+ */
+export function drawCurves(canvas, series, { axes = false, ink = '#111' } = {}) {
+  const [ctx, w, h] = prepare(canvas);
+  const [ylo, yhi] = extent(series.map((s) => s.y), { log: true });
+  const [xlo, xhi] = extent(series.map((s) => s.x));
+  const pad = axes ? { l: 64, r: 12, t: 10, b: 34 } : { l: 3, r: 3, t: 4, b: 4 };
+  const pw = w - pad.l - pad.r;
+  const ph = h - pad.t - pad.b;
+  const px = (x) => pad.l + ((x - xlo) / (xhi - xlo || 1)) * pw;
+  const py = (y) => pad.t + (1 - (Math.log10(y) - ylo) / (yhi - ylo || 1)) * ph;
+  if (axes) drawAxes(ctx, { xlo, xhi, ylo, yhi, px, py, pad, w, h, ink });
+  ctx.lineJoin = 'round';
+  for (const s of series) {
+    ctx.strokeStyle = s.color;
+    ctx.globalAlpha = s.alpha ?? 1;
+    ctx.lineWidth = s.width ?? 2;
+    ctx.beginPath();
+    let pen = false;
+    s.x.forEach((x, i) => {
+      const y = s.y[i];
+      if (!Number.isFinite(y) || y <= 0) {
+        pen = false;
+        return;
+      }
+      if (pen) ctx.lineTo(px(x), py(y));
+      else ctx.moveTo(px(x), py(y));
+      pen = true;
+    });
+    ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
+}
+
+function drawAxes(ctx, { xlo, xhi, ylo, yhi, px, py, pad, w, h, ink }) {
+  ctx.font = FONT;
+  ctx.fillStyle = ink;
+  ctx.strokeStyle = 'rgba(127,127,127,0.35)';
+  ctx.lineWidth = 1;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let e = Math.ceil(ylo); e <= Math.floor(yhi); e++) {
+    const y = py(10 ** e);
+    ctx.beginPath();
+    ctx.moveTo(pad.l, y);
+    ctx.lineTo(w - pad.r, y);
+    ctx.stroke();
+    ctx.fillText(fmt(10 ** e), pad.l - 8, y);
+  }
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  const step = niceStep((xhi - xlo) / 5);
+  for (let x = Math.ceil(xlo / step) * step; x <= xhi; x += step) ctx.fillText(String(Math.round(x)), px(x), h - pad.b + 8);
+  ctx.textAlign = 'left';
+  ctx.fillText('epoch', pad.l, h - pad.b + 8);
+}
+
+function niceStep(raw) {
+  const p = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-9)));
+  for (const m of [1, 2, 5, 10]) if (raw <= m * p) return Math.max(1, m * p);
+  return Math.max(1, 10 * p);
+}
+
+/** The boundary thumbnail {n, task, classes, cells} as n×n cells (row 0 at the top). */
+export function drawThumb(canvas, thumb) {
+  const [ctx, w, h] = prepare(canvas);
+  if (!thumb || !Array.isArray(thumb.cells) || thumb.cells.length !== thumb.n * thumb.n) return;
+  const n = thumb.n;
+  const cw = w / n;
+  const ch = h / n;
+  thumb.cells.forEach((v, i) => {
+    let c = [190, 190, 190];
+    if (v !== null) {
+      if (thumb.task === 'multiclass') c = classTint(v, 0.6);
+      else c = diverging((2 * v) / 99 - 1, 0.75);
+    }
+    ctx.fillStyle = `rgb(${c[0]},${c[1]},${c[2]})`;
+    ctx.fillRect(Math.floor((i % n) * cw), Math.floor(Math.floor(i / n) * ch), Math.ceil(cw), Math.ceil(ch));
+  });
+}
