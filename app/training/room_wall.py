@@ -47,15 +47,21 @@ def settings_of(session: TrainingSession) -> dict[str, Any]:
     }
 
 
-def glimpse(session: TrainingSession, key: str, name: str) -> Glimpse:
-    """Take a run's wall summary inputs (call on the event loop, between chunks)."""
+def glimpse(session: TrainingSession, key: str, name: str, branched: int | None = None) -> Glimpse:
+    """Take a run's wall summary inputs (call on the event loop, between chunks). A branch of a
+    reveal (`branched`: its epoch) is sampled mostly after that epoch, where the branches differ:
+    the shared past gets at most a third of the chart."""
+    # The last published record, not run.epoch: that one moves while a chunk trains.
+    history = session.history
+    epoch = int(history.sample([0], 1)[0, 0]) if len(history) else session.run.epoch
+    since = 0.0 if branched is None else max(0.0, branched - (epoch - branched) / 2)
     return Glimpse(
         key=key,
         name=name,
         session=session.id,
-        epoch=session.run.epoch,
+        epoch=epoch,
         state=session.state.value,
-        rows=session.history.sample(_COLUMN_INDEX, WALL_POINTS),
+        rows=history.sample(_COLUMN_INDEX, WALL_POINTS, since),
         snapshot=session.snapshot_text,
         settings=settings_of(session),
     )

@@ -70,7 +70,8 @@ class WallFeed:
                 session = manager.sessions.get(session_id)
                 if session is not None:
                     session.last_active = time.monotonic()  # watched on the wall: keep it going
-                    branches.append(glimpse(session, str(index), poll.choices[index].label))
+                    label = poll.choices[index].label
+                    branches.append(glimpse(session, str(index), label, poll.branch_epoch))
         return runs, branches, poll.describe(None, counts=True) if poll else None
 
     def _build(

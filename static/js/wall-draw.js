@@ -26,16 +26,22 @@ function prepare(canvas) {
  * Loss curves on a log scale: series [{x, y, color, width, alpha}]. `axes` adds epoch and loss
  * ticks (the overlay charts); without it the curves fill the canvas (a card's sparkline).
  */
-export function drawCurves(canvas, series, { axes = false, ink = '#111' } = {}) {
+export function drawCurves(canvas, series, { axes = false, ink = '#111', xFrom = -Infinity, marker = null } = {}) {
   const [ctx, w, h] = prepare(canvas);
-  const [ylo, yhi] = extent(series.map((s) => s.y), { log: true });
-  const [xlo, xhi] = extent(series.map((s) => s.x));
+  const shown = series.map((s) => s.y.filter((_, i) => s.x[i] >= xFrom));
+  const [ylo, yhi] = extent(shown, { log: true });
+  const [xlo, xhi] = extent(series.map((s) => s.x.filter((x) => x >= xFrom)));
   const pad = axes ? { l: 64, r: 12, t: 10, b: 34 } : { l: 3, r: 3, t: 4, b: 4 };
   const pw = w - pad.l - pad.r;
   const ph = h - pad.t - pad.b;
   const px = (x) => pad.l + ((x - xlo) / (xhi - xlo || 1)) * pw;
   const py = (y) => pad.t + (1 - (Math.log10(y) - ylo) / (yhi - ylo || 1)) * ph;
   if (axes) drawAxes(ctx, { xlo, xhi, ylo, yhi, px, py, pad, w, h, ink });
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(pad.l, 0, pw, h);
+  ctx.clip();
+  if (marker) drawMarker(ctx, px(marker.x), pad.t, ph, marker.text, ink);
   ctx.lineJoin = 'round';
   for (const s of series) {
     ctx.strokeStyle = s.color;
@@ -55,7 +61,42 @@ export function drawCurves(canvas, series, { axes = false, ink = '#111' } = {}) 
     });
     ctx.stroke();
   }
+  ctx.restore();
+}
+
+function drawMarker(ctx, x, top, height, text, ink) {
+  ctx.save();
+  ctx.strokeStyle = ink;
+  ctx.globalAlpha = 0.6;
+  ctx.setLineDash([6, 5]);
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(x, top);
+  ctx.lineTo(x, top + height);
+  ctx.stroke();
   ctx.globalAlpha = 1;
+  ctx.fillStyle = ink;
+  ctx.font = FONT;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText(text, x + 6, top + 2);
+  ctx.restore();
+}
+
+/** Loss ticks for a log axis over [lo, hi] (log10): decades, or 1-2-5 steps within one. */
+export function logTicks(lo, hi) {
+  const decades = [];
+  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) decades.push(10 ** e);
+  if (decades.length >= 2) return decades;
+  const ticks = [];
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (Math.log10(v) >= lo && Math.log10(v) <= hi) ticks.push(v);
+    }
+  }
+  if (ticks.length >= 2) return ticks;
+  return [10 ** lo, 10 ** ((lo + hi) / 2), 10 ** hi].map((v) => Number(v.toPrecision(2)));
 }
 
 function drawAxes(ctx, { xlo, xhi, ylo, yhi, px, py, pad, w, h, ink }) {
@@ -65,20 +106,24 @@ function drawAxes(ctx, { xlo, xhi, ylo, yhi, px, py, pad, w, h, ink }) {
   ctx.lineWidth = 1;
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  for (let e = Math.ceil(ylo); e <= Math.floor(yhi); e++) {
-    const y = py(10 ** e);
+  for (const v of logTicks(ylo, yhi)) {
+    const y = py(v);
     ctx.beginPath();
     ctx.moveTo(pad.l, y);
     ctx.lineTo(w - pad.r, y);
     ctx.stroke();
-    ctx.fillText(fmt(10 ** e), pad.l - 8, y);
+    ctx.fillText(fmt(v, 2), pad.l - 8, y);
   }
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
   const step = niceStep((xhi - xlo) / 5);
-  for (let x = Math.ceil(xlo / step) * step; x <= xhi; x += step) ctx.fillText(String(Math.round(x)), px(x), h - pad.b + 8);
-  ctx.textAlign = 'left';
-  ctx.fillText('epoch', pad.l, h - pad.b + 8);
+  const ticks = [];
+  for (let x = Math.ceil(xlo / step) * step; x <= xhi; x += step) ticks.push(x);
+  ticks.forEach((x, i) => {
+    const last = i === ticks.length - 1;
+    ctx.textAlign = last && px(x) > w - 70 ? 'right' : 'center';
+    ctx.fillText(last ? `epoch ${Math.round(x)}` : String(Math.round(x)), px(x), h - pad.b + 8);
+  });
 }
 
 function niceStep(raw) {

@@ -84,8 +84,12 @@ export function createPollBoard({ toast, pause }) {
         el('span', { class: 'poll-branch-fig', text: `epoch ${b.epoch} · val loss ${fmt(last)}` }));
     }));
     if (branches.length) {
+      // The shared past takes at most a third of the width: the branches are the story.
+      const at = poll.branch_epoch ?? 0;
+      const latest = Math.max(...branches.map((b) => b.epoch));
+      const xFrom = Math.max(0, at - (latest - at) / 2);
       drawCurves(parts.chart, branches.map((b) => ({ x: b.loss.epoch, y: b.loss.val, color: branchColor(b.choice), width: 3 })),
-        { axes: true, ink });
+        { axes: true, ink, xFrom, marker: { x: at, text: `branched at ${at}` } });
     }
   }
 

@@ -138,7 +138,10 @@ def test_reveal_branches_the_run_from_one_checkpoint(room_client: TestClient) ->
         time.sleep(0.2)
     assert [b["label"] for b in branches] == ["It learns faster", "It diverges"]
     assert [b["settings"]["lr"] for b in branches] == [0.01, 3.0]
-    assert all(b["loss"]["epoch"][0] == 1 for b in branches)  # the story so far comes along
+    for b in branches:  # the shared past comes along, and most points are after the branch
+        epochs = b["loss"]["epoch"]
+        assert epochs[0] <= 12 < epochs[-1] and epochs[-1] == b["epoch"]
+        assert sum(e > 12 for e in epochs) >= len(epochs) * 2 // 3 - 1
     ids = [b["session"] for b in branches]
     assert room_client.delete("/api/room/poll", headers=teacher).status_code == 204
     assert not any(i in manager.sessions for i in ids) and mine["id"] in manager.sessions
