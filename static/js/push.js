@@ -12,7 +12,7 @@ const MINE = '__mine__';
 export function buildPushControl({ toast }) {
   const picker = el('select', { class: 'push-picker', testid: 'push-picker', 'aria-label': 'What to send' },
     el('option', { value: MINE, text: 'My current settings' }));
-  const send = el('button', { type: 'button', class: 'room-btn', testid: 'push-send', text: 'Send to everyone' });
+  const send = el('button', { type: 'button', class: 'room-btn', testid: 'push-send', text: 'Send' });
   const note = el('span', { class: 'push-sent', testid: 'push-sent', role: 'status' });
   api.presets().then((presets) => {
     picker.append(...presets.map((p) => el('option', { value: p.id, text: p.title })));

@@ -53,7 +53,7 @@ export function createPollBoard({ toast, pause }) {
     const asking = !form.element.hidden;
     element.hidden = !poll && !asking;
     element.dataset.state = poll ? (poll.revealed ? 'revealed' : poll.open ? 'open' : 'closed') : 'none';
-    for (const node of [parts.question, parts.meta, parts.bars, parts.close, parts.reveal, parts.end]) node.hidden = !poll || asking;
+    for (const node of [parts.question.parentElement, parts.bars.parentElement, parts.end.parentElement]) node.hidden = !poll || asking;
     if (!poll || asking) {
       parts.chart.hidden = true;
       parts.legend.replaceChildren();

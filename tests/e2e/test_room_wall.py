@@ -51,6 +51,8 @@ def test_wall_push_vote_reveal(browser: Any) -> None:
         for page in (ada, bob):
             page.wait_for_selector("[data-testid=push-banner]:not([hidden])")
             assert page.text_content("[data-testid=push-title]") == "Spiral: the classic"
+            if page is ada:
+                page.screenshot(path=str(ARTIFACTS / "room-push.png"))
             before = page.evaluate("() => window.backpropLab.state.session.id")
             page.click("[data-testid=push-load]")
             page.wait_for_function(
@@ -95,6 +97,7 @@ def test_wall_push_vote_reveal(browser: Any) -> None:
         # Predict: the instructor pauses and asks; attendees vote (Ada changes her mind).
         teacher.click("[data-testid=poll-ask-open]")
         teacher.click("[data-testid=ask-template]")
+        teacher.screenshot(path=str(ARTIFACTS / "room-wall-ask.png"))
         teacher.click("[data-testid=ask-submit]")
         teacher.wait_for_selector("[data-testid=wall-poll][data-state=open]")
         teacher.wait_for_selector("#app[data-run-state='paused']")
