@@ -31,7 +31,7 @@ export function drawCurves(canvas, series, { axes = false, ink = '#111', xFrom =
   const shown = series.map((s) => s.y.filter((_, i) => s.x[i] >= xFrom));
   const [ylo, yhi] = extent(shown, { log: true });
   const [xlo, xhi] = extent(series.map((s) => s.x.filter((x) => x >= xFrom)));
-  const pad = axes ? { l: 64, r: 12, t: 10, b: 34 } : { l: 3, r: 3, t: 4, b: 4 };
+  const pad = axes ? { l: 64, r: 12, t: 18, b: 34 } : { l: 3, r: 3, t: 4, b: 4 };
   const pw = w - pad.l - pad.r;
   const ph = h - pad.t - pad.b;
   const px = (x) => pad.l + ((x - xlo) / (xhi - xlo || 1)) * pw;
@@ -60,6 +60,15 @@ export function drawCurves(canvas, series, { axes = false, ink = '#111', xFrom =
       pen = true;
     });
     ctx.stroke();
+    if (s.label && pen) {
+      const i = s.x.length - 1;
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = s.color;
+      ctx.font = `600 ${FONT}`;
+      ctx.textAlign = px(s.x[i]) > w - 90 ? 'right' : 'left';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(s.label, px(s.x[i]) + (ctx.textAlign === 'left' ? 6 : -6), py(s.y[i]) - 4);
+    }
   }
   ctx.restore();
 }
@@ -83,20 +92,23 @@ function drawMarker(ctx, x, top, height, text, ink) {
   ctx.restore();
 }
 
-/** Loss ticks for a log axis over [lo, hi] (log10): decades, or 1-2-5 steps within one. */
+const MANTISSAS = [[1], [1, 2, 5], [1, 2, 3, 5, 7], [1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9]];
+
+/** Loss ticks for a log axis over [lo, hi] (log10): decades, else the first of ever denser
+ * 1-2-5 style sets to give at least three ticks in range. */
 export function logTicks(lo, hi) {
-  const decades = [];
-  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) decades.push(10 ** e);
-  if (decades.length >= 2) return decades;
-  const ticks = [];
-  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (Math.log10(v) >= lo && Math.log10(v) <= hi) ticks.push(v);
+  let ticks = [];
+  for (const mantissas of MANTISSAS) {
+    ticks = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(3));
+        if (Math.log10(v) >= lo && Math.log10(v) <= hi) ticks.push(v);
+      }
     }
+    if (ticks.length >= 3) return ticks;
   }
-  if (ticks.length >= 2) return ticks;
-  return [10 ** lo, 10 ** ((lo + hi) / 2), 10 ** hi].map((v) => Number(v.toPrecision(2)));
+  return ticks.length ? ticks : [Number((10 ** ((lo + hi) / 2)).toPrecision(2))];
 }
 
 function drawAxes(ctx, { xlo, xhi, ylo, yhi, px, py, pad, w, h, ink }) {

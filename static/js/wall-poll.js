@@ -53,6 +53,7 @@ export function createPollBoard({ toast, pause }) {
     const asking = !form.element.hidden;
     element.hidden = !poll && !asking;
     element.dataset.state = poll ? (poll.revealed ? 'revealed' : poll.open ? 'open' : 'closed') : 'none';
+    element.dataset.branchEpoch = String(poll?.branch_epoch ?? '');
     for (const node of [parts.question.parentElement, parts.bars.parentElement, parts.end.parentElement]) node.hidden = !poll || asking;
     if (!poll || asking) {
       parts.chart.hidden = true;
@@ -88,8 +89,14 @@ export function createPollBoard({ toast, pause }) {
       const at = poll.branch_epoch ?? 0;
       const latest = Math.max(...branches.map((b) => b.epoch));
       const xFrom = Math.max(0, at - (latest - at) / 2);
-      drawCurves(parts.chart, branches.map((b) => ({ x: b.loss.epoch, y: b.loss.val, color: branchColor(b.choice), width: 3 })),
-        { axes: true, ink, xFrom, marker: { x: at, text: `branched at ${at}` } });
+      // The shared past once, in grey (each branch samples it at other epochs); then each branch.
+      const part = (b, keep) => {
+        const idx = b.loss.epoch.map((x, i) => i).filter((i) => keep(b.loss.epoch[i]));
+        return { x: idx.map((i) => b.loss.epoch[i]), y: idx.map((i) => b.loss.val[i]) };
+      };
+      const past = { ...part(branches[0], (x) => x <= at), color: ink, width: 2, alpha: 0.45 };
+      const after = branches.map((b) => ({ ...part(b, (x) => x >= at), color: branchColor(b.choice), width: 3, label: b.label }));
+      drawCurves(parts.chart, [past, ...after], { axes: true, ink, xFrom, marker: { x: at, text: `branched at ${at}` } });
     }
   }
 

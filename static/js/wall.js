@@ -85,7 +85,7 @@ export function installWall({ socket, handleFrame, indicators, toast, modes, roo
     parts.grid.hidden = overlay;
     parts.overlay.hidden = !overlay || !runs.length;
     if (overlay) {
-      drawCurves(parts.overlay, runs.map((run) => ({ x: run.loss.epoch, y: run.loss.val, color: scale.colorOf(run), width: 2.5 })),
+      drawCurves(parts.overlay, runs.map((run) => ({ x: run.loss.epoch, y: run.loss.val, color: scale.colorOf(run), width: 2.5, label: run.name })),
         { axes: true, ink: getComputedStyle(wall).color });
     } else {
       parts.grid.replaceChildren(...runs.map((run) => card(run, scale.colorOf(run))));

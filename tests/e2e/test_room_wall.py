@@ -92,6 +92,7 @@ def test_wall_push_vote_reveal(browser: Any) -> None:
         teacher.screenshot(path=str(ARTIFACTS / "room-wall.png"))
         teacher.select_option("[data-testid=wall-layout]", "overlay")
         teacher.wait_for_selector("[data-testid=wall-overlay]:not([hidden])")
+        teacher.screenshot(path=str(ARTIFACTS / "room-wall-overlay.png"))
         teacher.select_option("[data-testid=wall-layout]", "cards")
 
         # Predict: the instructor pauses and asks; attendees vote (Ada changes her mind).
@@ -121,10 +122,14 @@ def test_wall_push_vote_reveal(browser: Any) -> None:
         bob.wait_for_selector("[data-testid=vote-card][data-state=closed]")
         assert bob.is_disabled("[data-testid=vote-choice][data-choice='0']")
         teacher.click("[data-testid=poll-reveal]")
+        teacher.wait_for_selector("[data-testid=wall-poll][data-state=revealed]")
         teacher.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=poll-branch]')]"
-            ".filter((b) => Number(b.dataset.epoch) > 60).length === 3"
+            "() => [...document.querySelectorAll('[data-testid=poll-branch]')].filter((b) =>"
+            " Number(b.dataset.epoch) > Number(document.querySelector("
+            "'[data-testid=wall-poll]').dataset.branchEpoch) + 40).length === 3"
         )
+        branched = int(teacher.get_attribute("[data-testid=wall-poll]", "data-branch-epoch"))
+        assert branched >= int(teacher.get_attribute("#app", "data-epoch")) - 1  # from my pause
         assert counts(teacher) == [0, 2, 0]
         assert teacher.is_visible("[data-testid=poll-chart]")
         teacher.screenshot(path=str(ARTIFACTS / "room-wall-reveal.png"))

@@ -62,3 +62,12 @@ test('extent skips missing values and, on a log scale, non-positive ones', () =>
   assert.ok(llo < -2 && llo > -2.2 && lhi > 0 && lhi < 0.2);
   assert.deepEqual(extent([[null]]), [0, 1]);
 });
+
+test('log ticks: decades over a wide range, denser round values within one decade', async () => {
+  globalThis.window ??= {};
+  const { logTicks } = await import('../../static/js/wall-draw.js');
+  assert.deepEqual(logTicks(-3.2, 0.4), [0.001, 0.01, 0.1, 1]);
+  assert.deepEqual(logTicks(Math.log10(0.44), Math.log10(0.74)), [0.5, 0.6, 0.7]);
+  const narrow = logTicks(Math.log10(0.5), Math.log10(0.52));
+  assert.ok(narrow.length >= 1 && narrow.every((v) => v >= 0.49 && v <= 0.53));
+});
