@@ -116,6 +116,11 @@ class Classroom:
         self.poll = Poll(next(self._ids), question, choices)
         return self.poll
 
+    def forget(self, member_id: str) -> None:
+        """A member left the room: their vote no longer counts."""
+        if self.poll is not None and self.poll.open:
+            self.poll.votes.pop(member_id, None)
+
     def send(self, kind: PushKind, title: str, **what: Any) -> Push:
         """Replace the last push with a new one."""
         self.push = Push(next(self._ids), kind, title, **what)

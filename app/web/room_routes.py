@@ -175,6 +175,7 @@ async def remove_member(member_id: str, request: Request) -> Response:
         raise HTTPException(404, f"no one with id {member_id!r} is in the room")
     sockets: MemberSockets = request.app.state.room_sockets
     sockets.revoke(member)
+    request.app.state.classroom.forget(member.id)
     if room.live in member.sessions:
         room.set_live(None)
     await close_sessions(request.app.state.manager, member.sessions)

@@ -27,6 +27,8 @@ router = APIRouter()
 
 WALL_INTERVAL = 0.6  # seconds: the wall's refresh rate is at most 1/WALL_INTERVAL
 WALL_WATCH_PATH = "/ws/room/wall/{session_id}"
+GONE_CHECK_SECONDS = 1.0
+WATCH_ONLY = "this is an attendee's run, shown read-only: go back to the wall to use your own"
 
 
 class WallFeed:
@@ -129,4 +131,16 @@ async def wall_watch(websocket: WebSocket, session_id: str) -> None:
         await websocket.send_text(encode_frame(frame))
         await websocket.close(code=CLOSE_NOT_LIVE, reason="no such run")
         return
-    await stream_read_only(websocket, session, asyncio.Event())
+    gone = asyncio.Event()
+    watcher = asyncio.create_task(_until_closed(websocket.app.state.manager, session_id, gone))
+    try:
+        await stream_read_only(websocket, session, gone, WATCH_ONLY)
+    finally:
+        watcher.cancel()
+
+
+async def _until_closed(manager: SessionManager, session_id: str, gone: asyncio.Event) -> None:
+    """Set `gone` once the session has closed (its owner left, or it expired)."""
+    while session_id in manager.sessions:
+        await asyncio.sleep(GONE_CHECK_SECONDS)
+    gone.set()

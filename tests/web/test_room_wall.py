@@ -106,6 +106,15 @@ def test_votes_one_per_attendee_until_closed(room_client: TestClient) -> None:
     assert mine["yours"] == 1 and mine["voters"] == 2
     wall = room_client.get("/api/room/wall", headers=teacher).json()
     assert wall["poll"]["counts"] == [0, 2]
+    cy = as_member(join(room_client, name="Cy"))
+    assert vote(cy, 0) == 200
+    time.sleep(room_client.app.state.wall_feed.interval)  # type: ignore[attr-defined]
+    assert room_client.get("/api/room/wall", headers=teacher).json()["poll"]["voters"] == 3
+    cy_id = room_client.get("/api/room", headers=cy).json()["you"]["id"]
+    assert room_client.delete(f"/api/room/members/{cy_id}", headers=teacher).status_code == 204
+    assert vote(cy, 0) == 401  # removed: no pass, no vote, and the old one no longer counts
+    time.sleep(room_client.app.state.wall_feed.interval)  # type: ignore[attr-defined]
+    assert room_client.get("/api/room/wall", headers=teacher).json()["poll"]["counts"] == [0, 2]
     assert room_client.post("/api/room/poll/close", headers=teacher).status_code == 200
     assert vote(bob, 0) == 409  # closed
     closed = room_client.get("/api/room", headers=bob).json()["poll"]
@@ -172,3 +181,20 @@ def test_the_wall_is_bounded_shared_and_names_attendees(room_client: TestClient)
     per_run = len(first.content) / len(wall["runs"])
     assert per_run < 3000, per_run  # a 300-epoch run costs the same as a 3-epoch one, roughly
     assert len(json.dumps(ada)) < 3000
+
+
+def test_watching_a_run_from_the_wall_ends_when_the_run_does(room_client: TestClient) -> None:
+    teacher = as_member(instructor(room_client))
+    ada = as_member(join(room_client, name="Ada"))
+    mine = session(room_client, ada)
+    with room_client.websocket_connect(f"/ws/room/wall/{mine['id']}", headers=teacher) as ws:
+        hello = ws.receive_json()
+        assert hello["type"] == "hello" and hello["session"] == mine["id"]
+        ws.send_json({"type": "play"})
+        assert ws.receive_json()["code"] == "read_only"
+        ada_id = room_client.get("/api/room", headers=ada).json()["you"]["id"]
+        assert room_client.delete(f"/api/room/members/{ada_id}", headers=teacher).status_code == 204
+        with pytest.raises(WebSocketDisconnect) as ended:
+            while True:
+                ws.receive_json()
+        assert ended.value.code == 4410
