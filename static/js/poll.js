@@ -35,9 +35,14 @@ export function installAttendeeRoom({ root, toast, load }) {
     }
   }
 
+  let drawn = ''; // what the card shows: rebuilt only when it changes (a press is never lost)
+
   function showPoll() {
     card.hidden = !poll || hiddenPoll === poll.id;
     if (!poll) return;
+    const key = JSON.stringify([poll.id, poll.open, poll.revealed, poll.yours, poll.counts ?? null]);
+    if (key === drawn) return;
+    drawn = key;
     card.dataset.pollId = String(poll.id);
     card.dataset.state = poll.open ? 'open' : 'closed';
     card.querySelector('.vote-question').textContent = poll.question;

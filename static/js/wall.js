@@ -52,6 +52,7 @@ export function installWall({ socket, handleFrame, indicators, toast, modes, roo
   let data = { runs: [], poll: null, branches: [] };
   let timer = null;
   let watchSocket = null;
+  const cards = new Map(); // session id -> its card
 
   function open(on) {
     wall.hidden = !on;
@@ -88,32 +89,56 @@ export function installWall({ socket, handleFrame, indicators, toast, modes, roo
       drawCurves(parts.overlay, runs.map((run) => ({ x: run.loss.epoch, y: run.loss.val, color: scale.colorOf(run), width: 2.5, label: run.name })),
         { axes: true, ink: getComputedStyle(wall).color });
     } else {
-      parts.grid.replaceChildren(...runs.map((run) => card(run, scale.colorOf(run))));
-      for (const node of parts.grid.children) node.paint();
+      // Cards are kept per session and only reordered when the order changes: a card under the
+      // pointer is never replaced between press and release.
+      const nodes = runs.map((run) => {
+        let node = cards.get(run.session);
+        if (!node) cards.set(run.session, (node = card()));
+        node.show(run, scale.colorOf(run));
+        return node;
+      });
+      for (const [session, node] of cards) if (!nodes.includes(node)) cards.delete(session);
+      const order = [...parts.grid.children];
+      if (order.length !== nodes.length || order.some((node, i) => node !== nodes[i])) parts.grid.replaceChildren(...nodes);
+      for (const node of nodes) node.paint();
     }
     board.update(data.poll, data.branches, getComputedStyle(wall).color);
   }
 
-  function card(run, color) {
-    const figure = valFigure(run);
+  function card() {
     const curve = el('canvas', { class: 'wall-curve', 'aria-hidden': 'true' });
     const thumb = el('canvas', { class: 'wall-thumb', 'aria-hidden': 'true' });
-    const node = el('button', { type: 'button', class: 'wall-card', testid: 'wall-card', 'data-session': run.session,
-      'data-name': run.name, 'data-epoch': run.epoch, title: `Watch ${run.name}’s run large` },
-    el('span', { class: 'wall-card-head' }, swatch(color), el('span', { class: 'wall-name', text: run.name })),
-    el('span', { class: 'wall-card-body' }, curve, thumb),
-    el('span', { class: 'wall-card-foot' },
-      el('span', { class: 'wall-epoch', text: `epoch ${run.epoch}` }),
-      el('span', { class: 'wall-figure', testid: 'wall-figure', text: figure.text })),
-    el('span', { class: 'wall-setting', text: settingText(run) }));
+    const dot = swatch('#888');
+    const name = el('span', { class: 'wall-name' });
+    const epoch = el('span', { class: 'wall-epoch' });
+    const figure = el('span', { class: 'wall-figure', testid: 'wall-figure' });
+    const setting = el('span', { class: 'wall-setting' });
+    const node = el('button', { type: 'button', class: 'wall-card', testid: 'wall-card' },
+      el('span', { class: 'wall-card-head' }, dot, name),
+      el('span', { class: 'wall-card-body' }, curve, thumb),
+      el('span', { class: 'wall-card-foot' }, epoch, figure),
+      setting);
+    let shown = null;
+    let color = '#888';
+    node.show = (run, runColor) => {
+      shown = run;
+      color = runColor;
+      Object.assign(node.dataset, { session: run.session, name: run.name, epoch: String(run.epoch) });
+      node.title = `Watch ${run.name}’s run large`;
+      dot.style.background = color;
+      name.textContent = run.name;
+      epoch.textContent = `epoch ${run.epoch}`;
+      figure.textContent = valFigure(run).text;
+      setting.textContent = settingText(run);
+    };
     node.paint = () => {
       drawCurves(curve, [
-        { x: run.loss.epoch, y: run.loss.train, color, width: 1.5, alpha: 0.35 },
-        { x: run.loss.epoch, y: run.loss.val, color, width: 2.5 },
+        { x: shown.loss.epoch, y: shown.loss.train, color, width: 1.5, alpha: 0.35 },
+        { x: shown.loss.epoch, y: shown.loss.val, color, width: 2.5 },
       ]);
-      drawThumb(thumb, run.thumb);
+      drawThumb(thumb, shown.thumb);
     };
-    node.addEventListener('click', () => watch(run));
+    node.addEventListener('click', () => watch(shown));
     return node;
   }
 
