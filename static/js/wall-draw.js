@@ -144,20 +144,23 @@ function niceStep(raw) {
   return Math.max(1, 10 * p);
 }
 
-/** The boundary thumbnail {n, task, classes, cells} as n×n cells (row 0 at the top). */
+/** The boundary thumbnail {n, task, classes, cells} (row 0 at the top), smoothly scaled up. */
 export function drawThumb(canvas, thumb) {
   const [ctx, w, h] = prepare(canvas);
   if (!thumb || !Array.isArray(thumb.cells) || thumb.cells.length !== thumb.n * thumb.n) return;
   const n = thumb.n;
-  const cw = w / n;
-  const ch = h / n;
+  const cells = document.createElement('canvas');
+  cells.width = n;
+  cells.height = n;
+  const cctx = cells.getContext('2d');
+  const img = cctx.createImageData(n, n);
   thumb.cells.forEach((v, i) => {
     let c = [190, 190, 190];
-    if (v !== null) {
-      if (thumb.task === 'multiclass') c = classTint(v, 0.6);
-      else c = diverging((2 * v) / 99 - 1, 0.75);
-    }
-    ctx.fillStyle = `rgb(${c[0]},${c[1]},${c[2]})`;
-    ctx.fillRect(Math.floor((i % n) * cw), Math.floor(Math.floor(i / n) * ch), Math.ceil(cw), Math.ceil(ch));
+    if (v !== null) c = thumb.task === 'multiclass' ? classTint(v, 0.6) : diverging((2 * v) / 99 - 1, 0.75);
+    img.data.set([c[0], c[1], c[2], 255], i * 4);
   });
+  cctx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(cells, 0, 0, w, h);
 }

@@ -127,7 +127,8 @@ export function installWall({ socket, handleFrame, indicators, toast, modes, roo
       node.title = `Watch ${run.name}’s run large`;
       dot.style.background = color;
       name.textContent = run.name;
-      epoch.textContent = `epoch ${run.epoch}`;
+      epoch.textContent = run.state === 'running' || run.state === 'idle' ? `epoch ${run.epoch}` : `epoch ${run.epoch} · ${run.state}`;
+      node.dataset.state = run.state;
       figure.textContent = valFigure(run).text;
       setting.textContent = settingText(run);
     };
