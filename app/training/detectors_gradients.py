@@ -42,7 +42,7 @@ class Vanishing(Detector):
         first, last = num(layers[0]["grad_norm"]), num(layers[-1]["grad_norm"])
         ratio = first / last if last > 0 and math.isfinite(first) else math.nan
         starving = len(layers) >= 3 and ratio < VANISHING_RATIO
-        if not self.latch.update(record["epoch"], starving) or not math.isfinite(ratio):
+        if not self.latch.update(record["epoch"], starving) or not 0 < ratio < math.inf:
             return None
         return self.found(
             self.latch.start,

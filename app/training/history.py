@@ -168,6 +168,16 @@ class RecordHistory:
         """A copy of the kept rows, oldest first."""
         return self._rows[: self._n].copy()
 
+    def sample(self, columns: Sequence[int], count: int, since: float = 0) -> np.ndarray:
+        """About `count` kept rows from epoch `since` on, evenly spread (the last always), only
+        `columns`."""
+        first = int(np.searchsorted(self._rows[: self._n, 0], since)) if self._n else 0
+        if first >= self._n:
+            return np.zeros((0, len(columns)))
+        picks = np.linspace(first, self._n - 1, min(self._n - first, count)).round().astype(int)
+        picks[-1] = self._n - 1
+        return self._rows[np.unique(picks)][:, list(columns)]
+
     def clear(self) -> None:
         """Forget everything (after a rebuild or reset)."""
         self.stride = 1

@@ -28,12 +28,20 @@ async def close_sessions(manager: SessionManager, session_ids: Iterable[str]) ->
 
 
 async def fork_session(manager: SessionManager, source: TrainingSession) -> TrainingSession:
-    """A new session that continues `source` from now: its config, weights, optimiser state,
-    schedule, random streams and history, at the epoch it has reached.
+    """A new session that continues `source` from now (see fork_sessions)."""
+    return (await fork_sessions(manager, source, 1))[0]
 
-    The state is copied in the source's own engine thread, between two of its chunks, so the
+
+async def fork_sessions(
+    manager: SessionManager, source: TrainingSession, count: int
+) -> list[TrainingSession]:
+    """`count` new sessions that continue `source` from the same moment: its config, weights,
+    optimiser state, schedule, random streams and history, at the epoch it has reached.
+
+    The state is copied once, in the source's own engine thread, between two of its chunks, so the
     source never stops. A copy taken inside an epoch keeps that epoch's steps already taken; the
     fork's next epoch is then a fresh one (so it is a branch, not a bit-identical continuation).
+    If not all fit, the ones started are closed again and TooManySessions propagates.
     """
     config = source.run.config
     state = await source.in_engine_thread(lambda: capture(source.run.trainer))
@@ -56,9 +64,16 @@ async def fork_session(manager: SessionManager, source: TrainingSession) -> Trai
             session.histograms.add(epoch, text)
         return session
 
-    session = await manager.start_session(build)
-    if session.recorder is not None:
-        session.recorder.event(
-            session.run, "fork", {"from_session": source.id, "epoch": state.epoch}
-        )
-    return session
+    forks: list[TrainingSession] = []
+    try:
+        for _ in range(count):
+            forks.append(await manager.start_session(build))
+    except Exception:
+        await close_sessions(manager, [f.id for f in forks])
+        raise
+    for session in forks:
+        if session.recorder is not None:
+            session.recorder.event(
+                session.run, "fork", {"from_session": source.id, "epoch": state.epoch}
+            )
+    return forks

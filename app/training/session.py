@@ -192,6 +192,11 @@ class TrainingSession:
             version=version,
         )
 
+    @property
+    def snapshot_text(self) -> str:
+        """The last snapshot frame, encoded (immutable: the room's wall reads it off the loop)."""
+        return self._snapshot
+
     def drain(self, sub: Subscriber) -> list[Outgoing]:
         """Frames for `sub` since its last drain, in order; records between controls coalesce."""
         frames: list[Outgoing] = list(sub.outbox)

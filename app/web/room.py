@@ -119,8 +119,8 @@ class Room:
             del self._members[passes[0]]
         clean = " ".join(name.split())[:MAX_NAME]
         if not clean:
-            self._guests += 1
-            clean = "Instructor" if role == "instructor" else f"Guest {self._guests}"
+            self._guests += role == "attendee"
+            clean = "Instructor" if role == "instructor" else f"Attendee {self._guests}"
         cookie = secrets.token_urlsafe(32)
         member = Member(secrets.token_urlsafe(6), clean, role, address)
         self._members[_key(cookie)] = member

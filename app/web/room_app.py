@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from app.lan import base_url, public_address
 from app.settings import Settings
-from app.web import room_routes, room_watch
+from app.training.room_votes import Classroom
+from app.web import room_poll, room_routes, room_wall, room_watch
 from app.web.room import Room, show_code
 from app.web.room_gate import INSTRUCTOR_PATH, JOIN_PATH, MemberSockets, RoomGate
 from app.web.throttle import FailureLimiter
@@ -25,6 +26,10 @@ def install_room(app: FastAPI, settings: Settings) -> Room:
     )
     app.include_router(room_routes.router)
     app.include_router(room_watch.router)
+    app.include_router(room_poll.router)
+    app.include_router(room_wall.router)
+    app.state.classroom = Classroom()
+    app.state.wall_feed = room_wall.WallFeed()
     app.state.room_sockets = sockets = MemberSockets()
     app.add_middleware(RoomGate, room=room, sockets=sockets)
     return room

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.training.manager import TooManySessions
 from app.training.room import close_sessions, fork_session
+from app.training.room_votes import classroom_view
 from app.web.credentials import client_address
 from app.web.room import CODE_ALPHABET, CODE_LENGTH, MAX_NAME, Member, Room, RoomFull, show_code
 from app.web.room_gate import COOKIE, JOIN_PATH, MemberSockets, member_of
@@ -149,6 +150,7 @@ async def room_state(request: Request) -> dict[str, Any]:
         body["code"] = show_code(room.code)
         body["join_url"] = join_url(request)
         body["attendees"] = [m.describe() for m in room.members("attendee")]
+    body.update(classroom_view(request.app.state.classroom, member.id, member.role == "instructor"))
     return body
 
 
@@ -173,6 +175,7 @@ async def remove_member(member_id: str, request: Request) -> Response:
         raise HTTPException(404, f"no one with id {member_id!r} is in the room")
     sockets: MemberSockets = request.app.state.room_sockets
     sockets.revoke(member)
+    request.app.state.classroom.forget(member.id)
     if room.live in member.sessions:
         room.set_live(None)
     await close_sessions(request.app.state.manager, member.sessions)

@@ -45,14 +45,21 @@ async def watch_socket(websocket: WebSocket) -> None:
         await websocket.send_text(encode_frame(frame))
         await websocket.close(code=CLOSE_NOT_LIVE, reason="nothing live")
         return
-    ended = room.live_changed()
+    await stream_read_only(websocket, session, room.live_changed())
+
+
+async def stream_read_only(
+    websocket: WebSocket, session: TrainingSession, ended: asyncio.Event, refusal: str = READ_ONLY
+) -> None:
+    """Send `session`'s frames to an accepted socket, refusing commands, until `ended` is set
+    (then close with CLOSE_NOT_LIVE) or the client leaves."""
     sub, hello = session.subscribe()
     interval = websocket.app.state.settings.frame_interval
     try:
         await websocket.send_text((await encode_all([hello]))[0])
         tasks = [
             asyncio.create_task(_send_loop(websocket, session, sub, interval)),
-            asyncio.create_task(_refuse_commands(websocket, sub)),
+            asyncio.create_task(_refuse_commands(websocket, sub, refusal)),
             asyncio.create_task(ended.wait()),
         ]
         try:
@@ -72,14 +79,14 @@ async def watch_socket(websocket: WebSocket) -> None:
         session.unsubscribe(sub)
 
 
-async def _refuse_commands(websocket: WebSocket, sub: Subscriber) -> None:
+async def _refuse_commands(websocket: WebSocket, sub: Subscriber, refusal: str) -> None:
     """Answer every message with one `read_only` error (one pending at a time: no flood)."""
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
         if not any(f.get("code") == "read_only" for f in sub.outbox if isinstance(f, dict)):
-            sub.outbox.append(error_frame("read_only", READ_ONLY))
+            sub.outbox.append(error_frame("read_only", refusal))
             sub.wake.set()
 
 

@@ -86,7 +86,7 @@ const socket = createSocket({
 });
 
 // Room mode (serve --room): the instructor's panel, the attendees' watch mode.
-const room = installRoom({ socket, handleFrame, indicators, toast });
+const room = installRoom({ socket, handleFrame, indicators, toast, load: startSession });
 
 // On load, the tab's stored session until its hello arrives: {run, request} (see main()).
 let reattaching = null;

@@ -6,6 +6,10 @@
 import { createSocket } from './socket.js';
 import { el, $ } from './dom.js';
 import { setSession, state } from './state.js';
+import { roomApi } from './room-api.js';
+import { installAttendeeRoom } from './poll.js';
+import { buildPushControl } from './push.js';
+import { installWall } from './wall.js';
 
 const POLL_MS = 2000;
 const WATCH_PATH = '/ws/room/watch';
@@ -13,31 +17,8 @@ const READ_ONLY = 'You are watching the instructor’s run: it is read-only. Sto
 // While watching, these take no clicks or keys (boundary clicks and shortcuts go through blocks()).
 const INERT_WHILE_WATCHING = ['.sidebar', '.transport', '.pickers', '#network', '[data-testid="inspect-open"]'];
 
-async function roomApi(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  if (response.status === 401) {
-    location.assign('/join?left=1'); // removed, or the server restarted: the pass is gone
-    throw new Error('not in the room');
-  }
-  if (!response.ok) {
-    let detail = '';
-    try {
-      detail = (await response.json()).detail;
-    } catch {
-      // no JSON body
-    }
-    throw new Error(detail || `${response.status} ${response.statusText}`);
-  }
-  return response.status === 204 ? null : response.json();
-}
-
 /** Install the room's UI for this page's role; returns {blocks(message)} for main.js's commands. */
-export function installRoom({ socket, handleFrame, indicators, toast }) {
+export function installRoom({ socket, handleFrame, indicators, toast, load }) {
   const root = document.getElementById('app');
   const role = root.dataset.room;
   if (!role) return { blocks: () => false };
@@ -68,6 +49,7 @@ export function installRoom({ socket, handleFrame, indicators, toast }) {
         el('span', { class: 'room-label', text: 'Join at' }), parts.url,
         el('span', { class: 'room-label', text: 'with the code' }), parts.code, parts.qr),
       el('div', { class: 'room-actions' }, parts.live, parts.rotate),
+      buildPushControl({ toast }),
       el('h3', { class: 'room-people-head' }, el('span', { text: 'Attendees ' }), parts.count),
       parts.people);
     root.append(box);
@@ -199,6 +181,12 @@ export function installRoom({ socket, handleFrame, indicators, toast }) {
     watchButton.title = live ? 'Follow the instructor’s run, read-only' : 'The instructor is not sharing a run yet';
   }
 
+  // Pushes and questions (attendees), the class wall (instructor).
+  const classroom = role === 'attendee'
+    ? installAttendeeRoom({ root, toast, load: (request) => { stopWatching(); return load(request); } })
+    : null;
+  const wall = role === 'instructor' ? installWall({ socket, handleFrame, indicators, toast, modes, root }) : null;
+
   // ---- the room's state, polled -----------------------------------------------------------------
   async function poll() {
     try {
@@ -215,6 +203,7 @@ export function installRoom({ socket, handleFrame, indicators, toast }) {
       showPanel();
     } else {
       showWatch();
+      classroom.update(room);
     }
   }
 
@@ -224,7 +213,7 @@ export function installRoom({ socket, handleFrame, indicators, toast }) {
   return {
     /** True (and says why) when a command must not go out: the page shows someone else's run. */
     blocks() {
-      if (!watchSocket) return false;
+      if (!watchSocket && !wall?.watching()) return false;
       toast(READ_ONLY, 'info', 4000);
       return true;
     },
