@@ -32,8 +32,10 @@ def record_run(
         if change is not None and run.epoch == change_at:
             new = merge_config(run.config, change)
             rebuilt = run.apply(new)
-            recorder.observe("frame", {"type": "config", "config": new.model_dump(),
-                                       "rebuilt": rebuilt}, run)  # fmt: skip
+            frame = {"type": "config", "config": new.model_dump(), "rebuilt": rebuilt}
+            if run.last_edit is not None:  # as the session says: a network edit keeps the history
+                frame["kept_history"] = True
+            recorder.observe("frame", frame, run)
         record = run.train_epoch()
         hists = record.pop("histograms")
         recorder.observe("record", record, run)

@@ -31,7 +31,8 @@ def close32(a: float, b: float) -> bool:
 def recorded(tmp_path: Path) -> tuple[RunStore, list[dict[str, Any]], list[dict[str, Any]]]:
     store = RunStore.open(tmp_path / "data")
     patch = {"training": {"histogram_every": 5, "learning_rate": 0.05}}
-    change = {"model": {"layers": [{"units": 5}]}}  # a rebuild: segment 1
+    # New data and a new network: a fresh start, so segment 1 (a network edit alone continues).
+    change = {"model": {"layers": [{"units": 5}]}, "dataset": {"seed": 2}}
     records = record_run(store, "r", patch, 14, change_at=12, change=change)
     return store, records[:12], records[12:]
 
