@@ -26,12 +26,14 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from app.engine.trainer import Trainer
+from bench.compare import print_compare
 from bench.workloads import (
     ADAM,
     build,
     deep_sigmoid,
     relu_64_128_64_10,
     relu_64_128_64_10_split,
+    relu_784_256_10,
     tanh_2_8_8_1,
 )
 
@@ -81,9 +83,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only", default="abe", help="workloads to run, e.g. 'b' (default: abe, all)"
     )
+    parser.add_argument(
+        "--compare",
+        default="abc",
+        help="workloads to compare with plain NumPy and PyTorch (default: abc; '' = none)",
+    )
     args = parser.parse_args(argv)
     with threadpool_limits(limits=1):
         run(args.seconds, args.repeats, args.only)
+        if args.compare:
+            print()
+            workloads = [w() for w in (tanh_2_8_8_1, relu_64_128_64_10, relu_784_256_10)]
+            print_compare(
+                [w for w in workloads if w.key in args.compare], args.seconds, args.repeats
+            )
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     if coretype and "b" in args.only:
         print(f"OPENBLAS_CORETYPE={coretype} is set; (b) without it (and OPENBLAS_L2_SIZE):")

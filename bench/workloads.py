@@ -22,7 +22,7 @@ class Workload:
     key: str
     title: str
     spec: ModelSpec
-    data: str  # "spiral" | "gaussian64"
+    data: str  # "spiral" | "gaussian64" | "gaussian784"
     n_train: int
     n_val: int
     settings: TrainSettings
@@ -50,12 +50,16 @@ def gaussian_data(
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
 
 
+def data_for(w: Workload) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_val, y_val) of the workload (fixed seed)."""
+    if w.data == "spiral":
+        return spiral_data(w.n_train, w.n_val)
+    return gaussian_data(w.n_train, w.n_val, dim=w.spec.n_inputs, k=w.spec.n_outputs)
+
+
 def build(w: Workload, *, instruments: bool = True, histogram_every: int | None = None) -> Trainer:
     """A fresh trainer for the workload (fixed seeds)."""
-    if w.data == "spiral":
-        xt, yt, xv, yv = spiral_data(w.n_train, w.n_val)
-    else:
-        xt, yt, xv, yv = gaussian_data(w.n_train, w.n_val, dim=w.spec.n_inputs, k=w.spec.n_outputs)
+    xt, yt, xv, yv = data_for(w)
     settings = w.settings
     if histogram_every is not None:
         settings = replace(settings, histogram_every=histogram_every)
@@ -105,4 +109,13 @@ def deep_sigmoid() -> Workload:
     return Workload(
         "e", "2-8x32-1 sigmoid, spiral 1000, batch 32", spec, "spiral", 1000, 200,
         _settings(0.1, 32),
+    )  # fmt: skip
+
+
+def relu_784_256_10() -> Workload:
+    """(c) 784-256-10 relu softmax on 10,000 x 784 Gaussian blobs (+2,000 validation), batch 128."""
+    spec = ModelSpec(784, 10, (LayerSpec(256, "relu"),), "multiclass", init="he")
+    return Workload(
+        "c", "784-256-10 relu softmax, 10000x784, batch 128", spec, "gaussian784", 10_000, 2_000,
+        _settings(0.01, 128),
     )  # fmt: skip

@@ -160,6 +160,8 @@ class SoftmaxCrossEntropy(Loss):
         self._shift = np.zeros((), dtype=self.dtype)  # 0-d: a faster ufunc operand than a scalar
         self._one = const(self.dtype, 1.0)
         self._eval_bufs: dict[int, tuple[Array, ...]] = {}
+        self.last_shift: Any = self._shift  # of the last grad_into (0-d, or per row (n, 1))
+        self.last_row_sums: Array = np.ones((0, 1), dtype=self.dtype)
 
     def prepare(self, y: Any) -> Array:
         labels = np.asarray(y)
@@ -201,7 +203,9 @@ class SoftmaxCrossEntropy(Loss):
         s = self._bufs.get(n)
         if s is None:
             s = self._bufs[n] = aligned_empty((n, 1), self.dtype)
-        self._exp_shifted(logits, out, s)
+        # kept for PassMeter: log of the row sums plus the shift is log Σ exp(z) per row
+        self.last_shift = self._exp_shifted(logits, out, s)
+        self.last_row_sums = s
         np.divide(out, s, out)
         _sub(out, t, out)
         _mul(out, self._grad_scale(n), out)

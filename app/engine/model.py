@@ -215,6 +215,11 @@ class Model:
         self._train_rest = self._train_forward[1:]
         self._backward = [layer.backward for layer in self._backward_chain]
 
+    @property
+    def forward_differs_in_training(self) -> bool:
+        """True when a training-mode forward differs from an evaluation one (dropout, BN)."""
+        return any(isinstance(layer, Dropout | BatchNorm) for layer in self._train_chain)
+
     # -- running ---------------------------------------------------------------------------
     def forward(self, x: Array, training: bool, augmented: bool = False) -> Array:
         """Logits (n, n_outputs) for x (n, n_inputs); training=True uses dropout and batch stats.

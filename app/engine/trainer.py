@@ -31,87 +31,25 @@ Record (Python floats/ints/bools/None, NaN when diverging):
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from app.engine.clipping import clip_global_norm, clip_value, global_norm
-from app.engine.early_stopping import EarlyStopping, EarlyStoppingSpec
+from app.engine.early_stopping import EarlyStopping
+from app.engine.evaluation import LAYER_KEYS, Evaluator
 from app.engine.model import Model
-from app.engine.numerics import Array, aligned_empty, aligned_full, aligned_like
+from app.engine.numerics import Array, aligned_empty, aligned_like
 from app.engine.optimizers import AdamW, Optimizer, OptimizerSpec, make_optimizer
+from app.engine.pass_metrics import PassMeter
 from app.engine.regularizers import add_penalty_grad
-from app.engine.schedules import Schedule, ScheduleSpec, make_schedule
-from app.engine.stats import StepMeter, activation_stats, histogram, sample_stride
+from app.engine.schedules import Schedule, make_schedule
+from app.engine.stats import StepMeter, sample_stride
+from app.engine.train_settings import StepHook, StepInfo, TrainSettings
 
-LAYER_KEYS = (
-    "grad_norm",
-    "grad_norm_b",
-    "weight_norm",
-    "update_ratio",
-    "act_mean",
-    "act_std",
-    "dead_frac",
-    "saturated_frac",
-)
-
-
-@dataclass(frozen=True)
-class StepInfo:
-    """What a step hook sees after one optimiser step (the model's grads are still that step's)."""
-
-    epoch: int  # the epoch this step belongs to, counted from 1 like the records
-    batch: int  # index of the mini-batch within the epoch, from 0
-    rows: Array  # indices into the training set of the batch's rows (read-only)
-    loss: float  # mean data loss of the batch before the step (no L1/L2 penalty)
-    lr: float  # learning rate the step used
-
-
-StepHook = Callable[[StepInfo], None]
-
-
-@dataclass
-class TrainSettings:
-    """Everything that can change between epochs without rebuilding the model."""
-
-    learning_rate: float = 0.03
-    batch_size: int = 10
-    optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
-    l1: float = 0.0
-    l2: float = 0.0
-    clip_norm: float | None = None
-    clip_value: float | None = None
-    schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
-    early_stopping: EarlyStoppingSpec | None = None
-    histogram_every: int = 0  # 0 = never
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
-            raise ValueError(
-                f"learning_rate must be a finite number >= 0, got {self.learning_rate}"
-            )
-        if (
-            isinstance(self.batch_size, bool)
-            or int(self.batch_size) != self.batch_size
-            or self.batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
-        for name in ("l1", "l2"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and v >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {v}")
-        for name in ("clip_norm", "clip_value"):
-            v = getattr(self, name)
-            if v is not None and not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{name} must be None or a finite number > 0, got {v}")
-        if int(self.histogram_every) != self.histogram_every or self.histogram_every < 0:
-            raise ValueError(
-                f"histogram_every must be an integer >= 0, got {self.histogram_every!r}"
-            )
+__all__ = ["LAYER_KEYS", "StepHook", "StepInfo", "TrainSettings", "Trainer"]
 
 
 class Trainer:
@@ -195,6 +133,16 @@ class Trainer:
         return remove
 
     @property
+    def eval_train_rows(self) -> Array | None:
+        """Training rows an evaluation pass scores (None = all; see app.engine.evaluation)."""
+        return self._evaluator.train_rows
+
+    @property
+    def train_figures_from_pass(self) -> bool:
+        """True when the next epoch's training figures come from its mini-batches' forwards."""
+        return self._evaluator.from_pass()
+
+    @property
     def in_epoch(self) -> bool:
         """True while an epoch is split: some of its batches ran, its record is not out yet."""
         return self._next is not None
@@ -208,8 +156,7 @@ class Trainer:
             raise ValueError("the training set is empty; expected at least one sample")
         self._xs = aligned_like(self._x_train)
         self._ts = aligned_like(self._t_train)
-        self._ones_train = aligned_full(self._x_train.shape[0], 1.0, m.dtype)
-        self._scratch: dict[tuple[int, ...], Array] = {}  # activation statistics' work arrays
+        self._evaluator = Evaluator(m, self._x_train, self._t_train)
         self._next = None  # an epoch in progress is abandoned: its permutation was of the old data
         self._make_batches()
 
@@ -232,13 +179,18 @@ class Trainer:
         bs = min(int(self.settings.batch_size), n)
         dl: dict[int, Array] = {}
         batches = []
+        bounds = []
         for start in range(0, n, bs):
             stop = min(start + bs, n)
             size = stop - start
             if size not in dl:
                 dl[size] = aligned_empty((size, self.model.spec.n_outputs), self.model.dtype)
             batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
+            bounds.append((start, stop))
         self._batches = batches
+        self._pass_meter: PassMeter | None = None
+        if self._evaluator.large:
+            self._pass_meter = PassMeter(self.model.loss, self._t_train, bounds)
         self._batch_size = self.settings.batch_size
         self._pre_clip = np.zeros(len(batches))
 
@@ -285,6 +237,10 @@ class Trainer:
         np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
         np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
         self._next = self._sampled = 0
+        self._passing = self._pass_meter is not None and self._evaluator.from_pass()
+        if self._passing:
+            assert self._pass_meter is not None
+            self._pass_meter.begin_epoch()
         if self.instruments:
             opt = self.optimizer
             decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
@@ -318,6 +274,8 @@ class Trainer:
         clock = time.perf_counter
         first = self._next or 0
         sampled = self._sampled
+        passing = self._passing
+        pass_add = self._pass_meter.add if self._pass_meter is not None else None
         for k in range(first, n_steps):
             if deadline is not None and k > first and clock() >= deadline:
                 self._next, self._sampled = k, sampled
@@ -325,7 +283,10 @@ class Trainer:
             xb, tb, dl = batches[k]
             logits = forward(xb, True, True)
             batch_loss = m.loss.value(logits, tb) if hooks else 0.0
-            backward(grad_into(logits, tb, dl))
+            d = grad_into(logits, tb, dl)
+            if passing:
+                pass_add(k, logits, tb)  # type: ignore[misc]
+            backward(d)
             if reg:
                 add_penalty_grad(g_w, th_w, l1, l2, scratch)
             if clipping:
@@ -359,80 +320,26 @@ class Trainer:
         for hook in list(self._hooks):
             hook(info)
 
-    # -- evaluation and the record ---------------------------------------------------------------
+    # -- the record ------------------------------------------------------------------------------
     def _evaluate(self, lr: float) -> dict[str, Any]:
-        m, s = self.model, self.settings
-        loss = m.loss
+        s = self.settings
         n_steps = len(self._batches)
         hist_due = (
             bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self.instruments
         )
-        logits = m.forward(self._x_train, False, True)
-        train_loss, train_acc, train_mae = loss.evaluate(logits, self._t_train)
-        layers: list[dict[str, Any]] = []
-        hists: list[dict[str, Any]] | None = [] if hist_due else None
-        if self.instruments:
-            summ = self._meter.summary(self._sampled)
-            for i, block in enumerate(m.blocks):
-                if block.activation is not None:
-                    act_layer = block.activation
-                    a, z, act = act_layer.output, act_layer.pre_activation, act_layer.act
-                else:
-                    a = z = logits
-                    act = None
-                scratch = None
-                if act is not None and act.kind == "saturated":  # needs a work array
-                    scratch = self._scratch.get(a.shape)
-                    if scratch is None or scratch.dtype != a.dtype:
-                        scratch = self._scratch[a.shape] = aligned_empty(a.shape, a.dtype)
-                mean, std, dead, sat = activation_stats(act, z, a, self._ones_train, scratch)
-                layers.append(
-                    {
-                        "name": block.name,
-                        "grad_norm": float(summ["grad_norm"][i]),
-                        "grad_norm_b": float(summ["grad_norm_b"][i]),
-                        "weight_norm": float(summ["weight_norm"][i]),
-                        "update_ratio": float(summ["update_ratio"][i]),
-                        "act_mean": mean,
-                        "act_std": std,
-                        "dead_frac": dead,
-                        "saturated_frac": sat,
-                    }
-                )
-                if hists is not None:
-                    hists.append(
-                        {
-                            "name": block.name,
-                            "weights": histogram(block.dense.W),
-                            "grads": histogram(block.dense.gW),
-                            "acts": histogram(a, max_values=4096),
-                        }
-                    )
-            post = summ["grad_norm_global"]
-            clipping = s.clip_norm is not None or s.clip_value is not None
-            stride = sample_stride(n_steps)
-            pre = float(self._pre_clip[:n_steps:stride].mean()) if clipping else post
-        else:
-            layers = [{"name": name, **dict.fromkeys(LAYER_KEYS)} for name in m.dense_names]
-            pre = post = None
-        val_loss: float | None = None
-        val_acc: float | None = None
-        val_mae: float | None = None
-        if self._x_val.shape[0]:
-            vlogits = m.forward(self._x_val, False, True)
-            val_loss, val_acc, val_mae = loss.evaluate(vlogits, self._t_val)
-        return {
-            "epoch": self.epoch,
-            "train_loss": train_loss,
-            "val_loss": val_loss,
-            "train_acc": train_acc,
-            "val_acc": val_acc,
-            "train_mae": train_mae,
-            "val_mae": val_mae,
-            "lr": lr,
-            "grad_norm_global": pre,
-            "grad_norm_clipped": post,
-            "stopped": False,
-            "layers": layers,
-            "histograms": hists,
-        }
+        pre_clip = None
+        if self.instruments and (s.clip_norm is not None or s.clip_value is not None):
+            pre_clip = self._pre_clip[: n_steps : sample_stride(n_steps)]
+        # a split epoch whose dropout was switched on midway is evaluated after all
+        passed = self._pass_meter if self._passing and self._evaluator.from_pass() else None
+        return self._evaluator.record(
+            self.epoch,
+            lr,
+            self._x_val,
+            self._t_val,
+            passed,
+            self._meter if self.instruments else None,
+            self._sampled,
+            pre_clip,
+            hist_due,
+        )
