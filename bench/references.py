@@ -188,8 +188,8 @@ class TorchMLP:
             loss.backward()
             self.opt.step()
             if self.pass_metrics:
-                loss_sum += float(loss) * z.shape[0]
-                hits += float(self._hits(z.detach(), yb))
+                loss_sum += loss.item() * z.shape[0]
+                hits += self._hits(z.detach(), yb).item()
         self.net.eval()
         with torch.no_grad():
             if self.pass_metrics:

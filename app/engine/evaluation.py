@@ -20,7 +20,7 @@ import numpy as np
 
 from app.engine.model import Model
 from app.engine.numerics import Array, aligned_empty, aligned_full
-from app.engine.pass_metrics import Figures, PassMeter
+from app.engine.pass_metrics import Figures
 from app.engine.stats import StepMeter, activation_stats, histogram
 
 EVAL_ROWS = 1024  # training rows evaluated after the epoch: all up to this many, else a sample
@@ -76,7 +76,7 @@ class Evaluator:
         lr: float,
         x_val: Array,
         t_val: Array,
-        passed: PassMeter | None,
+        passed: Figures | None,
         meter: StepMeter | None,
         sampled: int,
         pre_clip: Array | None,
@@ -84,14 +84,14 @@ class Evaluator:
     ) -> dict[str, Any]:
         """The epoch's record (see app.engine.trainer for its fields).
 
-        `passed` holds the pass's training figures (None: evaluate), `meter` the per-step
+        `passed` is the pass's training figures (None: evaluate), `meter` the per-step
         instruments of `sampled` steps (None: instruments off), `pre_clip` the sampled steps'
         gradient norms before clipping (None: no clipping).
         """
         m = self.model
         loss = m.loss
         if passed is not None:
-            train: Figures = passed.figures()
+            train: Figures = passed
             stats_x = self.x_stats if meter is not None else None
         else:
             stats_x = self.x_eval

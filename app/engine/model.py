@@ -206,6 +206,10 @@ class Model:
             and not (isinstance(layer, ActivationLayer) and layer.identity)
         ]
         self._train_chain = chain
+        # a training-mode forward differs from an evaluation one (active dropout, batch norm)
+        self.forward_differs_in_training = any(
+            isinstance(layer, Dropout | BatchNorm) for layer in chain
+        )
         first = chain[0]
         assert isinstance(first, Dense)
         self._first: Dense = first
@@ -214,11 +218,6 @@ class Model:
         self._train_forward = [layer.forward for layer in chain]
         self._train_rest = self._train_forward[1:]
         self._backward = [layer.backward for layer in self._backward_chain]
-
-    @property
-    def forward_differs_in_training(self) -> bool:
-        """True when a training-mode forward differs from an evaluation one (dropout, BN)."""
-        return any(isinstance(layer, Dropout | BatchNorm) for layer in self._train_chain)
 
     # -- running ---------------------------------------------------------------------------
     def forward(self, x: Array, training: bool, augmented: bool = False) -> Array:

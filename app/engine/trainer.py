@@ -190,7 +190,7 @@ class Trainer:
         self._batches = batches
         self._pass_meter: PassMeter | None = None
         if self._evaluator.large:
-            self._pass_meter = PassMeter(self.model.loss, self._t_train, bounds)
+            self._pass_meter = PassMeter(self.model.loss, self.model.spec.n_outputs, bounds)
         self._batch_size = self.settings.batch_size
         self._pre_clip = np.zeros(len(batches))
 
@@ -238,9 +238,6 @@ class Trainer:
         np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
         self._next = self._sampled = 0
         self._passing = self._pass_meter is not None and self._evaluator.from_pass()
-        if self._passing:
-            assert self._pass_meter is not None
-            self._pass_meter.begin_epoch()
         if self.instruments:
             opt = self.optimizer
             decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
@@ -275,7 +272,8 @@ class Trainer:
         first = self._next or 0
         sampled = self._sampled
         passing = self._passing
-        pass_add = self._pass_meter.add if self._pass_meter is not None else None
+        keep = self._pass_meter.views if self._pass_meter is not None else []
+        copyto = np.copyto
         for k in range(first, n_steps):
             if deadline is not None and k > first and clock() >= deadline:
                 self._next, self._sampled = k, sampled
@@ -283,10 +281,9 @@ class Trainer:
             xb, tb, dl = batches[k]
             logits = forward(xb, True, True)
             batch_loss = m.loss.value(logits, tb) if hooks else 0.0
-            d = grad_into(logits, tb, dl)
             if passing:
-                pass_add(k, logits, tb)  # type: ignore[misc]
-            backward(d)
+                copyto(keep[k], logits)
+            backward(grad_into(logits, tb, dl))
             if reg:
                 add_penalty_grad(g_w, th_w, l1, l2, scratch)
             if clipping:
@@ -331,7 +328,9 @@ class Trainer:
         if self.instruments and (s.clip_norm is not None or s.clip_value is not None):
             pre_clip = self._pre_clip[: n_steps : sample_stride(n_steps)]
         # a split epoch whose dropout was switched on midway is evaluated after all
-        passed = self._pass_meter if self._passing and self._evaluator.from_pass() else None
+        passed = None
+        if self._passing and self._pass_meter is not None and self._evaluator.from_pass():
+            passed = self._pass_meter.figures(self._ts)
         return self._evaluator.record(
             self.epoch,
             lr,
