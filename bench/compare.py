@@ -2,7 +2,8 @@
 
 One thread each (BLAS pinned, torch.set_num_threads(1)), the same data, network and SGD+momentum,
 taking turns so background load hits all three. The engine runs as the app runs it: instruments
-on, histograms every 10 epochs. Also printed: the share of the engine's epoch spent evaluating.
+on, histograms every 10 epochs, through the app's `Run`. Also printed: the share of the engine's
+epoch spent on its record (evaluation and statistics).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from app.engine.trainer import Trainer
 from bench.references import NumpyMLP, TorchMLP
-from bench.workloads import Workload, build, data_for
+from bench.workloads import Workload, build_run
 
 Epoch = Callable[[], object]
 
@@ -50,21 +51,25 @@ def eval_share(trainer: Trainer, epochs: int) -> float:
 
 
 def compare(w: Workload, seconds: float, repeats: int) -> tuple[list[float], float]:
-    """Median epochs/s of (engine, NumPy, PyTorch) on `w`, and the engine's evaluation share."""
-    trainer = build(w)
-    data = data_for(w)
-    rows = None  # the rivals gather training figures during the pass, as such loops usually do
+    """Median epochs/s of (engine, NumPy, PyTorch) on `w`, and the engine's evaluation share.
+
+    The engine runs through the app's own `Run`; the rivals train on the same split, and gather
+    their training figures during the pass, as such loops usually do.
+    """
+    run = build_run(w)
+    d = run.data
+    data = (d.x_train, d.y_train, d.x_val, d.y_val)
     s = w.spec
-    args = (s.sizes, s.hidden[0].activation, s.task, data, rows, w.settings.learning_rate)
-    numpy_mlp = NumpyMLP(*args, w.settings.batch_size)
-    torch_mlp = TorchMLP(*args, w.settings.batch_size)
-    epochs: list[Epoch] = [trainer.run_epoch, numpy_mlp.epoch, torch_mlp.epoch]
+    hp = (s.sizes, s.hidden[0].activation, s.task, data, None, w.settings.learning_rate)
+    numpy_mlp = NumpyMLP(*hp, w.settings.batch_size)
+    torch_mlp = TorchMLP(*hp, w.settings.batch_size)
+    epochs: list[Epoch] = [run.train_epoch, numpy_mlp.epoch, torch_mlp.epoch]
     counts = [max(3, int(_rate(e, 3) * seconds)) for e in epochs]  # warm-up and sizing
     rates: list[list[float]] = [[], [], []]
     for _ in range(repeats):
         for i, e in enumerate(epochs):
             rates[i].append(_rate(e, counts[i]))
-    share = eval_share(trainer, counts[0])
+    share = eval_share(run.trainer, counts[0])
     return [statistics.median(r) for r in rates], share
 
 

@@ -9,6 +9,7 @@ per-layer statistics: the engine's instruments are extra work only it does.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ class NumpyMLP:
         gain = 2.0 if activation == "relu" else 1.0
         self.W = [
             (rng.normal(size=(a, b)) * np.sqrt(gain / a)).astype(np.float32)
-            for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+            for a, b in itertools.pairwise(sizes)
         ]
         self.b = [np.zeros(b, dtype=np.float32) for b in sizes[1:]]
         self.vW = [np.zeros_like(w) for w in self.W]
@@ -142,7 +143,7 @@ class TorchMLP:
         torch.manual_seed(seed)
         self.torch = torch
         layers: list[nn.Module] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        for i, (a, b) in enumerate(itertools.pairwise(sizes)):
             layers.append(nn.Linear(a, b))
             if i < len(sizes) - 2:
                 layers.append(nn.ReLU() if activation == "relu" else nn.Tanh())

@@ -75,7 +75,7 @@ class Evaluator:
         epoch: int,
         lr: float,
         x_val: Array,
-        t_val: Array,
+        t_val: Array | None,
         passed: Figures | None,
         meter: StepMeter | None,
         sampled: int,
@@ -84,7 +84,8 @@ class Evaluator:
     ) -> dict[str, Any]:
         """The epoch's record (see app.engine.trainer for its fields).
 
-        `passed` is the pass's training figures (None: evaluate), `meter` the per-step
+        `t_val` None skips the validation set (None figures); `passed` is the pass's training
+        figures (None: evaluate them), `meter` the per-step
         instruments of `sampled` steps (None: instruments off), `pre_clip` the sampled steps'
         gradient norms before clipping (None: no clipping).
         """
@@ -111,7 +112,7 @@ class Evaluator:
         else:
             layers = [{"name": name, **dict.fromkeys(LAYER_KEYS)} for name in m.dense_names]
         val: Figures = (None, None, None)  # type: ignore[assignment]
-        if x_val.shape[0]:
+        if t_val is not None and x_val.shape[0]:
             val = loss.evaluate(m.forward(x_val, False, True), t_val)
         return {
             "epoch": epoch,

@@ -40,6 +40,8 @@ class TrainSettings:
     schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
     early_stopping: EarlyStoppingSpec | None = None
     histogram_every: int = 0  # 0 = never
+    eval_every: int = 1  # validation (and evaluation-pass) figures every this many epochs
+    instruments: bool = True  # per-layer statistics in every record
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
@@ -64,3 +66,11 @@ class TrainSettings:
             raise ValueError(
                 f"histogram_every must be an integer >= 0, got {self.histogram_every!r}"
             )
+        if (
+            isinstance(self.eval_every, bool)
+            or int(self.eval_every) != self.eval_every
+            or self.eval_every < 1
+        ):
+            raise ValueError(f"eval_every must be an integer >= 1, got {self.eval_every!r}")
+        if not isinstance(self.instruments, bool):
+            raise ValueError(f"instruments must be True or False, got {self.instruments!r}")

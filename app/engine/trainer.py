@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -65,11 +66,15 @@ class Trainer:
         y_val: Array,
         rng: np.random.Generator,
         *,
-        instruments: bool = True,
+        instruments: bool | None = None,
     ) -> None:
+        if instruments is not None:  # overrides settings.instruments
+            settings = replace(settings, instruments=instruments)
         self.model = model
         self.rng = rng
-        self.instruments = instruments
+        self._instr = settings.instruments  # of the epoch in progress (changes between epochs)
+        self._evaluating = True
+        self._passing = False
         self.epoch = 0
         self.stopped = False
         self.settings = settings
@@ -118,7 +123,7 @@ class Trainer:
         self.settings = settings
         if self._next is not None:  # mid-epoch: the rest of the epoch uses the new settings
             self._lr = float(self.schedule.lr(self.epoch, settings.learning_rate))
-            if self.instruments and settings.optimizer != old.optimizer:
+            if self._instr and settings.optimizer != old.optimizer:
                 # the meter may point at the old optimiser's update buffer: measure by copying
                 self._meter.begin_epoch(len(self._batches), None)
 
@@ -131,6 +136,11 @@ class Trainer:
                 self._hooks.remove(hook)
 
         return remove
+
+    @property
+    def instruments(self) -> bool:
+        """Per-layer statistics on (from the next epoch when changed mid-epoch)."""
+        return self.settings.instruments
 
     @property
     def eval_train_rows(self) -> Array | None:
@@ -188,9 +198,7 @@ class Trainer:
             batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
             bounds.append((start, stop))
         self._batches = batches
-        self._pass_meter: PassMeter | None = None
-        if self._evaluator.large:
-            self._pass_meter = PassMeter(self.model.loss, self.model.spec.n_outputs, bounds)
+        self._pass_meter = PassMeter(self.model.loss, self.model.spec.n_outputs, bounds)
         self._batch_size = self.settings.batch_size
         self._pre_clip = np.zeros(len(batches))
 
@@ -215,6 +223,8 @@ class Trainer:
             self._next = None
             self.epoch += 1
             record = self._evaluate(self._lr)
+        if not self._evaluating:  # the plateau schedule and early stopping watch evaluations
+            return record
         monitor = record["val_loss"] if record["val_loss"] is not None else record["train_loss"]
         self.schedule.observe(monitor)
         if self.early is not None and not self.stopped:
@@ -237,8 +247,10 @@ class Trainer:
         np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
         np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
         self._next = self._sampled = 0
-        self._passing = self._pass_meter is not None and self._evaluator.from_pass()
-        if self.instruments:
+        self._instr = s.instruments
+        self._evaluating = (self.epoch + 1) % s.eval_every == 0
+        self._passing = not self._evaluating or self._evaluator.from_pass()
+        if self._instr:
             opt = self.optimizer
             decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
             self._meter.begin_epoch(
@@ -259,7 +271,7 @@ class Trainer:
         cn, cv = s.clip_norm, s.clip_value
         clipping = cn is not None or cv is not None
         pre = self._pre_clip
-        instr = self.instruments
+        instr = self._instr
         meter = self._meter
         batches = self._batches
         n_steps = len(batches)
@@ -272,7 +284,7 @@ class Trainer:
         first = self._next or 0
         sampled = self._sampled
         passing = self._passing
-        keep = self._pass_meter.views if self._pass_meter is not None else []
+        keep = self._pass_meter.views
         copyto = np.copyto
         for k in range(first, n_steps):
             if deadline is not None and k > first and clock() >= deadline:
@@ -321,23 +333,21 @@ class Trainer:
     def _evaluate(self, lr: float) -> dict[str, Any]:
         s = self.settings
         n_steps = len(self._batches)
-        hist_due = (
-            bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self.instruments
-        )
+        hist_due = bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self._instr
         pre_clip = None
-        if self.instruments and (s.clip_norm is not None or s.clip_value is not None):
+        if self._instr and (s.clip_norm is not None or s.clip_value is not None):
             pre_clip = self._pre_clip[: n_steps : sample_stride(n_steps)]
-        # a split epoch whose dropout was switched on midway is evaluated after all
+        # an evaluated epoch whose dropout was switched on midway is evaluated after all
         passed = None
-        if self._passing and self._pass_meter is not None and self._evaluator.from_pass():
+        if self._passing and (not self._evaluating or self._evaluator.from_pass()):
             passed = self._pass_meter.figures(self._ts)
         return self._evaluator.record(
             self.epoch,
             lr,
             self._x_val,
-            self._t_val,
+            self._t_val if self._evaluating else None,
             passed,
-            self._meter if self.instruments else None,
+            self._meter if self._instr else None,
             self._sampled,
             pre_clip,
             hist_due,
