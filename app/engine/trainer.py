@@ -2,24 +2,28 @@
 
 An epoch: shuffle the training set with the trainer's Generator, then per mini-batch
 forward(training) -> dL/dlogits -> backward -> + L1/L2 gradient -> clip -> optimiser step.
-Then one eval-mode pass over the training set and one over the validation set give the losses
-(data loss only, without the L1/L2 penalty), accuracy (R² and MAE for regression) and the
-activation statistics. The learning rate is constant within an epoch (from the schedule);
-the plateau schedule and early stopping observe the validation loss (the training loss when
-there is no validation set) after each epoch. Overflow never raises: NaN/inf go into the record.
+Then the record: losses (data loss only, without the L1/L2 penalty), accuracy (R² and MAE for
+regression) and activation statistics, from an eval-mode pass over the validation set and, for the
+training figures, over the training set up to 1,024 rows or else from the epoch's own mini-batches
+(app.engine.evaluation says exactly when). `eval_every` > 1 evaluates the validation set every
+k-th epoch only; `instruments` off leaves out the per-layer statistics. The learning rate is
+constant within an epoch (from the schedule); the plateau schedule and early stopping observe the
+validation loss (the training loss when there is no validation set) after each evaluated epoch.
+Overflow never raises: NaN/inf go into the record.
 
 An epoch can be split: `train(deadline)` runs mini-batches until the epoch completes (and returns
 its record) or until `time.perf_counter()` passes the deadline between two batches (and returns
 None); the next call resumes at the next batch of the same permutation, so a split epoch is
 bit-identical to an unsplit one. Between calls, a settings change applies from the next batch
-(a new learning rate, optimiser, schedule, clipping or L1/L2) except the batch size, which applies
-from the next epoch; new data (`set_data`) abandons the epoch in progress (the weights keep the
+(a new learning rate, optimiser, schedule, clipping or L1/L2) except the batch size, `instruments`
+and `eval_every`, which apply from the next epoch; new data (`set_data`) abandons the epoch in progress (the weights keep the
 steps already taken; the next call starts a fresh epoch on the new data). The record's `lr` is the
 learning rate of the epoch's last step. `add_step_hook` calls a function after every optimiser step.
 
 Record (Python floats/ints/bools/None, NaN when diverging):
     epoch (completed epochs, from 1), train_loss, val_loss, train_acc, val_acc, train_mae,
-    val_mae (None unless regression; val_* None without a validation set), lr,
+    val_mae (None unless regression; val_* None without a validation set and on epochs that
+    `eval_every` skips), lr,
     grad_norm_global (pre-clip global norm, mean over steps), grad_norm_clipped (post-clip),
     [per-step quantities are means over at most 8 evenly spaced steps, see app.engine.stats]
     stopped, layers: [{name, grad_norm, grad_norm_b, weight_norm, update_ratio, act_mean,
@@ -27,6 +31,7 @@ Record (Python floats/ints/bools/None, NaN when diverging):
     the gradient the optimiser received, i.e. after L1/L2 and clipping; update_ratio is the mean
     |ΔW| per step over |W| at the end of the epoch), histograms: None or
     [{name, weights, grads, acts}] with {lo, hi, counts[30]} each (grads: last mini-batch).
+    With instruments off: every layer field, both gradient norms and histograms are None.
 """
 
 from __future__ import annotations
