@@ -10,6 +10,19 @@ Which rows give the training figures (stated in docs/conventions.md):
 Validation figures always come from an evaluation-mode pass over the whole validation set.
 Activation statistics come from the evaluation pass over training rows; when there is none,
 from an evaluation-mode forward over STATS_ROWS evenly spaced training rows.
+
+Record (Python floats/ints/bools/None, NaN when diverging):
+    epoch (completed epochs, from 1), train_loss, val_loss, train_acc, val_acc, train_mae,
+    val_mae (None unless regression; val_* None without a validation set and on epochs that
+    `eval_every` skips), lr,
+    grad_norm_global (pre-clip global norm, mean over steps), grad_norm_clipped (post-clip),
+    [per-step quantities are means over at most 8 evenly spaced steps, see app.engine.stats]
+    stopped, layers: [{name, grad_norm, grad_norm_b, weight_norm, update_ratio, act_mean,
+    act_std, dead_frac, saturated_frac}] per Dense layer (output included; gradient norms are of
+    the gradient the optimiser received, i.e. after L1/L2 and clipping; update_ratio is the mean
+    |ΔW| per step over |W| at the end of the epoch), histograms: None or
+    [{name, weights, grads, acts}] with {lo, hi, counts[30]} each (grads: last mini-batch).
+    With instruments off: every layer field, both gradient norms and histograms are None.
 """
 
 from __future__ import annotations
@@ -82,7 +95,7 @@ class Evaluator:
         pre_clip: Array | None,
         histograms: bool,
     ) -> dict[str, Any]:
-        """The epoch's record (see app.engine.trainer for its fields).
+        """The epoch's record (fields above).
 
         `t_val` None skips the validation set (None figures); `passed` is the pass's training
         figures (None: evaluate them), `meter` the per-step

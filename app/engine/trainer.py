@@ -16,22 +16,12 @@ its record) or until `time.perf_counter()` passes the deadline between two batch
 None); the next call resumes at the next batch of the same permutation, so a split epoch is
 bit-identical to an unsplit one. Between calls, a settings change applies from the next batch
 (a new learning rate, optimiser, schedule, clipping or L1/L2) except the batch size, `instruments`
-and `eval_every`, which apply from the next epoch; new data (`set_data`) abandons the epoch in progress (the weights keep the
-steps already taken; the next call starts a fresh epoch on the new data). The record's `lr` is the
+and `eval_every`, which apply from the next epoch; new data (`set_data`) abandons the epoch in
+progress (the weights keep the steps already taken; the next call starts a fresh epoch on the new
+data). The record's `lr` is the
 learning rate of the epoch's last step. `add_step_hook` calls a function after every optimiser step.
 
-Record (Python floats/ints/bools/None, NaN when diverging):
-    epoch (completed epochs, from 1), train_loss, val_loss, train_acc, val_acc, train_mae,
-    val_mae (None unless regression; val_* None without a validation set and on epochs that
-    `eval_every` skips), lr,
-    grad_norm_global (pre-clip global norm, mean over steps), grad_norm_clipped (post-clip),
-    [per-step quantities are means over at most 8 evenly spaced steps, see app.engine.stats]
-    stopped, layers: [{name, grad_norm, grad_norm_b, weight_norm, update_ratio, act_mean,
-    act_std, dead_frac, saturated_frac}] per Dense layer (output included; gradient norms are of
-    the gradient the optimiser received, i.e. after L1/L2 and clipping; update_ratio is the mean
-    |ΔW| per step over |W| at the end of the epoch), histograms: None or
-    [{name, weights, grads, acts}] with {lo, hi, counts[30]} each (grads: last mini-batch).
-    With instruments off: every layer field, both gradient norms and histograms are None.
+The record's fields: see app.engine.evaluation.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where an epoch's figures come from: evaluation passes, the epoch's own batches, samples, cadence."""
+"""Where an epoch's figures come from: evaluation passes, the epoch's batches, samples, cadence."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _trainer(
 
 
 def _eval_figures(t: Trainer, rows: np.ndarray | None) -> tuple[float, float, float | None]:
-    """An evaluation-mode pass over the given training rows (None = all), with the current weights."""
+    """An evaluation-mode pass over the given training rows (None = all), current weights."""
     x, tt = t._x_train, t._t_train
     if rows is not None:
         x, tt = x[rows], tt[rows]
