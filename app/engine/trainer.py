@@ -35,11 +35,11 @@ import numpy as np
 
 from app.engine.clipping import clip_global_norm, clip_value, global_norm
 from app.engine.early_stopping import EarlyStopping
-from app.engine.evaluation import LAYER_KEYS, Evaluator
+from app.engine.epoch_data import EpochData
+from app.engine.evaluation import LAYER_KEYS
 from app.engine.model import Model
-from app.engine.numerics import Array, aligned_empty, aligned_like
+from app.engine.numerics import Array
 from app.engine.optimizers import AdamW, Optimizer, OptimizerSpec, make_optimizer
-from app.engine.pass_metrics import PassMeter
 from app.engine.regularizers import add_penalty_grad
 from app.engine.schedules import Schedule, make_schedule
 from app.engine.stats import StepMeter, sample_stride
@@ -120,7 +120,7 @@ class Trainer:
             self._lr = float(self.schedule.lr(self.epoch, settings.learning_rate))
             if self._instr and settings.optimizer != old.optimizer:
                 # the meter may point at the old optimiser's update buffer: measure by copying
-                self._meter.begin_epoch(len(self._batches), None)
+                self._meter.begin_epoch(len(self.data.batches), None)
 
     def add_step_hook(self, hook: StepHook) -> Callable[[], None]:
         """Call `hook(StepInfo)` after every optimiser step; returns a function that removes it."""
@@ -140,12 +140,12 @@ class Trainer:
     @property
     def eval_train_rows(self) -> Array | None:
         """Training rows an evaluation pass scores (None = all; see app.engine.evaluation)."""
-        return self._evaluator.train_rows
+        return self.data.evaluator.train_rows
 
     @property
     def train_figures_from_pass(self) -> bool:
         """True when the next epoch's training figures come from its mini-batches' forwards."""
-        return self._evaluator.from_pass()
+        return self.data.evaluator.from_pass()
 
     @property
     def in_epoch(self) -> bool:
@@ -154,48 +154,13 @@ class Trainer:
 
     def set_data(self, x_train: Array, y_train: Array, x_val: Array, y_val: Array) -> None:
         """Replace the training and validation data (e.g. edited points); weights are kept."""
-        m = self.model
-        self._x_train, self._t_train = self._prepare(x_train, y_train, "training")
-        self._x_val, self._t_val = self._prepare(x_val, y_val, "validation")
-        if self._x_train.shape[0] == 0:
-            raise ValueError("the training set is empty; expected at least one sample")
-        self._xs = aligned_like(self._x_train)
-        self._ts = aligned_like(self._t_train)
-        self._evaluator = Evaluator(m, self._x_train, self._t_train)
+        self.data = EpochData(self.model, x_train, y_train, x_val, y_val)
         self._next = None  # an epoch in progress is abandoned: its permutation was of the old data
         self._make_batches()
 
-    def _prepare(self, x: Array, y: Array, what: str) -> tuple[Array, Array]:
-        m = self.model
-        xa = np.asarray(x)
-        if xa.ndim != 2 or xa.shape[1] != m.spec.n_inputs:
-            raise ValueError(
-                f"expected {what} inputs of shape (n, {m.spec.n_inputs}), got {xa.shape}"
-            )
-        t = m.loss.prepare(y)
-        if t.shape[0] != xa.shape[0]:
-            raise ValueError(f"{what} set: {xa.shape[0]} inputs but {t.shape[0]} targets")
-        tc = aligned_like(t)  # aligned: faster SIMD
-        np.copyto(tc, t)
-        return m.augment(xa), tc  # [x | 1]: the first layer adds its bias inside the product
-
     def _make_batches(self) -> None:
-        n = self._x_train.shape[0]
-        bs = min(int(self.settings.batch_size), n)
-        dl: dict[int, Array] = {}
-        batches = []
-        bounds = []
-        for start in range(0, n, bs):
-            stop = min(start + bs, n)
-            size = stop - start
-            if size not in dl:
-                dl[size] = aligned_empty((size, self.model.spec.n_outputs), self.model.dtype)
-            batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
-            bounds.append((start, stop))
-        self._batches = batches
-        self._pass_meter = PassMeter(self.model.loss, self.model.spec.n_outputs, bounds)
-        self._batch_size = self.settings.batch_size
-        self._pre_clip = np.zeros(len(batches))
+        self.data.make_batches(self.settings.batch_size)
+        self._pre_clip = np.zeros(len(self.data.batches))
 
     # -- training ------------------------------------------------------------------------------
     def run_epoch(self) -> dict[str, Any]:
@@ -234,23 +199,20 @@ class Trainer:
 
     def _begin_epoch(self) -> None:
         s = self.settings
-        if s.batch_size != self._batch_size:
+        data = self.data
+        if s.batch_size != data.batch_size:
             self._make_batches()
         self._lr = float(self.schedule.lr(self.epoch, s.learning_rate))
-        perm = self._perm = self.rng.permutation(self._x_train.shape[0])
-        # mode="clip": the indices are a permutation, and "raise" would buffer the output
-        np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
-        np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
+        self._perm = self.rng.permutation(data.rows)
+        data.shuffle(self._perm)
         self._next = self._sampled = 0
         self._instr = s.instruments
         self._evaluating = (self.epoch + 1) % s.eval_every == 0
-        self._passing = not self._evaluating or self._evaluator.from_pass()
+        self._passing = not self._evaluating or data.evaluator.from_pass()
         if self._instr:
             opt = self.optimizer
             decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
-            self._meter.begin_epoch(
-                len(self._batches), None if decays else opt.last_update("theta")
-            )
+            self._meter.begin_epoch(len(data.batches), None if decays else opt.last_update("theta"))
 
     def _train_steps(self, deadline: float | None) -> bool:
         """Batches from `self._next` on; True when the epoch's last batch has run."""
@@ -268,7 +230,7 @@ class Trainer:
         pre = self._pre_clip
         instr = self._instr
         meter = self._meter
-        batches = self._batches
+        batches = self.data.batches
         n_steps = len(batches)
         stride = sample_stride(n_steps)
         copy = meter.copy_mode
@@ -279,7 +241,7 @@ class Trainer:
         first = self._next or 0
         sampled = self._sampled
         passing = self._passing
-        keep = self._pass_meter.views
+        keep = self.data.pass_meter.views
         copyto = np.copyto
         for k in range(first, n_steps):
             if deadline is not None and k > first and clock() >= deadline:
@@ -317,7 +279,7 @@ class Trainer:
         return True
 
     def _call_hooks(self, k: int, batch_loss: float) -> None:
-        bs = self._batch_size
+        bs = self.data.batch_size
         rows = self._perm[k * bs : (k + 1) * bs]
         rows.flags.writeable = False
         info = StepInfo(self.epoch + 1, k, rows, float(batch_loss), self._lr)
@@ -327,20 +289,21 @@ class Trainer:
     # -- the record ------------------------------------------------------------------------------
     def _evaluate(self, lr: float) -> dict[str, Any]:
         s = self.settings
-        n_steps = len(self._batches)
+        data = self.data
+        n_steps = len(data.batches)
         hist_due = bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self._instr
         pre_clip = None
         if self._instr and (s.clip_norm is not None or s.clip_value is not None):
             pre_clip = self._pre_clip[: n_steps : sample_stride(n_steps)]
         # an evaluated epoch whose dropout was switched on midway is evaluated after all
         passed = None
-        if self._passing and (not self._evaluating or self._evaluator.from_pass()):
-            passed = self._pass_meter.figures(self._ts)
-        return self._evaluator.record(
+        if self._passing and (not self._evaluating or data.evaluator.from_pass()):
+            passed = data.pass_meter.figures(data.ts)
+        return data.evaluator.record(
             self.epoch,
             lr,
-            self._x_val,
-            self._t_val if self._evaluating else None,
+            data.x_val,
+            data.t_val if self._evaluating else None,
             passed,
             self._meter if self._instr else None,
             self._sampled,

@@ -47,7 +47,7 @@ def _trainer(
 
 def _eval_figures(t: Trainer, rows: np.ndarray | None) -> tuple[float, float, float | None]:
     """An evaluation-mode pass over the given training rows (None = all), current weights."""
-    x, tt = t._x_train, t._t_train
+    x, tt = t.data.x_train, t.data.t_train
     if rows is not None:
         x, tt = x[rows], tt[rows]
     return t.model.loss.evaluate(t.model.forward(x, False, True), tt)
@@ -101,7 +101,7 @@ def test_regression_from_the_pass_gives_r2_and_mae_over_the_epoch() -> None:
     epoch_steps = [s for s in seen if s.epoch == 3]
     mse = sum(s.loss * len(s.rows) for s in epoch_steps) / (EVAL_ROWS + 100)
     assert last["train_loss"] == pytest.approx(mse, rel=1e-5)
-    y = t._t_train[:, 0].astype(np.float64)
+    y = t.data.t_train[:, 0].astype(np.float64)
     ss_tot = float(((y - y.mean()) ** 2).sum())
     assert last["train_acc"] == pytest.approx(1 - mse * (EVAL_ROWS + 100) / ss_tot, rel=1e-5)
     assert last["train_mae"] is not None and 0 < last["train_mae"] < records[0]["train_mae"]
@@ -112,7 +112,7 @@ def test_activation_statistics_on_large_sets_come_from_a_sample() -> None:
     rec = t.run_epoch()
     rows = evenly_spaced(EVAL_ROWS + 300, STATS_ROWS)
     assert rows is not None and len(rows) == STATS_ROWS
-    t.model.forward(t._x_train[rows], False, True)
+    t.model.forward(t.data.x_train[rows], False, True)
     layer = t.model.blocks[1].activation
     assert layer is not None
     mean, std, _, sat = activation_stats(layer.act, layer.pre_activation, layer.output)
