@@ -3,7 +3,9 @@
 Rows: (a) 2-8-8-1 tanh on 500 spiral points, batch 10; (b) 64-128-64-10 relu softmax on 1800x64
 Gaussian blobs, batch 64; (c) Adam vs SGD+momentum on both; (d) instruments on (per-layer
 statistics every epoch, histograms every 10 epochs) vs off, and the overhead in %; (e) a deep
-8x32 sigmoid net on 1000 points, batch 32. Figures only, never a pass/fail.
+8x32 sigmoid net on 1000 points, batch 32; then (bench.compare) the engine through the app's `Run`
+beside a plain NumPy MLP and PyTorch CPU on (a), (b) and 784-256-10 on 10,000 rows, batch 128.
+Figures only, never a pass/fail.
 
 The header names the BLAS NumPy runs on and checks the one-thread pin. OPENBLAS_CORETYPE (set on
 some machines to dodge old OpenBLAS bugs) can force slower kernels (Haswell here: (b) -30 %):
