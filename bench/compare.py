@@ -50,8 +50,10 @@ def eval_share(trainer: Trainer, epochs: int) -> float:
     return spent[0] / max(total, 1e-9)
 
 
-def compare(w: Workload, seconds: float, repeats: int) -> tuple[list[float], float]:
-    """Median epochs/s of (engine, NumPy, PyTorch) on `w`, and the engine's evaluation share.
+def compare(w: Workload, seconds: float, repeats: int) -> tuple[list[float], list[float], float]:
+    """Median epochs/s of (engine, NumPy, PyTorch) on `w`, the median ratios engine/NumPy and
+    engine/PyTorch of the same repeat (neighbours in time, so a load that comes and goes on a
+    shared machine cancels), and the engine's evaluation share.
 
     The engine runs through the app's own `Run`; the rivals train on the same split, and gather
     their training figures during the pass, as such loops usually do.
@@ -70,7 +72,10 @@ def compare(w: Workload, seconds: float, repeats: int) -> tuple[list[float], flo
         for i, e in enumerate(epochs):
             rates[i].append(_rate(e, counts[i]))
     share = eval_share(run.trainer, counts[0])
-    return [statistics.median(r) for r in rates], share
+    ratios = [
+        statistics.median(e / r for e, r in zip(rates[0], rates[i], strict=True)) for i in (1, 2)
+    ]
+    return [statistics.median(r) for r in rates], ratios, share
 
 
 def print_compare(workloads: list[Workload], seconds: float, repeats: int) -> None:
@@ -81,9 +86,9 @@ def print_compare(workloads: list[Workload], seconds: float, repeats: int) -> No
         f"{'×NumPy':>8} {'×torch':>8} {'eval share':>11}"
     )
     for w in workloads:
-        (eng, npy, tor), share = compare(w, seconds, repeats)
+        (eng, npy, tor), (x_npy, x_tor), share = compare(w, seconds, repeats)
         print(
             f"({w.key}) {w.title:<44} {eng:>8.1f} {npy:>8.1f} {tor:>8.1f} "
-            f"{eng / npy:>7.2f}× {eng / tor:>7.2f}× {100 * share:>9.0f} %"
+            f"{x_npy:>7.2f}× {x_tor:>7.2f}× {100 * share:>9.0f} %"
         )
     np.seterr(all="warn")
