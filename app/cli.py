@@ -197,11 +197,16 @@ def _train(args: argparse.Namespace) -> int:
             raise SystemExit(f"backprop-lab: cannot write {args.out}: {exc}") from None
     last = records[-1]
     sys.stdout.write(
-        f"epoch {last['epoch']}: train loss {last['train_loss']:.4f}, "
-        f"val loss {last['val_loss']:.4f}, "
-        f"train acc {last['train_acc']:.3f}, val acc {last['val_acc']:.3f}\n"
+        f"epoch {last['epoch']}: train loss {_fig(last['train_loss'], 4)}, "
+        f"val loss {_fig(last['val_loss'], 4)}, "
+        f"train acc {_fig(last['train_acc'], 3)}, val acc {_fig(last['val_acc'], 3)}\n"
     )
     return 0
+
+
+def _fig(value: float | None, digits: int) -> str:
+    """A figure with `digits` decimals; "n/a" for one not measured (eval_every skips val)."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _progress(out: TextIO, record: dict[str, Any], total: int, elapsed: float) -> None:
@@ -211,8 +216,8 @@ def _progress(out: TextIO, record: dict[str, Any], total: int, elapsed: float) -
     bar = "#" * filled + "-" * (width - filled)
     rate = done / elapsed if elapsed > 0 else 0.0
     out.write(
-        f"\r[{bar}] {done}/{total} epochs  loss {record['train_loss']:.4f}  "
-        f"val {record['val_loss']:.4f}  {rate:,.0f} epochs/s"
+        f"\r[{bar}] {done}/{total} epochs  loss {_fig(record['train_loss'], 4)}  "
+        f"val {_fig(record['val_loss'], 4)}  {rate:,.0f} epochs/s"
     )
     out.flush()
 

@@ -116,6 +116,8 @@ class Divergence(Detector):
         epoch = record["epoch"]
         if self.first_bad is None:
             for layer in record["layers"]:
+                if layer["grad_norm"] is None and layer["weight_norm"] is None:
+                    continue  # instruments off: not measured, not non-finite
                 values = (num(layer["grad_norm"]), num(layer["weight_norm"]))
                 if not all(math.isfinite(v) for v in values):
                     self.first_bad = (epoch, layer["name"])
