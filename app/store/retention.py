@@ -91,9 +91,8 @@ class CheckpointRetention:
     def describe(self) -> str:
         """The rule in words, for the page and the docs."""
         return (
-            f"the newest {self.keep_newest} and the first are kept, and the rest are thinned "
-            f"evenly over the run: {self.max_count} at most "
-            f"({self.max_bytes // 2**20} MiB beside the newest)"
+            f"the first, the newest {self.keep_newest} and an even spread over the run are kept, "
+            f"{self.max_count} at most ({self.max_bytes // 2**20} MiB beside the newest)"
         )
 
 

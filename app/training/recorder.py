@@ -46,9 +46,9 @@ class Cadence:
     def describe(self) -> str:
         """The rule in words, for the page and the docs."""
         return (
-            f"one when training starts, then one every {self.min_every} epochs, the gap "
-            f"growing to {100 // self.spread} % of the epochs so far (at most "
-            f"{self.max_every:,}), and one at each pause and stop"
+            f"when training starts, every {self.min_every} epochs at first (the gap growing to "
+            f"{100 // self.spread} % of the run so far, at most {self.max_every:,}) and at each "
+            "pause and stop"
         )
 
 
@@ -60,7 +60,7 @@ def checkpoint_policy(
 ) -> str:
     """What checkpoints a run has, in one sentence (GET /api/runs/limits sends it to the page)."""
     kept = (retention or CheckpointRetention()).describe()
-    return f"Checkpoints: {cadence.describe()}; {kept}."
+    return f"Replay steps through checkpoints taken {cadence.describe()}; {kept}."
 
 
 STATE_EVENTS = {

@@ -15,8 +15,7 @@ const n = (x) => Number(x).toLocaleString('en');
 
 /** The page's note on what replay shows; the checkpoint policy is the server's own sentence. */
 export function replayNote({ checkpoint_policy: policy }) {
-  return `Replay steps through the run's checkpoints. ${policy} ` +
-    'The slider shows the nearest checkpoint at or before the epoch you pick.';
+  return `${policy} The slider shows the nearest checkpoint at or before the epoch you pick.`;
 }
 
 /** "val loss 0.43, val acc 85.0 %" at a checkpoint (R² for regression), '' when not stored. */
