@@ -5,8 +5,10 @@ gradient, and the vanishing-gradients message divided by that zero ratio.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +117,15 @@ def test_the_stalling_config_keeps_training_over_the_websocket(client: TestClien
     with live(client, STALLING, play=True) as (ws, _):
         frames = read_until(ws, lambda f: last_epoch([f]) >= PAST, limit=5000)
         assert not [f for f in frames if f["type"] == "state" and f["state"] != "running"]
+
+
+def test_the_cli_trains_the_stalling_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    config = tmp_path / "stalling.json"
+    config.write_text(json.dumps(STALLING))
+    assert main(["train", "--config", str(config), "--epochs", str(PAST)]) == 0
+    err = capsys.readouterr().err
+    assert f"{PAST}/{PAST} epochs" in err and "first layer gets no gradient at all" in err, err
