@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 
 from app.store.codec import decode, scalar_matrix
-from app.store.retention import Retention
+from app.store.retention import CheckpointRetention, Retention
 from app.store.schema import VERSION, migrate
 from app.store.writer import Op, Writer
 
 DB_NAME = "runs.sqlite3"
 FLUSH_SECONDS = 0.25  # the most a crash can lose, plus what is still queued
-MAX_CHECKPOINTS = 16  # per run: the newest are kept
 PAGE_ROWS = 1000  # rows per read of the iter_* readers
 LIVE_STATES = ("running",)  # a run in one of these when the server died was interrupted
 RUN_COLUMNS = "id, name, config, created, updated, state, epochs, best_val_loss, best_val_acc"
@@ -47,6 +46,7 @@ class RunStore:
         self,
         path: Path,
         retention: Retention | None = None,
+        checkpoint_retention: CheckpointRetention | None = None,
         flush_seconds: float = FLUSH_SECONDS,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
@@ -58,6 +58,7 @@ class RunStore:
         self._layouts: dict[int, dict[str, Any]] = {}
         self._writer: Writer | None = None
         self.interrupted: list[str] = []
+        self.checkpoint_retention = checkpoint_retention or CheckpointRetention()
         if read_only:  # e.g. `backprop-lab export` beside a running server: change nothing
             if not path.is_file():
                 raise FileNotFoundError(f"no run store at {path}: is --data-dir right?")
@@ -158,14 +159,25 @@ class RunStore:
                 "INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?,?,?)",
                 (run_id, segment, epoch, now, text, serialise()),
             )
-            db.execute(
-                "DELETE FROM checkpoints WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM"
-                " checkpoints WHERE run_id = ? ORDER BY rowid DESC"
-                " LIMIT ?)",
-                (run_id, run_id, MAX_CHECKPOINTS),
-            )
+            self._thin_checkpoints(db, run_id)
 
         self._do(run_id, apply)
+
+    def _thin_checkpoints(self, db: sqlite3.Connection, run_id: str) -> None:
+        """Apply the checkpoint retention to a run (writer thread)."""
+        rows = db.execute(
+            "SELECT rowid, segment, epoch, length(data) FROM checkpoints WHERE run_id = ?"
+            " ORDER BY segment, epoch",
+            (run_id,),
+        ).fetchall()
+        points, offset, segment, last = [], 0, None, 0
+        for _, seg, epoch, nbytes in rows:  # segments end to end, as the runs panel draws them
+            if seg != segment:
+                offset, segment = offset + last, seg
+            points.append((offset + epoch, nbytes))
+            last = epoch
+        doomed = [(rows[i][0],) for i in self.checkpoint_retention.doomed(points)]
+        db.executemany("DELETE FROM checkpoints WHERE rowid = ?", doomed)
 
     def save_upload(self, upload_id: str, filename: str, target: str | None, task: str,
                     data: bytes) -> None:  # fmt: skip

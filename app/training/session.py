@@ -221,13 +221,13 @@ class TrainingSession:
     async def _run_chunk(self) -> None:
         try:
             result = await self._in_thread(self._chunk)
+            self._publish(result)  # inside: a failure here would end the driver, stuck "running"
         except Exception:
             log.exception("training chunk failed in session %s", self.id)
             self._set_state(
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
-            return
-        self._publish(result)
+            self._notify()
 
     def _publish(self, result: ChunkResult) -> None:
         """Put what a chunk produced into the history, the log, the diagnoses and the store."""
@@ -322,10 +322,9 @@ class TrainingSession:
             result = await self._in_thread(
                 lambda: self._train_chunk(FINISH_EPOCH_SECONDS, max_epochs=1)
             )
+            self._publish(result)
         except Exception:
             log.exception("finishing an epoch failed in session %s", self.id)
-            return
-        self._publish(result)
 
     def _snapshot_due(self) -> bool:
         wait = max(SNAPSHOT_SECONDS, self._snapshot_cost / SNAPSHOT_SHARE)

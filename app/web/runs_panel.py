@@ -11,9 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.schemas.messages import replace_non_finite
-from app.store.store import MAX_CHECKPOINTS
 from app.training.compare import DEFAULT_POINTS, MAX_COMPARE, MAX_POINTS, MIN_POINTS, metric_columns
-from app.training.recorder import CHECKPOINT_EVERY
+from app.training.recorder import checkpoint_policy
 from app.training.replay import Replayer, ReplayError
 from app.training.run import ConfigError
 from app.training.run_table import MAX_PAGE, PAGE_SIZE, DataShapes, run_rows
@@ -51,12 +50,13 @@ async def page(
 
 
 @router.get("/limits")
-async def limits() -> dict[str, int]:
-    """What the page needs to know: how many runs compare at once, how often checkpoints are."""
+async def limits(request: Request) -> dict[str, int | str]:
+    """What the page needs to know: how many runs compare at once, which checkpoints are kept."""
+    store = request.app.state.manager.store  # its retention, when it has one
+    retention = store.checkpoint_retention if store is not None else None
     return {
         "max_compare": MAX_COMPARE,
-        "checkpoint_every": CHECKPOINT_EVERY,
-        "max_checkpoints": MAX_CHECKPOINTS,
+        "checkpoint_policy": checkpoint_policy(retention=retention),
         "default_points": DEFAULT_POINTS,
         "page_size": PAGE_SIZE,
     }

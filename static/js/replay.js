@@ -13,10 +13,9 @@ import { nearestCheckpoint } from './runs-format.js';
 const PLAY_STEP_MS = 450; // at least this long on each checkpoint while playing
 const n = (x) => Number(x).toLocaleString('en');
 
-/** The page's note on what replay shows, from the server's checkpoint policy. */
-export function replayNote({ checkpoint_every: every, max_checkpoints: kept }) {
-  return `Replay steps through the run's checkpoints: one every ${n(every)} epochs and one at each pause and stop; ` +
-    `the newest ${kept} are kept. The slider shows the nearest checkpoint at or before the epoch you pick.`;
+/** The page's note on what replay shows; the checkpoint policy is the server's own sentence. */
+export function replayNote({ checkpoint_policy: policy }) {
+  return `${policy} The slider shows the nearest checkpoint at or before the epoch you pick.`;
 }
 
 /** "val loss 0.43, val acc 85.0 %" at a checkpoint (R² for regression), '' when not stored. */

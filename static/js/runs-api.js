@@ -5,7 +5,7 @@ import { request } from './api.js';
 const runUrl = (id) => `/api/runs/${encodeURIComponent(id)}`;
 
 export const runsApi = {
-  /** {max_compare, checkpoint_every, max_checkpoints, default_points, page_size} */
+  /** {max_compare, checkpoint_policy (a sentence), default_points, page_size} */
   limits: () => request('GET', '/api/runs/limits'),
   /** {total, offset, runs: [summary + widths, task, checkpoints, live]}, newest first */
   page: (offset, limit) => request('GET', `/api/runs/page?offset=${offset}&limit=${limit}`),

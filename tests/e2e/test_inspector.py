@@ -33,6 +33,13 @@ ISOLATED_POINT = """() => {
   const alone = ([x, y], i) => all.every(([u, v], k) => k === i || Math.hypot(u - x, v - y) > 4);
   return all.findIndex(alone);
 }"""
+# The loss as the page writes it beside the buttons and in the loss step, by its own rules.
+LOSS_TEXTS = """async (value) => {
+  const { fmt } = await import('/static/js/format.js');
+  const { LOSS_LABEL_DIGITS } = await import('/static/js/inspector.js');
+  const { num, LOSS_DIGITS } = await import('/static/js/inspector-tex.js');
+  return [fmt(value, LOSS_LABEL_DIGITS), num(value, LOSS_DIGITS)];
+}"""
 SHOTS = os.environ.get("BACKPROP_INSPECTOR_SHOTS")  # a folder: save screenshots there
 
 
@@ -106,8 +113,15 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
     walk = trace(run, index)
     shown = float(page.get_attribute("[data-testid='inspector-loss']", "data-value"))
     assert shown == pytest.approx(walk.loss, rel=1e-6)
-    assert f"{walk.loss:.4g}" in page.text_content("[data-testid='inspector-loss']")
-    assert f"{walk.loss:.4g}"[:5] in page.text_content("[data-testid='inspector-rows']")
+    # The text is the page's own precision rule applied to that number (not a rounding of ours,
+    # which can carry differently: 0.407976 shown to 6 digits is "0.408" to 4).
+    label, row = page.evaluate(LOSS_TEXTS, shown)
+    assert page.text_content("[data-testid='inspector-loss']") == f"L = {label}"
+    row_texes = page.eval_on_selector_all(
+        "[data-testid='inspector-rows'] .insp-row", "(rows) => rows.map((r) => r.dataset.tex)"
+    )
+    assert any(tex.endswith(f"= {row}") for tex in row_texes), (row, row_texes)
+    assert float(label) == pytest.approx(walk.loss, rel=1e-2)  # 3 or 4 digits of the number
     _shot(page, "inspector-loss")
 
     # The backward pass: a unit's row lights up its unit in the network.

@@ -12,7 +12,7 @@ from app.engine.checkpoint import from_bytes, restore
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import parse_command
 from app.store import RunStore
-from app.training.recorder import Recorder, config_changes
+from app.training.recorder import Cadence, Recorder, config_changes
 from app.training.run import Run
 from app.training.session import SessionState, TrainingSession
 from tests.training.test_session import run_isolated
@@ -36,7 +36,7 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
     config = merge_config(SessionConfig(), {"dataset": {"samples": 100}})
 
     async def scenario() -> None:
-        recorder = Recorder(store, "r1", config.model_dump(), checkpoint_every=40)
+        recorder = Recorder(store, "r1", config.model_dump(), cadence=Cadence(40, 10, 40))
         session = TrainingSession("r1", "t", Run(config), recorder)
         session.start()
 
@@ -106,7 +106,7 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert [e for s, e in histograms if s == 0] == list(range(10, edited_at + 1, 10))
         checkpoints = store.checkpoints("r1")
         periodic = [e for s, e in checkpoints if s == 0 and e < paused_at]
-        assert periodic and periodic[0] >= 40, "every 40 epochs, at the end of a chunk"
+        assert periodic[:3] == [0, 40, 80], "one when it first plays, then every 40 epochs"
         assert (0, paused_at) in checkpoints
         assert (0, edited_at) in checkpoints, "the step ends paused: a checkpoint"
         assert events[-2]["payload"] == {"train": 71, "val": 30}

@@ -12,6 +12,7 @@ from app.main import create_app
 from app.schemas.config import SessionConfig, merge_config
 from app.settings import LOOPBACK_HOSTS, Settings
 from app.training.compare import MAX_COMPARE, spread
+from app.training.recorder import CADENCE, checkpoint_policy
 from app.training.run import Run
 from tests.conftest import strict_json
 from tests.web.test_runs import train_and_pause
@@ -49,10 +50,12 @@ def test_spread_keeps_first_and_last_and_bounds_the_count() -> None:
     assert kept == sorted(set(kept))
 
 
-def test_limits_declare_the_compare_maximum_and_the_checkpoint_interval(stored: TestClient) -> None:
+def test_limits_declare_the_compare_maximum_and_the_checkpoint_policy(stored: TestClient) -> None:
     body = stored.get("/api/runs/limits").json()
     assert body["max_compare"] == MAX_COMPARE == 8
-    assert body["checkpoint_every"] > 0 and body["max_checkpoints"] > 0
+    policy = body["checkpoint_policy"]
+    assert policy == checkpoint_policy(), "the server's one sentence, for the replay note"
+    assert f"every {CADENCE.min_every} epochs" in policy and "newest" in policy
 
 
 def test_metrics_are_decimated_with_best_and_final_from_every_epoch(stored: TestClient) -> None:
@@ -69,7 +72,9 @@ def test_metrics_are_decimated_with_best_and_final_from_every_epoch(stored: Test
     assert body["best"]["val_loss"] == min(history["val_loss"]) == full["best_val_loss"]
     assert body["best"]["val_acc"] == max(history["val_acc"])
     assert body["final"]["train_loss"] == history["train_loss"][-1]
-    (point,) = body["checkpoints"]
+    first, *_, point = body["checkpoints"]
+    assert (first["epoch"], first["val_loss"]) == (0, None), "the untrained net: no record"
+    assert [c["epoch"] for c in body["checkpoints"]] == [c["epoch"] for c in full["checkpoints"]]
     assert (point["segment"], point["epoch"], point["at"]) == (0, full["epochs"], full["epochs"])
     assert point["val_loss"] == history["val_loss"][-1] == body["final"]["val_loss"]
     assert point["val_acc"] == history["val_acc"][-1]
@@ -121,12 +126,14 @@ def test_compare_returns_each_run_and_enforces_the_limit(stored: TestClient) -> 
 
 def test_replay_shows_the_nearest_checkpoint_at_or_before_the_epoch(stored: TestClient) -> None:
     sid, (early, late) = paused_twice(stored, 15, 40)
+    kept = [c["epoch"] for c in stored.get(f"/api/runs/{sid}").json()["checkpoints"]]
+    assert early in kept and late in kept
     at_early = stored.get(f"/api/runs/{sid}/replay", params={"epoch": early}).json()
     between = stored.get(f"/api/runs/{sid}/replay", params={"epoch": late - 1}).json()
     beyond = strict_json(stored.get(f"/api/runs/{sid}/replay", params={"epoch": 10**6}).text)
     assert (at_early["checkpoint"], between["checkpoint"], beyond["checkpoint"]) == (
         early,
-        early,
+        max(e for e in kept if e < late),
         late,
     )
     assert beyond["snapshot"]["epoch"] == late and beyond["epoch"] == 10**6
@@ -143,18 +150,16 @@ def test_replay_shows_the_nearest_checkpoint_at_or_before_the_epoch(stored: Test
 
 
 def test_replay_refuses_bad_input(stored: TestClient) -> None:
-    sid, (early, _) = paused_twice(stored, 5, 10)
+    sid, _ = paused_twice(stored, 5, 10)
     url = f"/api/runs/{sid}/replay"
     assert stored.get("/api/runs/nope/replay", params={"epoch": 1}).status_code == 404
     assert stored.get(url, params={"epoch": -1}).status_code == 422
     assert stored.get(url, params={"epoch": "late"}).status_code == 422
     assert stored.get(url).status_code == 422, "epoch is required"
-    before = stored.get(url, params={"epoch": early - 1})
-    assert before.status_code == 404
-    assert before.json()["detail"] == (
-        f"no checkpoint at or before epoch {early - 1} of segment 0: "
-        f"the earliest kept is at epoch {early}"
-    )
+    start = stored.get(url, params={"epoch": 0}).json()
+    assert start["checkpoint"] == 0, "the checkpoint taken when training started"
+    untrained = Run(merge_config(SessionConfig(), SMALL)).snapshot()["weights"]
+    assert start["snapshot"]["weights"] == untrained
     other = stored.get(url, params={"epoch": 3, "segment": 4})
     assert other.status_code == 404 and "no checkpoint in segment 4" in other.json()["detail"]
 
@@ -169,7 +174,7 @@ def test_a_page_of_runs_carries_widths_task_checkpoints_and_liveness(stored: Tes
     assert newest["live"] is True, "its session is open"
     (older,) = stored.get("/api/runs/page", params={"offset": 1}).json()["runs"]
     assert older["id"] == first and older["widths"] == [2, 8, 8, 1]
-    assert older["task"] == "binary" and older["checkpoints"] == 1
+    assert older["task"] == "binary" and older["checkpoints"] >= 2  # epoch 0 and the pause
     assert stored.get("/api/runs/page", params={"limit": 0}).status_code == 422
     assert stored.get("/api/runs/page", params={"offset": -1}).status_code == 422
     assert stored.get("/api/runs/page", params={"offset": 5}).json()["runs"] == []
