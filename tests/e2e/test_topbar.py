@@ -45,10 +45,11 @@ MEASURE_JS = """() => {
       document.body.append(probe);
       const lineHeight = parseFloat(getComputedStyle(probe).lineHeight) || 1.2 * parseFloat(s.fontSize);
       const lines = Math.round(probe.scrollHeight / lineHeight);
-      const wide = probe.scrollWidth > probe.clientWidth + 0.5;
+      const needs = probe.scrollWidth;
+      const wide = needs > probe.clientWidth + 0.5;
       probe.remove();
       const maxLines = /nowrap|pre/.test(s.whiteSpace) ? 1 : 2;
-      if (wide || lines > maxLines) problems.push(`${name}: "${text}" does not fit (${lines} lines of ${width}px, ${probe.scrollWidth} wide)`);
+      if (wide || lines > maxLines) problems.push(`${name}: "${text}" does not fit (${lines} lines of ${Math.round(width)} px, needs ${needs})`);
       if (el.scrollHeight > el.clientHeight + 1) problems.push(`${name}: text taller than the box`);
     } else {
       if (el.scrollWidth > el.clientWidth + 0.5) problems.push(`${name}: text cut off`);
