@@ -27,7 +27,8 @@ MEASURE_JS = """() => {
   for (const el of controls) {
     const name = el.dataset.testid || el.className;
     const r = el.getBoundingClientRect();
-    if (r.left < 0 || r.right > innerWidth || r.top < bar.top - 0.5 || r.bottom > bar.bottom + 0.5) {
+    const outside = r.left < 0 || r.right > innerWidth;
+    if (outside || r.top < bar.top - 0.5 || r.bottom > bar.bottom + 0.5) {
       problems.push(`${name}: outside the bar (${r.left}-${r.right} x ${r.top}-${r.bottom})`);
     }
     if (el.tagName === 'SELECT') {
@@ -43,13 +44,16 @@ MEASURE_JS = """() => {
       });
       probe.textContent = text;
       document.body.append(probe);
-      const lineHeight = parseFloat(getComputedStyle(probe).lineHeight) || 1.2 * parseFloat(s.fontSize);
+      const lineHeight = parseFloat(getComputedStyle(probe).lineHeight)
+        || 1.2 * parseFloat(s.fontSize);
       const lines = Math.round(probe.scrollHeight / lineHeight);
       const needs = probe.scrollWidth;
       const wide = needs > probe.clientWidth + 0.5;
       probe.remove();
       const maxLines = /nowrap|pre/.test(s.whiteSpace) ? 1 : 2;
-      if (wide || lines > maxLines) problems.push(`${name}: "${text}" does not fit (${lines} lines of ${Math.round(width)} px, needs ${needs})`);
+      if (wide || lines > maxLines) {
+        problems.push(`${name}: "${text}" needs ${needs} px, ${lines} lines of ${width} px`);
+      }
       if (el.scrollHeight > el.clientHeight + 1) problems.push(`${name}: text taller than the box`);
     } else {
       if (el.scrollWidth > el.clientWidth + 0.5) problems.push(`${name}: text cut off`);
@@ -57,7 +61,8 @@ MEASURE_JS = """() => {
       const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
       const mids = [];
       for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-        if (!t.textContent.trim() || getComputedStyle(t.parentElement).clipPath !== 'none') continue;
+        const hidden = getComputedStyle(t.parentElement).clipPath !== 'none';
+        if (!t.textContent.trim() || hidden) continue;
         const range = document.createRange();
         range.selectNodeContents(t);
         for (const b of range.getClientRects()) if (b.width > 0) mids.push(b.top + b.height / 2);
