@@ -1,6 +1,6 @@
 """The top bar at 1280×720 in Chromium: every control inside the viewport and the bar, no text cut
 off or wrapped in a button, the longest preset and dataset readable in their selects — in the desk
-layout, presentation mode, the dark theme and the room's instructor view."""
+layout, presentation mode, the dark theme, and a room's instructor and attendee."""
 
 from __future__ import annotations
 
@@ -152,8 +152,8 @@ def test_tools_keep_their_names_for_keyboard_and_screen_readers(page: Any) -> No
     page.wait_for_selector("html:not([data-present])")
 
 
-def test_room_instructor_top_bar_reads_at_1280(browser: Any) -> None:
-    with room_server() as (base, instructor_link, _code):
+def test_room_top_bars_read_at_1280(browser: Any) -> None:
+    with room_server() as (base, instructor_link, code):
         teacher = new_page(browser, base)
         teacher.goto(instructor_link)
         teacher.wait_for_selector("#app[data-room='instructor'][data-ws-state='open']")
@@ -166,3 +166,14 @@ def test_room_instructor_top_bar_reads_at_1280(browser: Any) -> None:
         assert_bar_fits(teacher, 12)
         assert teacher.errors == []
         teacher.context.close()
+
+        attendee = new_page(browser, base)
+        attendee.goto("/join")
+        attendee.fill("[data-testid=join-code]", code)
+        attendee.fill("[data-testid=join-name]", "Ada")
+        attendee.click("[data-testid=join-submit]")
+        attendee.wait_for_selector("#app[data-room='attendee'][data-ws-state='open']")
+        attendee.wait_for_selector("[data-testid=room-watch]")
+        assert_bar_fits(attendee, 14)  # and Watch the instructor
+        assert attendee.errors == []
+        attendee.context.close()
