@@ -1,0 +1,164 @@
+"""The compact encoding (docs/protocol.md): numeric columns and arrays as binary typed arrays.
+
+A binary message is one or more blocks. A block is a JSON header plus typed arrays:
+
+    u32 block length in bytes (this field included; a multiple of 4)
+    u32 header length H, then H bytes of UTF-8 JSON padded with spaces to a multiple of 4
+    u32 array count A, then A x (u32 kind, u32 count), then each array padded to 4 bytes
+
+A `metrics` block's header names its columns ({type, columns, layer_columns, layers}) and its
+arrays are those columns in order: the scalar columns, then each layer's. Any other frame's header
+is the frame itself with each long list of numbers replaced by {"#": index of its array}.
+Encodings are cached per log entry (the same object every connection reads), so a broadcast is
+encoded once however many connections watch it.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from app.training.history import LAYER_COLUMNS, SCALAR_COLUMNS
+
+# Array kinds: the low byte; the next byte holds d for the scaled integers (value = stored / 10**d).
+F32, F64, CONST, RANGE, U8, I16, I32 = range(7)
+MIN_ARRAY = 16  # shorter lists stay in the JSON header
+MAX_DECIMALS = 4  # the most decimals a server frame rounds its numbers to
+COMPACT_TYPES = ("snapshot", "histograms", "dataset")  # texts sent as generic blocks
+CACHE_SIZE = 1024  # encoded entries kept (strong references keep their ids unique)
+
+Array = tuple[int, int, bytes]  # kind, count, payload
+encodings: Counter[str] = Counter()  # encodings done, by frame type (the encode-once test reads it)
+
+
+def _pad(data: bytes, fill: bytes = b"\0") -> bytes:
+    return data + fill * (-len(data) % 4)
+
+
+def block(header: str, arrays: Sequence[Array]) -> bytes:
+    """One block: the JSON header and its arrays."""
+    head = _pad(header.encode(), b" ")
+    table = b"".join(struct.pack("<II", kind, count) for kind, count, _ in arrays)
+    body = b"".join(_pad(payload) for _, _, payload in arrays)
+    inner = struct.pack("<I", len(header.encode())) + head + struct.pack("<I", len(arrays))
+    inner += table + body
+    return struct.pack("<I", len(inner) + 4) + inner
+
+
+def metrics_column(values: np.ndarray, epoch: bool = False) -> Array:
+    """One metrics column: a range (epochs), a constant (lr, an unused column) or float32."""
+    n = len(values)
+    if epoch and n and np.array_equal(values, values[0] + np.arange(n)):
+        return RANGE, n, struct.pack("<i", int(values[0]))
+    if n and (np.all(values == values[0]) or np.all(np.isnan(values))):
+        return CONST, n, struct.pack("<d", float(values[0]))
+    return F32, n, values.astype("<f4").tobytes()
+
+
+def metrics_block(rows: np.ndarray, layer_names: Sequence[str]) -> bytes:
+    """Epoch records (rows as in app.training.history) as one `metrics` block."""
+    encodings["metrics"] += 1
+    header = {
+        "type": "metrics",
+        "columns": SCALAR_COLUMNS,
+        "layer_columns": LAYER_COLUMNS,
+        "layers": list(layer_names),
+    }
+    width = len(SCALAR_COLUMNS) + len(layer_names) * len(LAYER_COLUMNS)
+    rows = rows if rows.shape[1:] == (width,) else np.zeros((0, width))
+    arrays = [metrics_column(rows[:, j], epoch=j == 0) for j in range(width)]
+    return block(json.dumps(header, separators=(",", ":")), arrays)
+
+
+def _numbers(value: list[Any]) -> bool:
+    return len(value) >= MIN_ARRAY and all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in value
+    )
+
+
+def _array(values: list[Any]) -> Array:
+    """The smallest kind that gives back exactly the numbers the JSON frame would."""
+    n = len(values)
+    a = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if not np.all(np.isfinite(a)):
+        return F64, n, a.astype("<f8").tobytes()
+    for d in range(MAX_DECIMALS + 1):
+        q = np.round(a * 10**d)
+        if np.all(q / 10**d == a):
+            lo, hi = (q.min(), q.max()) if n else (0.0, 0.0)
+            for kind, dtype, low, high in ((U8, "<u1", 0, 255), (I16, "<i2", -32768, 32767)):
+                if low <= lo and hi <= high:
+                    return kind | d << 8, n, q.astype(dtype).tobytes()
+            if lo >= -(2**31) and hi < 2**31:
+                return I32 | d << 8, n, q.astype("<i4").tobytes()
+            break
+    return F64, n, a.astype("<f8").tobytes()
+
+
+def frame_block(frame: dict[str, Any]) -> bytes:
+    """Any frame as one block: its long lists of numbers become typed arrays."""
+    encodings[str(frame.get("type"))] += 1
+    arrays: list[Array] = []
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            if _numbers(value):
+                arrays.append(_array(value))
+                return {"#": len(arrays) - 1}
+            return [strip(v) for v in value]
+        return value
+
+    header = json.dumps(strip(frame), separators=(",", ":"), allow_nan=False)
+    return block(header, arrays)
+
+
+def text_type(text: str) -> str | None:
+    """The frame type of a text that travels as a generic block, else None."""
+    for kind in COMPACT_TYPES:
+        if text.startswith(f'{{"type":"{kind}"'):
+            return kind
+    return None
+
+
+class EncodedCache:
+    """Encoded bytes by the identity of what they encode: one log entry, one encoding."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[object, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._encoding = threading.Lock()
+
+    def peek(self, key: object) -> bytes | None:
+        """The bytes if `key` was encoded already."""
+        with self._lock:
+            hit = self._items.get(id(key))
+            return hit[1] if hit is not None and hit[0] is key else None
+
+    def get(self, key: object, encode: Callable[[], bytes]) -> bytes:
+        """The bytes for `key`, encoding them on the first request."""
+        found = self.peek(key)
+        if found is not None:
+            return found
+        with self._encoding:  # two encoder threads missing on one entry must not both encode it
+            found = self.peek(key)
+            if found is not None:
+                return found
+            data = encode()
+        with self._lock:
+            self._items[id(key)] = (key, data)  # the reference keeps id(key) from being reused
+            self._items.move_to_end(id(key))
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return data
+
+
+cache = EncodedCache()

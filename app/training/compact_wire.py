@@ -1,0 +1,71 @@
+"""What a compact connection sends: each outgoing item as JSON text or binary blocks, cached.
+
+Control frames and the `hello` stay JSON text (small, or once per connection). Metrics travel as
+one binary message of blocks, one block per log entry (a chunk of epochs); snapshots, histograms
+and dataset frames as one generic block each. Every block comes from `compact.cache`, so N
+connections reading the same entries cost one encoding; misses are encoded off the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.training.compact import cache, frame_block, metrics_block, text_type
+from app.training.wire import Hello, Metrics, Outgoing, encode_one, in_encoder
+
+OPTIONAL = ("histograms", "snapshot")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One message for a compact connection."""
+
+    data: str | bytes
+    kind: str = "control"  # or metrics, hello, and the OPTIONAL kinds
+
+    @property
+    def optional(self) -> bool:
+        """A snapshot or histograms frame: it may wait for the budget, or be superseded."""
+        return self.kind in OPTIONAL
+
+
+def _parts(item: Metrics) -> tuple[np.ndarray, ...]:
+    return item.parts or (item.rows,)
+
+
+def _metrics_bytes(rows: np.ndarray, names: tuple[str, ...]) -> bytes:
+    return cache.get(rows, lambda: metrics_block(rows, names))
+
+
+def encode_compact(item: Outgoing) -> Encoded:
+    """One outgoing item in the compact encoding (JSON text for control frames)."""
+    if isinstance(item, Metrics):
+        data = b"".join(_metrics_bytes(p, item.layer_names) for p in _parts(item))
+        return Encoded(data, "metrics")
+    if isinstance(item, str):
+        kind = text_type(item)
+        if kind is None:
+            return Encoded(item)
+        data = cache.get(item, lambda: frame_block(json.loads(item)))
+        return Encoded(data, kind if kind in OPTIONAL else "control")
+    return Encoded(encode_one(item), "hello" if isinstance(item, Hello) else "control")
+
+
+def _ready(item: Outgoing) -> bool:
+    """Cheap to encode here: a control frame, or bytes already in the cache."""
+    if isinstance(item, Metrics):
+        return all(cache.peek(p) is not None for p in _parts(item))
+    if isinstance(item, str):
+        return text_type(item) is None or cache.peek(item) is not None
+    return not isinstance(item, Hello)
+
+
+async def encode_all_compact(items: Sequence[Outgoing]) -> list[Encoded]:
+    """Encode items; anything not yet cached is encoded in the encoder threads."""
+    if all(_ready(item) for item in items):
+        return [encode_compact(item) for item in items]
+    return await in_encoder(lambda: [encode_compact(item) for item in items])

@@ -1,0 +1,101 @@
+"""The compact encoding: the bytes the Node decoder is tested on, kinds, exactness, the cache."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from typing import Any
+
+import numpy as np
+
+from app.training.compact import (
+    CONST,
+    F32,
+    F64,
+    I16,
+    I32,
+    RANGE,
+    U8,
+    EncodedCache,
+    frame_block,
+    metrics_block,
+)
+from app.training.compact_decode import decode_message
+from tests.js.compact_fixtures import OUT
+
+CASES: list[dict[str, Any]] = json.loads(OUT.read_text())
+
+
+def _rows(rows: list[list[float | None]]) -> np.ndarray:
+    return np.array([[math.nan if v is None else v for v in row] for row in rows])
+
+
+def _kinds(block: bytes) -> list[int]:
+    (header_length,) = struct.unpack_from("<I", block, 4)
+    at = 8 + -(-header_length // 4) * 4
+    (count,) = struct.unpack_from("<I", block, at)
+    return list(struct.unpack_from(f"<{2 * count}I", block, at + 4)[::2])
+
+
+def test_the_node_fixtures_are_what_the_encoder_writes_today() -> None:
+    # If this fails after a deliberate format change: python -m tests.js.compact_fixtures
+    for case in CASES:
+        if case["json"]["type"] == "metrics":
+            names = case["layer_names"]
+            data = b"".join(metrics_block(_rows(part), names) for part in case["parts"])
+        else:
+            data = frame_block(case["json"])
+        assert base64.b64encode(data).decode() == case["binary"], case["name"]
+
+
+def test_generic_frames_come_back_exactly_and_metrics_to_float32() -> None:
+    for case in CASES:
+        frames = decode_message(base64.b64decode(case["binary"]))
+        if case["json"]["type"] != "metrics":
+            assert frames == [case["json"]], case["name"]
+            continue
+        expected = case["json"]
+        epochs = [e for f in frames for e in f["epoch"]]
+        assert epochs == expected["epoch"]
+        loss = [v for f in frames for v in f["train_loss"]]
+        assert np.allclose(loss, expected["train_loss"], rtol=1e-6)
+        assert [layer["name"] for layer in frames[0]["layers"]] == case["layer_names"]
+
+
+def test_each_array_takes_the_smallest_exact_kind() -> None:
+    rows = np.array([[e, 0.5 + e, math.nan, 0.01] for e in (7.0, 8.0, 9.0)])
+    block = metrics_block(np.hstack([rows, np.zeros((3, 6))]), [])
+    assert _kinds(block)[:4] == [RANGE, F32, CONST, CONST]
+    frame = {
+        "type": "snapshot",
+        "probabilities": [round(i / 17, 4) for i in range(17)],  # 4 decimals in [0, 1]
+        "counts": list(range(20)),
+        "big": [i * 1e6 + 0.5 for i in range(20)],
+        "irrational": [i + math.pi for i in range(20)],
+        "gaps": [None] + [1.5] * 19,
+        "short": [1.25, 2.5],  # stays in the header
+    }
+    kinds = _kinds(frame_block(frame))
+    assert kinds == [I16 | 4 << 8, U8, I32 | 1 << 8, F64, F64]
+    assert decode_message(frame_block(frame)) == [frame]
+    binary = next(c for c in CASES if c["name"] == "binary snapshot")
+    assert len(base64.b64decode(binary["binary"])) * 3 < len(json.dumps(binary["json"]))
+
+
+def test_the_cache_encodes_each_object_once() -> None:
+    cache, calls = EncodedCache(size=2), []
+    keys = [np.zeros(3), np.ones(3), np.full(3, 2.0)]
+
+    def encode(i: int) -> bytes:
+        calls.append(i)
+        return bytes([i])
+
+    for _ in range(3):
+        assert cache.get(keys[0], lambda: encode(0)) == b"\0"
+    assert calls == [0]
+    cache.get(keys[1], lambda: encode(1))
+    cache.get(keys[2], lambda: encode(2))  # the oldest goes
+    assert cache.peek(keys[0]) is None and cache.peek(keys[2]) == b"\2"
+    assert cache.peek(np.zeros(3)) is None  # equal content, another object: not the same entry
