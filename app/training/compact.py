@@ -86,19 +86,26 @@ def _array(values: list[Any]) -> Array:
     """The smallest kind that gives back exactly the numbers the JSON frame would."""
     n = len(values)
     a = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    if not np.all(np.isfinite(a)):
-        return F64, n, a.astype("<f8").tobytes()
-    for d in range(MAX_DECIMALS + 1):
-        q = np.round(a * 10**d)
-        if np.all(q / 10**d == a):
-            lo, hi = (q.min(), q.max()) if n else (0.0, 0.0)
-            for kind, dtype, low, high in ((U8, "<u1", 0, 255), (I16, "<i2", -32768, 32767)):
-                if low <= lo and hi <= high:
-                    return kind | d << 8, n, q.astype(dtype).tobytes()
-            if lo >= -(2**31) and hi < 2**31:
-                return I32 | d << 8, n, q.astype("<i4").tobytes()
-            break
+    if np.all(np.isfinite(a)):
+        for d in range(MAX_DECIMALS + 1):
+            q = np.round(a * 10**d)
+            if np.all(q / 10**d == a):
+                return _scaled(q, d)
+    single = a.astype("<f4")
+    with np.errstate(invalid="ignore"):
+        if np.array_equal(single.astype(np.float64), a, equal_nan=True):
+            return F32, n, single.tobytes()  # float32 numbers the JSON writes out as doubles
     return F64, n, a.astype("<f8").tobytes()
+
+
+def _scaled(q: np.ndarray, d: int) -> Array:
+    lo, hi = (q.min(), q.max()) if len(q) else (0.0, 0.0)
+    for kind, dtype, low, high in ((U8, "<u1", 0, 255), (I16, "<i2", -32768, 32767)):
+        if low <= lo and hi <= high:
+            return kind | d << 8, len(q), q.astype(dtype).tobytes()
+    if lo >= -(2**31) and hi < 2**31:
+        return I32 | d << 8, len(q), q.astype("<i4").tobytes()
+    return F64, len(q), (q / 10**d).astype("<f8").tobytes()
 
 
 def frame_block(frame: dict[str, Any]) -> bytes:

@@ -2,10 +2,11 @@
 
 Metrics and control frames always go, in order. A snapshot or histograms frame goes when the
 connection's token bucket (settings.compact_bytes_per_second) has bytes left; otherwise it waits,
-and a newer one of its kind replaces it, so a slow client gets fewer of them, never a queue.
-Time blocked in `send` (a client or network draining slower than we write) costs budget too.
-A waiting frame goes out at the latest after OPTIONAL_MAX_WAIT, and always before the next
-control frame (the final picture of a pause precedes its `state` frame).
+and a newer one of its kind replaces it, so a slow client gets fewer of them, never a queue; the
+same happens when the client drains slower than that, as `send` then waits before the next drain.
+Of each kind at most one goes every OPTIONAL_MIN_GAP. A waiting frame goes out at the latest
+after OPTIONAL_MAX_WAIT, and always before the next control frame (the final picture of a pause
+precedes its `state` frame).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from app.training.session import TrainingSession
 
 COMPACT = "compact"
 ENCODINGS = ("json", COMPACT)
+OPTIONAL_MIN_GAP = 0.25  # seconds between two snapshots (or two histograms) on one connection
 OPTIONAL_MAX_WAIT = 2.0  # seconds a snapshot or histograms frame may wait for the budget
-BLOCKED_GRACE = 0.005  # seconds a send may take before the client counts as slow
 
 
 class Budget:
@@ -42,6 +43,10 @@ class Budget:
         """Seconds until the bucket holds bytes again."""
         return max(0.0, -self.tokens / self.rate)
 
+    def spend(self, nbytes: int) -> None:
+        """Take `nbytes` (the bucket may go below zero: metrics are never held back)."""
+        self.tokens -= nbytes
+
 
 async def send_compact(
     websocket: WebSocket,
@@ -54,22 +59,29 @@ async def send_compact(
     loop = asyncio.get_running_loop()
     budget = Budget(bytes_per_second, loop.time())
     waiting: dict[str, tuple[Encoded, float]] = {}  # kind -> (the newest frame, waiting since)
+    last_sent: dict[str, float] = {}  # kind -> when one last went
 
     async def send(message: Encoded) -> None:
-        started = loop.time()
         if isinstance(message.data, bytes):
             await websocket.send_bytes(message.data)
         else:
             await websocket.send_text(message.data)
-        blocked = loop.time() - started - BLOCKED_GRACE
-        budget.tokens -= len(message.data) + max(0.0, blocked) * budget.rate
+        budget.spend(len(message.data))
+        last_sent[message.kind] = loop.time()
 
-    async def flush_waiting() -> None:
+    async def flush_waiting(only_due: bool = False) -> None:
         for key in sorted(waiting):  # histograms, then the snapshot
-            await send(waiting.pop(key)[0])
+            message, since = waiting[key]
+            now = loop.time()
+            due = now - last_sent.get(key, -OPTIONAL_MIN_GAP) >= OPTIONAL_MIN_GAP and (
+                budget.tokens > 0 or now - since >= OPTIONAL_MAX_WAIT
+            )
+            if due or not only_due:
+                del waiting[key]
+                await send(message)
 
     while True:
-        timeout = min(budget.wait(), OPTIONAL_MAX_WAIT) if waiting else None
+        timeout = min(max(budget.wait(), OPTIONAL_MIN_GAP), OPTIONAL_MAX_WAIT) if waiting else None
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(sub.wake.wait(), timeout)
         sub.wake.clear()
@@ -84,8 +96,6 @@ async def send_compact(
                 await flush_waiting()
             await send(message)
         budget.refill(loop.time())
-        overdue = any(loop.time() - since >= OPTIONAL_MAX_WAIT for _, since in waiting.values())
-        if waiting and (budget.tokens > 0 or overdue):
-            await flush_waiting()
+        await flush_waiting(only_due=True)
         # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
         await asyncio.sleep(max(0.0, interval - (loop.time() - started)))

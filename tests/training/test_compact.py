@@ -78,7 +78,7 @@ def test_each_array_takes_the_smallest_exact_kind() -> None:
         "short": [1.25, 2.5],  # stays in the header
     }
     kinds = _kinds(frame_block(frame))
-    assert kinds == [I16 | 4 << 8, U8, I32 | 1 << 8, F64, F64]
+    assert kinds == [I16 | 4 << 8, U8, I32 | 1 << 8, F64, F32]  # float32-exact: 4 bytes
     assert decode_message(frame_block(frame)) == [frame]
     binary = next(c for c in CASES if c["name"] == "binary snapshot")
     assert len(base64.b64decode(binary["binary"])) * 3 < len(json.dumps(binary["json"]))
