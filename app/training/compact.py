@@ -4,9 +4,10 @@ A binary message is one or more blocks. A block is a JSON header plus typed arra
 
     u32 block length in bytes (this field included; a multiple of 4)
     u32 header length H, then H bytes of UTF-8 JSON padded with spaces to a multiple of 4
-    u32 array count A, then A x (u32 kind, u32 count), then each array padded to 4 bytes
+    u32 array count A, then A x u32 (kind | d << 4 | count << 8), then each array padded to 4 bytes
 
-A `metrics` block's header names its columns ({type, columns, layer_columns, layers}) and its
+A `metrics` block's header names its columns ({type, columns, layer_columns: names joined by
+commas, layers: [names]}) and its
 arrays are those columns in order: the scalar columns, then each layer's. Any other frame's header
 is the frame itself with each long list of numbers replaced by {"#": index of its array}.
 Encodings are cached per log entry (the same object every connection reads), so a broadcast is
@@ -26,14 +27,15 @@ import numpy as np
 
 from app.training.history import LAYER_COLUMNS, SCALAR_COLUMNS
 
-# Array kinds: the low byte; the next byte holds d for the scaled integers (value = stored / 10**d).
+# Array kinds: the low 4 bits; the next 4 hold d for the scaled integers (value = stored / 10**d).
 F32, F64, CONST, RANGE, U8, I16, I32 = range(7)
 MIN_ARRAY = 16  # shorter lists stay in the JSON header
+MAX_COUNT = 2**24 - 1  # numbers in one array
 MAX_DECIMALS = 4  # the most decimals a server frame rounds its numbers to
 COMPACT_TYPES = ("snapshot", "histograms", "dataset")  # texts sent as generic blocks
 CACHE_SIZE = 1024  # encoded entries kept (strong references keep their ids unique)
 
-Array = tuple[int, int, bytes]  # kind, count, payload
+Array = tuple[int, int, bytes]  # kind (with d), count, payload
 encodings: Counter[str] = Counter()  # encodings done, by frame type (the encode-once test reads it)
 
 
@@ -44,7 +46,9 @@ def _pad(data: bytes, fill: bytes = b"\0") -> bytes:
 def block(header: str, arrays: Sequence[Array]) -> bytes:
     """One block: the JSON header and its arrays."""
     head = _pad(header.encode(), b" ")
-    table = b"".join(struct.pack("<II", kind, count) for kind, count, _ in arrays)
+    if any(count > MAX_COUNT for _, count, _ in arrays):
+        raise ValueError(f"an array of more than {MAX_COUNT:,} numbers")
+    table = b"".join(struct.pack("<I", kind | count << 8) for kind, count, _ in arrays)
     body = b"".join(_pad(payload) for _, _, payload in arrays)
     inner = struct.pack("<I", len(header.encode())) + head + struct.pack("<I", len(arrays))
     inner += table + body
@@ -66,8 +70,8 @@ def metrics_block(rows: np.ndarray, layer_names: Sequence[str]) -> bytes:
     encodings["metrics"] += 1
     header = {
         "type": "metrics",
-        "columns": SCALAR_COLUMNS,
-        "layer_columns": LAYER_COLUMNS,
+        "columns": ",".join(SCALAR_COLUMNS),
+        "layer_columns": ",".join(LAYER_COLUMNS),
         "layers": list(layer_names),
     }
     width = len(SCALAR_COLUMNS) + len(layer_names) * len(LAYER_COLUMNS)
@@ -102,9 +106,9 @@ def _scaled(q: np.ndarray, d: int) -> Array:
     lo, hi = (q.min(), q.max()) if len(q) else (0.0, 0.0)
     for kind, dtype, low, high in ((U8, "<u1", 0, 255), (I16, "<i2", -32768, 32767)):
         if low <= lo and hi <= high:
-            return kind | d << 8, len(q), q.astype(dtype).tobytes()
+            return kind | d << 4, len(q), q.astype(dtype).tobytes()
     if lo >= -(2**31) and hi < 2**31:
-        return I32 | d << 8, len(q), q.astype("<i4").tobytes()
+        return I32 | d << 4, len(q), q.astype("<i4").tobytes()
     return F64, len(q), (q / 10**d).astype("<f8").tobytes()
 
 

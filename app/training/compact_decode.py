@@ -16,7 +16,7 @@ TYPED = {F32: "<f4", F64: "<f8", U8: "<u1", I16: "<i2", I32: "<i4"}
 
 
 def _array(data: bytes, offset: int, word: int, count: int) -> tuple[list[Any], int]:
-    kind, decimals = word & 0xFF, (word >> 8) & 0xFF
+    kind, decimals = word & 0xF, (word >> 4) & 0xF
     if kind == CONST:
         (v,) = struct.unpack_from("<d", data, offset)
         return [None if math.isnan(v) else v] * count, 8
@@ -44,7 +44,7 @@ def _restore(value: Any, arrays: list[list[Any]]) -> Any:
 
 
 def _metrics(header: dict[str, Any], arrays: list[list[Any]]) -> dict[str, Any]:
-    columns, layer_columns = header["columns"], header["layer_columns"]
+    columns, layer_columns = header["columns"].split(","), header["layer_columns"].split(",")
     frame: dict[str, Any] = {"type": "metrics", **dict(zip(columns, arrays, strict=False))}
     width = len(layer_columns)
     frame["layers"] = [
@@ -62,10 +62,10 @@ def decode_message(data: bytes) -> list[dict[str, Any]]:
         header = json.loads(data[offset + 8 : offset + 8 + header_length])
         at = offset + 8 + -(-header_length // 4) * 4
         (count,) = struct.unpack_from("<I", data, at)
-        table = struct.unpack_from(f"<{2 * count}I", data, at + 4)
-        cursor, arrays = at + 4 + 8 * count, []
-        for i in range(count):
-            values, used = _array(data, cursor, table[2 * i], table[2 * i + 1])
+        table = struct.unpack_from(f"<{count}I", data, at + 4)
+        cursor, arrays = at + 4 + 4 * count, []
+        for word in table:
+            values, used = _array(data, cursor, word & 0xFF, word >> 8)
             arrays.append(values)
             cursor += used
         is_metrics = header.get("type") == "metrics" and "columns" in header

@@ -17,8 +17,8 @@ const finite = (v) => (Number.isNaN(v) ? null : v);
 
 /** One array: its values as a plain array, and the bytes it took. */
 function readArray(buffer, view, offset, word, count) {
-  const kind = word & 0xff;
-  const scale = 10 ** ((word >> 8) & 0xff);
+  const kind = word & 0xf;
+  const scale = 10 ** ((word >> 4) & 0xf);
   if (kind === CONST) {
     const v = finite(view.getFloat64(offset, true));
     return [new Array(count).fill(v), 8];
@@ -47,12 +47,14 @@ function restore(value, arrays) {
 /** A metrics block's columns as a `metrics` frame. */
 function metricsFrame(header, arrays) {
   const frame = { type: 'metrics' };
-  header.columns.forEach((key, j) => (frame[key] = arrays[j]));
-  const n = header.columns.length;
-  const width = header.layer_columns.length;
+  const columns = header.columns.split(',');
+  const layerColumns = header.layer_columns.split(',');
+  columns.forEach((key, j) => (frame[key] = arrays[j]));
+  const n = columns.length;
+  const width = layerColumns.length;
   frame.layers = header.layers.map((name, i) => {
     const layer = { name };
-    header.layer_columns.forEach((key, j) => (layer[key] = arrays[n + i * width + j]));
+    layerColumns.forEach((key, j) => (layer[key] = arrays[n + i * width + j]));
     return layer;
   });
   return frame;
@@ -78,15 +80,17 @@ function readBlock(buffer, view, offset) {
   const header = JSON.parse(utf8.decode(new Uint8Array(buffer, offset + 8, headerLength)));
   let at = offset + 8 + pad4(headerLength);
   const count = view.getUint32(at, true);
-  let data = at + 4 + count * 8;
+  let data = at + 4 + count * 4;
   const arrays = [];
   for (let i = 0; i < count; i++) {
-    at += 8;
-    const [values, used] = readArray(buffer, view, data, view.getUint32(at - 4, true), view.getUint32(at, true));
+    at += 4;
+    const word = view.getUint32(at, true);
+    const [values, used] = readArray(buffer, view, data, word & 0xff, word >>> 8);
     arrays.push(values);
     data += used;
   }
-  const frame = header.type === 'metrics' && Array.isArray(header.columns) ? metricsFrame(header, arrays) : restore(header, arrays);
+  const isMetrics = header.type === 'metrics' && typeof header.columns === 'string';
+  const frame = isMetrics ? metricsFrame(header, arrays) : restore(header, arrays);
   return [frame, length];
 }
 
