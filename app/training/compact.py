@@ -33,7 +33,8 @@ MIN_ARRAY = 16  # shorter lists stay in the JSON header
 MAX_COUNT = 2**24 - 1  # numbers in one array
 MAX_DECIMALS = 4  # the most decimals a server frame rounds its numbers to
 COMPACT_TYPES = ("snapshot", "histograms", "dataset")  # texts sent as generic blocks
-CACHE_SIZE = 1024  # encoded entries kept (strong references keep their ids unique)
+CACHE_SIZE = 1024  # encoded entries kept (strong references keep their ids unique) ...
+CACHE_BYTES = 16 * 1024 * 1024  # ... and the bytes they may hold, keys included
 
 Array = tuple[int, int, bytes]  # kind (with d), count, payload
 encodings: Counter[str] = Counter()  # encodings done, by frame type (the encode-once test reads it)
@@ -140,11 +141,16 @@ def text_type(text: str) -> str | None:
 
 
 class EncodedCache:
-    """Encoded bytes by the identity of what they encode: one log entry, one encoding."""
+    """Encoded bytes by the identity of what they encode: one log entry, one encoding.
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
+    Bounded in entries and in bytes (the encoding plus the key it keeps alive); the oldest go.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE, max_bytes: int = CACHE_BYTES) -> None:
         self.size = size
-        self._items: OrderedDict[int, tuple[object, bytes]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[int, tuple[object, bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._encoding = threading.Lock()
 
@@ -164,12 +170,22 @@ class EncodedCache:
             if found is not None:
                 return found
             data = encode()
+        cost = len(data) + _size(key)
         with self._lock:
-            self._items[id(key)] = (key, data)  # the reference keeps id(key) from being reused
-            self._items.move_to_end(id(key))
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            old = self._items.pop(id(key), None)
+            self.bytes += cost - (old[2] if old is not None else 0)
+            self._items[id(key)] = (key, data, cost)  # the key's reference keeps its id unique
+            while len(self._items) > 1 and (
+                len(self._items) > self.size or self.bytes > self.max_bytes
+            ):
+                self.bytes -= self._items.popitem(last=False)[1][2]
         return data
+
+
+def _size(key: object) -> int:
+    if isinstance(key, np.ndarray):
+        return key.nbytes
+    return len(key) if isinstance(key, str) else 0
 
 
 cache = EncodedCache()

@@ -99,3 +99,12 @@ def test_the_cache_encodes_each_object_once() -> None:
     cache.get(keys[2], lambda: encode(2))  # the oldest goes
     assert cache.peek(keys[0]) is None and cache.peek(keys[2]) == b"\2"
     assert cache.peek(np.zeros(3)) is None  # equal content, another object: not the same entry
+
+
+def test_the_cache_is_bounded_in_bytes() -> None:
+    cache = EncodedCache(size=100, max_bytes=10_000)
+    texts = [f"{i:04d}" * 500 for i in range(4)]  # 2 kB keys, 3 kB encodings
+    for text in texts:
+        cache.get(text, lambda: b"x" * 3000)
+    assert cache.bytes <= 10_000
+    assert cache.peek(texts[0]) is None and cache.peek(texts[3]) == b"x" * 3000
