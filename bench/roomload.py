@@ -24,6 +24,11 @@ from typing import Any
 from bench.loadclient import Client, LagProbe, Server, ms, percentile
 
 COOKIE = "backprop_room"
+FASTEST = {  # as many epochs per second as a session records: every byte is metrics
+    "dataset": {"name": "gaussian", "samples": 20},
+    "model": {"layers": [{"units": 2, "activation": "tanh"}]},
+    "training": {"batch_size": 64},
+}
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b")
 
 
@@ -107,10 +112,15 @@ async def per_second(clients: list[Client], seconds: float) -> list[tuple[float,
 
 
 async def alone(args: argparse.Namespace) -> None:
-    """Phase 1: bytes/s of a JSON and a compact client of one default session at full speed."""
+    """Phase 1: bytes/s of a JSON and a compact client of one session at full speed."""
+    for name, config in (("default spiral", {}), ("fastest (20 points, 1x2)", FASTEST)):
+        await _alone(args, name, config)
+
+
+async def _alone(args: argparse.Namespace, name: str, config: dict[str, Any]) -> None:
     server = Server()
     try:
-        sid, token = await asyncio.to_thread(server.create, {})
+        sid, token = await asyncio.to_thread(server.create, config)
         url = f"{server.ws_base}/ws/sessions/{sid}?token={token}"
         plain, compact = Client(url), Client(url + "&encoding=compact")
         for client in (plain, compact):
@@ -120,7 +130,7 @@ async def alone(args: argparse.Namespace) -> None:
         (pf, pb), (cf, cb) = await per_second([plain, compact], args.seconds)
         rate = (compact.epochs_seen - epochs) / (time.perf_counter() - started)
         say(
-            f"[room 1 alone] default spiral at full speed (~{rate:,.0f} epochs/s): JSON "
+            f"[room 1 alone] {name} at full speed (~{rate:,.0f} epochs/s): JSON "
             f"{pb / 1e3:,.0f} kB/s in {pf:.0f} frames/s; compact {cb / 1e3:,.0f} kB/s in "
             f"{cf:.0f} frames/s ({pb / max(cb, 1):.1f}x less); epochs missed: JSON "
             f"{plain.gaps}, compact {compact.gaps}"
