@@ -21,11 +21,9 @@ import struct
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
-
-from app.training.history import LAYER_COLUMNS, SCALAR_COLUMNS
 
 # Array kinds: the low 4 bits; the next 4 hold d for the scaled integers (value = stored / 10**d).
 F32, F64, CONST, RANGE, U8, I16, I32 = range(7)
@@ -37,6 +35,7 @@ CACHE_SIZE = 1024  # encoded entries kept (strong references keep their ids uniq
 CACHE_BYTES = 16 * 1024 * 1024  # ... and the bytes they may hold, keys included
 
 Array = tuple[int, int, bytes]  # kind (with d), count, payload
+V = TypeVar("V")
 encodings: Counter[str] = Counter()  # encodings done, by frame type (the encode-once test reads it)
 
 
@@ -54,31 +53,6 @@ def block(header: str, arrays: Sequence[Array]) -> bytes:
     inner = struct.pack("<I", len(header.encode())) + head + struct.pack("<I", len(arrays))
     inner += table + body
     return struct.pack("<I", len(inner) + 4) + inner
-
-
-def metrics_column(values: np.ndarray, epoch: bool = False) -> Array:
-    """One metrics column: a range (epochs), a constant (lr, an unused column) or float32."""
-    n = len(values)
-    if epoch and n and np.array_equal(values, values[0] + np.arange(n)):
-        return RANGE, n, struct.pack("<i", int(values[0]))
-    if n and (np.all(values == values[0]) or np.all(np.isnan(values))):
-        return CONST, n, struct.pack("<d", float(values[0]))
-    return F32, n, values.astype("<f4").tobytes()
-
-
-def metrics_block(rows: np.ndarray, layer_names: Sequence[str]) -> bytes:
-    """Epoch records (rows as in app.training.history) as one `metrics` block."""
-    encodings["metrics"] += 1
-    header = {
-        "type": "metrics",
-        "columns": ",".join(SCALAR_COLUMNS),
-        "layer_columns": ",".join(LAYER_COLUMNS),
-        "layers": list(layer_names),
-    }
-    width = len(SCALAR_COLUMNS) + len(layer_names) * len(LAYER_COLUMNS)
-    rows = rows if rows.shape[1:] == (width,) else np.zeros((0, width))
-    arrays = [metrics_column(rows[:, j], epoch=j == 0) for j in range(width)]
-    return block(json.dumps(header, separators=(",", ":")), arrays)
 
 
 def _numbers(value: list[Any]) -> bool:
@@ -140,28 +114,28 @@ def text_type(text: str) -> str | None:
     return None
 
 
-class EncodedCache:
-    """Encoded bytes by the identity of what they encode: one log entry, one encoding.
+class EncodedCache(Generic[V]):
+    """Encodings by the identity of what they encode (one log entry, or a tuple of entries).
 
-    Bounded in entries and in bytes (the encoding plus the key it keeps alive); the oldest go.
+    Bounded in entries and in bytes (the encoding plus the keys it keeps alive); the oldest go.
     """
 
     def __init__(self, size: int = CACHE_SIZE, max_bytes: int = CACHE_BYTES) -> None:
         self.size = size
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._items: OrderedDict[int, tuple[object, bytes, int]] = OrderedDict()
+        self._items: OrderedDict[Any, tuple[object, V, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._encoding = threading.Lock()
 
-    def peek(self, key: object) -> bytes | None:
-        """The bytes if `key` was encoded already."""
+    def peek(self, key: object) -> V | None:
+        """The encoding if `key` was encoded already."""
         with self._lock:
-            hit = self._items.get(id(key))
-            return hit[1] if hit is not None and hit[0] is key else None
+            hit = self._items.get(_identity(key))
+            return hit[1] if hit is not None and _same(hit[0], key) else None
 
-    def get(self, key: object, encode: Callable[[], bytes]) -> bytes:
-        """The bytes for `key`, encoding them on the first request."""
+    def get(self, key: object, encode: Callable[[], V]) -> V:
+        """The encoding of `key`, done on the first request."""
         found = self.peek(key)
         if found is not None:
             return found
@@ -169,23 +143,37 @@ class EncodedCache:
             found = self.peek(key)
             if found is not None:
                 return found
-            data = encode()
-        cost = len(data) + _size(key)
+            value = encode()
+        cost = _size(value) + _size(key)
         with self._lock:
-            old = self._items.pop(id(key), None)
+            old = self._items.pop(_identity(key), None)
             self.bytes += cost - (old[2] if old is not None else 0)
-            self._items[id(key)] = (key, data, cost)  # the key's reference keeps its id unique
+            self._items[_identity(key)] = (key, value, cost)  # the key's references keep ids unique
             while len(self._items) > 1 and (
                 len(self._items) > self.size or self.bytes > self.max_bytes
             ):
                 self.bytes -= self._items.popitem(last=False)[1][2]
-        return data
+        return value
 
 
-def _size(key: object) -> int:
-    if isinstance(key, np.ndarray):
-        return key.nbytes
-    return len(key) if isinstance(key, str) else 0
+def _identity(key: object) -> Any:
+    return tuple(map(id, key)) if isinstance(key, tuple) else id(key)
 
 
-cache = EncodedCache()
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+    return a is b
+
+
+def _size(value: object) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, tuple | list):
+        return sum(_size(v) for v in value)
+    return 0
+
+
+cache: EncodedCache[bytes] = EncodedCache()  # texts' blocks, and metrics messages by their entries

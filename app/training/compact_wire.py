@@ -1,9 +1,10 @@
 """What a compact connection sends: each outgoing item as JSON text or binary blocks, cached.
 
 Control frames and the `hello` stay JSON text (small, or once per connection). Metrics travel as
-one binary message of blocks, one block per log entry (a chunk of epochs); snapshots, histograms
-and dataset frames as one generic block each. Every block comes from `compact.cache`, so N
-connections reading the same entries cost one encoding; misses are encoded off the event loop.
+one binary block per message, joined from the columns of each log entry it covers (each entry
+encoded once); snapshots, histograms and dataset frames as one generic block each. Blocks are
+cached by the entries they show, so N connections reading the same entries cost one encoding;
+misses are encoded off the event loop.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.training.compact import cache, frame_block, metrics_block, text_type
+from app.training.compact import cache, frame_block, text_type
+from app.training.compact_metrics import entries_block
 from app.training.wire import Hello, Metrics, Outgoing, encode_one, in_encoder
 
 OPTIONAL = ("histograms", "snapshot")
@@ -37,15 +39,11 @@ def _parts(item: Metrics) -> tuple[np.ndarray, ...]:
     return item.parts or (item.rows,)
 
 
-def _metrics_bytes(rows: np.ndarray, names: tuple[str, ...]) -> bytes:
-    return cache.get(rows, lambda: metrics_block(rows, names))
-
-
 def encode_compact(item: Outgoing) -> Encoded:
     """One outgoing item in the compact encoding (JSON text for control frames)."""
     if isinstance(item, Metrics):
-        data = b"".join(_metrics_bytes(p, item.layer_names) for p in _parts(item))
-        return Encoded(data, "metrics")
+        parts = _parts(item)
+        return Encoded(cache.get(parts, lambda: entries_block(parts, item.layer_names)), "metrics")
     if isinstance(item, str):
         kind = text_type(item)
         if kind is None:
@@ -58,7 +56,7 @@ def encode_compact(item: Outgoing) -> Encoded:
 def _ready(item: Outgoing) -> bool:
     """Cheap to encode here: a control frame, or bytes already in the cache."""
     if isinstance(item, Metrics):
-        return all(cache.peek(p) is not None for p in _parts(item))
+        return cache.peek(_parts(item)) is not None
     if isinstance(item, str):
         return text_type(item) is None or cache.peek(item) is not None
     return not isinstance(item, Hello)

@@ -35,7 +35,7 @@ function same(actual, expected, tol, path = 'frame') {
 for (const c of CASES) {
   test(`${c.name}: the binary message decodes to the JSON frame`, () => {
     const frames = decodeMessage(bufferOf(c.binary));
-    assert.equal(frames.length, 1, 'two metrics blocks of the same layers merge into one frame');
+    assert.equal(frames.length, 1);
     // Metrics columns travel as float32; everything else comes back exactly.
     same(frames[0], c.json, c.json.type === 'metrics' ? 1e-6 : 0);
   });
@@ -47,6 +47,15 @@ test('the compact message is much smaller than the JSON text', () => {
     const binary = Buffer.from(c.binary, 'base64').length;
     assert.ok(binary < json / 2, `${c.name}: ${binary} bytes vs ${json} of JSON`);
   }
+});
+
+test('consecutive metrics blocks of the same layers read as one frame', () => {
+  const [a, b] = CASES.filter((x) => x.json.type === 'metrics'); // binary, multiclass: 3 layers each
+  const both = Buffer.concat([Buffer.from(a.binary, 'base64'), Buffer.from(b.binary, 'base64')]);
+  const frames = decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
+  assert.equal(frames.length, 1);
+  same(frames[0].epoch, [...a.json.epoch, ...b.json.epoch], 0);
+  same(frames[0].layers[2].grad_norm, [...a.json.layers[2].grad_norm, ...b.json.layers[2].grad_norm], 1e-6);
 });
 
 test('metrics blocks of other layers stay separate frames, in order', () => {

@@ -15,7 +15,8 @@ import numpy as np
 
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
-from app.training.compact import frame_block, metrics_block
+from app.training.compact import frame_block
+from app.training.compact_metrics import metrics_columns, metrics_message
 from app.training.history import record_rows
 from app.training.run import Run
 from app.training.wire import Metrics, encode_parts
@@ -41,8 +42,13 @@ def _rows_json(rows: np.ndarray) -> list[list[float | None]]:
     return [[None if np.isnan(v) else float(v) for v in row] for row in rows]
 
 
+def two_entries(halves: tuple[np.ndarray, ...], names: tuple[str, ...]) -> bytes:
+    """Two log entries' rows as one message (ranges and constants merge across them)."""
+    return metrics_message([metrics_columns(h, len(names)) for h in halves], names)
+
+
 def cases() -> list[dict[str, Any]]:
-    """Metrics (two blocks in one message), snapshot, histograms and dataset of each task."""
+    """Metrics (two log entries in one block), snapshot, histograms and dataset of each task."""
     out: list[dict[str, Any]] = []
     for name, partial in CONFIGS.items():
         run = Run(SessionConfig.model_validate(partial))
@@ -59,7 +65,7 @@ def cases() -> list[dict[str, Any]]:
                 "json": json.loads(Metrics(rows, names).encode()),
                 "parts": [_rows_json(h) for h in halves],
                 "layer_names": list(names),
-                "binary": _b64(b"".join(metrics_block(h, names) for h in halves)),
+                "binary": _b64(two_entries(halves, names)),
             }
         )
         histograms = {"type": "histograms", "epoch": records[-1]["epoch"], "layers": hist}

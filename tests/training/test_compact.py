@@ -20,10 +20,10 @@ from app.training.compact import (
     U8,
     EncodedCache,
     frame_block,
-    metrics_block,
 )
 from app.training.compact_decode import decode_message
-from tests.js.compact_fixtures import OUT
+from app.training.compact_metrics import merge_column, metrics_block, metrics_column
+from tests.js.compact_fixtures import OUT, two_entries
 
 CASES: list[dict[str, Any]] = json.loads(OUT.read_text())
 
@@ -43,8 +43,8 @@ def test_the_node_fixtures_are_what_the_encoder_writes_today() -> None:
     # If this fails after a deliberate format change: python -m tests.js.compact_fixtures
     for case in CASES:
         if case["json"]["type"] == "metrics":
-            names = case["layer_names"]
-            data = b"".join(metrics_block(_rows(part), names) for part in case["parts"])
+            names = tuple(case["layer_names"])
+            data = two_entries(tuple(_rows(part) for part in case["parts"]), names)
         else:
             data = frame_block(case["json"])
         assert base64.b64encode(data).decode() == case["binary"], case["name"]
@@ -108,3 +108,16 @@ def test_the_cache_is_bounded_in_bytes() -> None:
         cache.get(text, lambda: b"x" * 3000)
     assert cache.bytes <= 10_000
     assert cache.peek(texts[0]) is None and cache.peek(texts[3]) == b"x" * 3000
+
+
+def test_entries_merge_into_one_column_each() -> None:
+    first, second = np.array([3.0, 4.0]), np.array([5.0, 6.0, 7.0])
+    kind, n, payload = merge_column([metrics_column(first, True), metrics_column(second, True)])
+    assert (kind, n, payload) == (RANGE, 5, struct.pack("<i", 3))  # the epochs continue
+    kind, n, _ = merge_column([metrics_column(first, True), metrics_column(first, True)])
+    assert (kind, n) == (F32, 4)  # a range that restarts is spelled out
+    lr = merge_column([metrics_column(np.full(2, 0.01)), metrics_column(np.full(3, 0.01))])
+    assert lr == (CONST, 5, struct.pack("<d", 0.01))
+    changed = merge_column([metrics_column(np.full(2, 0.01)), metrics_column(np.full(1, 0.5))])
+    assert changed[:2] == (F32, 3)
+    assert np.allclose(np.frombuffer(changed[2], "<f4"), [0.01, 0.01, 0.5])
