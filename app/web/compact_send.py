@@ -1,7 +1,7 @@
 """The sender of a compact connection: every epoch, and snapshots as the byte budget allows.
 
 Metrics and control frames always go, in order. A snapshot or histograms frame goes when the
-connection's token bucket (settings.compact_bytes_per_second) has bytes left; otherwise it waits,
+connection's token bucket (settings.compact_bytes_per_second) holds its size; otherwise it waits,
 and a newer one of its kind replaces it, so a slow client gets fewer of them, never a queue; the
 same happens when the client drains slower than that, as `send` then waits before the next drain.
 Of each kind at most one goes every OPTIONAL_MIN_GAP. A waiting frame goes out at the latest
@@ -24,24 +24,29 @@ COMPACT = "compact"
 ENCODINGS = ("json", COMPACT)
 OPTIONAL_MIN_GAP = 0.25  # seconds between two snapshots (or two histograms) on one connection
 OPTIONAL_MAX_WAIT = 2.0  # seconds a snapshot or histograms frame may wait for the budget
+BURST_SECONDS = 0.25  # the bucket holds this many seconds of budget (two or three snapshots)
 
 
 class Budget:
-    """A token bucket of bytes: refills at `rate` per second, up to one second's worth."""
+    """A token bucket of bytes: refills at `rate` per second, up to BURST_SECONDS' worth."""
 
     def __init__(self, rate: float, now: float) -> None:
         self.rate = rate
-        self.tokens = rate
+        self.tokens = rate * BURST_SECONDS
         self._at = now
 
     def refill(self, now: float) -> None:
         """Add what `now - last refill` earned."""
-        self.tokens = min(self.rate, self.tokens + (now - self._at) * self.rate)
+        self.tokens = min(self.rate * BURST_SECONDS, self.tokens + (now - self._at) * self.rate)
         self._at = now
 
-    def wait(self) -> float:
-        """Seconds until the bucket holds bytes again."""
-        return max(0.0, -self.tokens / self.rate)
+    def wait(self, need: float = 0.0) -> float:
+        """Seconds until the bucket holds `need` bytes."""
+        return max(0.0, (need - self.tokens) / self.rate)
+
+    def room_for(self, message: Encoded) -> float:
+        """Bytes the bucket must hold before `message` may go (at most a full bucket)."""
+        return min(len(message.data), self.rate * BURST_SECONDS)
 
     def spend(self, nbytes: int) -> None:
         """Take `nbytes` (the bucket may go below zero: metrics are never held back)."""
@@ -74,14 +79,17 @@ async def send_compact(
             message, since = waiting[key]
             now = loop.time()
             due = now - last_sent.get(key, -OPTIONAL_MIN_GAP) >= OPTIONAL_MIN_GAP and (
-                budget.tokens > 0 or now - since >= OPTIONAL_MAX_WAIT
+                budget.tokens >= budget.room_for(message) or now - since >= OPTIONAL_MAX_WAIT
             )
             if due or not only_due:
                 del waiting[key]
                 await send(message)
 
     while True:
-        timeout = min(max(budget.wait(), OPTIONAL_MIN_GAP), OPTIONAL_MAX_WAIT) if waiting else None
+        timeout = None
+        if waiting:
+            need = min(budget.room_for(m) for m, _ in waiting.values())
+            timeout = min(max(budget.wait(need), OPTIONAL_MIN_GAP), OPTIONAL_MAX_WAIT)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(sub.wake.wait(), timeout)
         sub.wake.clear()
