@@ -17,7 +17,7 @@ import numpy as np
 
 from app.training.compact import cache, frame_block, text_type
 from app.training.compact_metrics import entries_block
-from app.training.wire import Hello, Metrics, Outgoing, encode_one, in_encoder
+from app.training.wire import INLINE_NUMBERS, Hello, Metrics, Outgoing, encode_one, in_encoder
 
 OPTIONAL = ("histograms", "snapshot")
 
@@ -54,9 +54,12 @@ def encode_compact(item: Outgoing) -> Encoded:
 
 
 def _ready(item: Outgoing) -> bool:
-    """Cheap to encode here: a control frame, or bytes already in the cache."""
+    """Cheap to encode here: a control frame, a small metrics frame, or bytes in the cache.
+
+    A thread hop costs more than a small encoding, and much more while training threads hold
+    the GIL: 30 watchers queueing for the encoder threads got a third of the frames."""
     if isinstance(item, Metrics):
-        return cache.peek(_parts(item)) is not None
+        return item.rows.size <= INLINE_NUMBERS or cache.peek(_parts(item)) is not None
     if isinstance(item, str):
         return text_type(item) is None or cache.peek(item) is not None
     return not isinstance(item, Hello)
