@@ -131,7 +131,7 @@ class EncodedCache(Generic[V]):
     def peek(self, key: object) -> V | None:
         """The encoding if `key` was encoded already."""
         with self._lock:
-            hit = self._items.get(_identity(key))
+            hit = self._items.get(identity(key))
             return hit[1] if hit is not None and _same(hit[0], key) else None
 
     def get(self, key: object, encode: Callable[[], V]) -> V:
@@ -146,9 +146,9 @@ class EncodedCache(Generic[V]):
             value = encode()
         cost = _size(value) + _size(key)
         with self._lock:
-            old = self._items.pop(_identity(key), None)
+            old = self._items.pop(identity(key), None)
             self.bytes += cost - (old[2] if old is not None else 0)
-            self._items[_identity(key)] = (key, value, cost)  # the key's references keep ids unique
+            self._items[identity(key)] = (key, value, cost)  # the key's references keep ids unique
             while len(self._items) > 1 and (
                 len(self._items) > self.size or self.bytes > self.max_bytes
             ):
@@ -156,7 +156,8 @@ class EncodedCache(Generic[V]):
         return value
 
 
-def _identity(key: object) -> Any:
+def identity(key: object) -> Any:
+    """What the cache files `key` under: its id, or its items' ids for a tuple."""
     return tuple(map(id, key)) if isinstance(key, tuple) else id(key)
 
 

@@ -9,16 +9,20 @@ misses are encoded off the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from app.training.compact import cache, frame_block, text_type
+from app.training.compact import cache, frame_block, identity, text_type
 from app.training.compact_metrics import entries_block
 from app.training.wire import INLINE_NUMBERS, Hello, Metrics, Outgoing, encode_one, in_encoder
 
+log = logging.getLogger(__name__)
 OPTIONAL = ("histograms", "snapshot")
 
 
@@ -48,7 +52,11 @@ def encode_compact(item: Outgoing) -> Encoded:
         kind = text_type(item)
         if kind is None:
             return Encoded(item)
-        data = cache.get(item, lambda: frame_block(json.loads(item)))
+        try:
+            data: str | bytes = cache.get(item, lambda: frame_block(json.loads(item)))
+        except (TypeError, ValueError):  # the frame as JSON text rather than a lost connection
+            log.exception("could not encode a %s frame compactly", kind)
+            data = item
         return Encoded(data, kind if kind in OPTIONAL else "control")
     return Encoded(encode_one(item), "hello" if isinstance(item, Hello) else "control")
 
@@ -66,7 +74,35 @@ def _ready(item: Outgoing) -> bool:
 
 
 async def encode_all_compact(items: Sequence[Outgoing]) -> list[Encoded]:
-    """Encode items; anything not yet cached is encoded in the encoder threads."""
-    if all(_ready(item) for item in items):
-        return [encode_compact(item) for item in items]
-    return await in_encoder(lambda: [encode_compact(item) for item in items])
+    """Encode items; anything not yet cached is encoded in the encoder threads, once: other
+    connections wanting the same entry meanwhile wait for that encoding, not for a thread."""
+    hellos = [item for item in items if isinstance(item, Hello)]
+    encoded_hellos = iter(
+        await in_encoder(lambda: [encode_compact(h) for h in hellos]) if hellos else []
+    )
+    await asyncio.gather(
+        *(_shared(item) for item in items if not _ready(item) and not isinstance(item, Hello))
+    )
+    return [
+        next(encoded_hellos) if isinstance(item, Hello) else encode_compact(item) for item in items
+    ]
+
+
+_inflight: dict[Any, asyncio.Future[None]] = {}  # entries being encoded, by identity
+
+
+async def _shared(item: Outgoing) -> None:
+    """Put `item`'s encoding in the cache, encoding it off the loop unless someone already is."""
+    key = identity(_parts(item) if isinstance(item, Metrics) else item)
+    running = _inflight.get(key)
+    if running is not None:
+        await asyncio.shield(running)
+        if not _ready(item):  # its encoder's connection went away before the encoding landed
+            await _shared(item)
+        return
+    done = _inflight[key] = asyncio.get_running_loop().create_future()
+    try:
+        await in_encoder(lambda: encode_compact(item))
+    finally:
+        del _inflight[key]
+        done.set_result(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import math
@@ -9,7 +10,9 @@ import struct
 from typing import Any
 
 import numpy as np
+import pytest
 
+from app.training import compact_wire, wire
 from app.training.compact import (
     CONST,
     F32,
@@ -121,3 +124,25 @@ def test_entries_merge_into_one_column_each() -> None:
     changed = merge_column([metrics_column(np.full(2, 0.01)), metrics_column(np.full(1, 0.5))])
     assert changed[:2] == (F32, 3)
     assert np.allclose(np.frombuffer(changed[2], "<f4"), [0.01, 0.01, 0.5])
+
+
+def test_connections_wanting_one_entry_share_one_trip_to_the_encoder_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    binary = next(c for c in CASES if c["name"] == "binary snapshot")
+    text = json.dumps(binary["json"], separators=(",", ":"))
+    hops: list[int] = []
+
+    async def counted(work: Any) -> Any:
+        hops.append(1)
+        return await wire.in_encoder(work)
+
+    monkeypatch.setattr(compact_wire, "in_encoder", counted)
+
+    async def watchers() -> list[list[compact_wire.Encoded]]:
+        return await asyncio.gather(*(compact_wire.encode_all_compact([text]) for _ in range(30)))
+
+    results = asyncio.run(watchers())
+    assert hops == [1]
+    assert all(r[0].data == results[0][0].data and r[0].kind == "snapshot" for r in results)
+    assert decode_message(results[0][0].data) == [binary["json"]]
