@@ -17,6 +17,7 @@ import asyncio
 import time
 from typing import Any
 
+from bench import roomload
 from bench.loadclient import Client, LagProbe, Server, ms, percentile
 
 LIGHT: dict[str, Any] = {}  # the default config: 400 spiral points, 2x8 tanh, batch 10
@@ -227,7 +228,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--history-seconds", type=float, default=120.0)
     parser.add_argument("--reconnectors", type=int, default=4)
     parser.add_argument("--memory-seconds", type=float, default=600.0)
+    parser.add_argument(
+        "--room", action="store_true", help="only the workshop room scenario (bench/roomload.py)"
+    )
+    parser.add_argument("--attendees", type=int, default=30, help="room: attendees training")
+    parser.add_argument("--watchers", type=int, default=30, help="room: watchers of the live run")
     args = parser.parse_args(argv)
+    if args.room:
+        roomload.main(args)
+        return
     say(__doc__.splitlines()[0])
     for phase in (crowd, memory):
         server = Server()
