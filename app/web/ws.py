@@ -14,6 +14,7 @@ from app.training.session import TrainingSession
 from app.training.wire import encode_all
 from app.web.credentials import TooManyFailures, check_session
 from app.web.origin import origin_allowed
+from app.web.tabs import joined, left
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -49,6 +50,7 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
     settings = websocket.app.state.settings
     try:
         await websocket.send_text((await encode_all([hello]))[0])  # encoded off the event loop
+        joined(session, sub)
         sender = asyncio.create_task(_send_loop(websocket, session, sub, settings.frame_interval))
         try:
             await _receive_loop(websocket, session, sub, settings.ws_max_message_bytes)
@@ -60,6 +62,7 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
         pass
     finally:
         session.unsubscribe(sub)
+        left(session, sub)
 
 
 async def _receive_loop(
