@@ -58,8 +58,9 @@ def test_a_second_tab_opens_the_live_run_from_the_runs_panel_and_controls_it(
         b.click("[data-testid='play']")  # B pauses the shared run
         b.wait_for_function(STATE_IS, arg="paused")
         a.wait_for_function(STATE_IS, arg="paused")
-        a.wait_for_function("(n) => Number(document.getElementById('app').dataset.epoch) === n",
-                            arg=epoch(b))
+        a.wait_for_function(
+            "(n) => Number(document.getElementById('app').dataset.epoch) === n", arg=epoch(b)
+        )
 
         a.click("[data-testid='play']")  # and A's commands reach B
         b.wait_for_function(STATE_IS, arg="running")
