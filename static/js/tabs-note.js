@@ -9,15 +9,22 @@ export function tabsText(count) {
   return `Also open in ${others.toLocaleString('en')} other tab${others === 1 ? '' : 's'}`;
 }
 
-/** Drive `pill` from `tabs` frames; `others()` is how many other tabs share the session now. */
+/** The same in a few characters for a crowded top bar: '+1 tab', or '' when alone. */
+export function tabsShort(count) {
+  const others = Math.max(0, Math.floor(Number(count) || 0) - 1);
+  return others ? `+${others.toLocaleString('en')} tab${others === 1 ? '' : 's'}` : '';
+}
+
+/** Drive `pill` (with a .tabs-long and a .tabs-short child) from `tabs` frames; `others()` is how many other tabs share the session now. */
 export function createTabsNote(pill) {
   let count = 1;
   const show = () => {
     const text = tabsText(count);
-    pill.textContent = text;
+    pill.querySelector('.tabs-long').textContent = text;
+    pill.querySelector('.tabs-short').textContent = tabsShort(count);
     pill.hidden = !text;
     pill.dataset.count = String(count);
-    pill.title = text ? 'Another tab has this run open: its play, pause and settings act on the same run' : '';
+    pill.title = text ? `${text}: play, pause and settings in any of them act on this same run` : '';
   };
   show();
   return {

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 SESSION_ID = "window.backpropLab?.state.session?.id"
 LOSS_EPOCHS = "window.backpropLab.views.charts.drawn('loss')[0]"
 NOTE = "[data-testid='tabs-note']"
-NOTE_SAYS = "(text) => document.querySelector('[data-testid=tabs-note]').textContent === text"
+NOTE_SAYS = "(t) => document.querySelector('[data-testid=tabs-note] .tabs-long').textContent === t"
 STATE_IS = "(s) => document.querySelector('[data-testid=run-state]').dataset.state === s"
 
 
