@@ -17,6 +17,7 @@ from app.training.wire import encode_all
 from app.web.compact_send import COMPACT, ENCODINGS, send_compact
 from app.web.credentials import TooManyFailures, check_session
 from app.web.origin import origin_allowed
+from app.web.tabs import joined, left
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -54,6 +55,7 @@ async def session_socket(
     settings = websocket.app.state.settings
     try:
         await websocket.send_text((await encode_all([hello]))[0])  # encoded off the event loop
+        joined(session, sub)
         sender = asyncio.create_task(send_loop(websocket, session, sub, encoding))
         try:
             await _receive_loop(websocket, session, sub, settings.ws_max_message_bytes)
@@ -65,6 +67,7 @@ async def session_socket(
         pass
     finally:
         session.unsubscribe(sub)
+        left(session, sub)
 
 
 async def _receive_loop(
