@@ -20,9 +20,12 @@ def tab_count(session: TrainingSession) -> int:
 
 
 def joined(session: TrainingSession, sub: Subscriber) -> None:
-    """A tab connected: tell every tab of the session the new count."""
-    _open.setdefault(session, set()).add(sub)
-    _announce(session)
+    """A tab connected: tell every tab of the session the new count (a tab alone hears nothing:
+    the page starts alone, and JSON tools see the stream exactly as before)."""
+    tabs = _open.setdefault(session, set())
+    tabs.add(sub)
+    if len(tabs) > 1:
+        _announce(session)
 
 
 def left(session: TrainingSession, sub: Subscriber) -> None:

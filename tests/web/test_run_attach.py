@@ -29,8 +29,7 @@ def test_a_live_run_hands_its_session_to_a_second_tab_that_shares_it(tmp_path: P
         assert body["epoch"] >= 20 and body["config"]["dataset"]["samples"] == 100
         first = client.websocket_connect(f"/ws/sessions/{sid}?token={token}")
         with first as a:
-            hello_a = strict_json(a.receive_text())
-            read_until(a, lambda f: f["type"] == "tabs" and f["count"] == 1)
+            hello_a = strict_json(a.receive_text())  # alone: no tabs frame (the page starts alone)
             with client.websocket_connect(f"/ws/sessions/{sid}?token={body['token']}") as b:
                 hello_b = strict_json(b.receive_text())
                 assert hello_b["history"]["epoch"] == hello_a["history"]["epoch"]
