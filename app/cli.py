@@ -41,6 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"where runs are kept (default ${DATA_DIR_ENV}, else the per-user data folder)",
     )
 
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes that train sessions, one core each (default: the cores, or "
+        "$BACKPROP_LAB_WORKERS; 0 trains in threads of the server process)",
+    )
     train = commands.add_parser("train", help="train without a server and write per-epoch metrics")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="a preset id (see GET /api/presets)")
@@ -56,11 +62,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return cli_export.run(args)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.log_level, args.data_dir, args.open)
+        return _serve(args.host, args.port, args.log_level, args.data_dir, args.open, args.workers)
     return _train(args)
 
 
-def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool) -> int:
+def _serve(
+    host: str,
+    port: int,
+    log_level: str,
+    data_dir: Path | None,
+    open_browser: bool,
+    workers: int | None = None,
+) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
@@ -68,7 +81,16 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
     from app.main import MissingAssets, create_app
     from app.web.redact import RedactSecrets, logging_config
 
-    settings = Settings(host=host, port=port)
+    if workers is not None and workers < 0:
+        sys.stderr.write(f"backprop-lab: --workers must be 0 or more, got {workers}\n")
+        return 2
+    try:
+        settings = Settings(host=host, port=port)
+    except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS
+        sys.stderr.write(f"backprop-lab: {exc}\n")
+        return 2
+    if workers is not None:
+        settings = dataclasses.replace(settings, workers=workers)
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:
@@ -83,7 +105,11 @@ def _serve(host: str, port: int, log_level: str, data_dir: Path | None, open_bro
         except OSError as exc:
             sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
             return 1
-    sys.stdout.write(f"Backprop Lab {__version__}, data directory {stored_in}\n")
+    sys.stdout.write(
+        f"Backprop Lab {__version__}, data directory {stored_in}, "
+        f"{settings.workers} worker process{'es' if settings.workers != 1 else ''}"
+        f"{' (training in threads of this process)' if not settings.workers else ''}\n"
+    )
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
     for handler in logging.getLogger().handlers:

@@ -39,10 +39,10 @@ def session_loop(run: Run, recorder: Recorder | None, epochs: int) -> tuple[floa
         hist = record.pop("histograms", None)
         if recorder is not None:
             handed = time.thread_time()
-            recorder.observe("record", record, run)
+            recorder.observe("record", record, run.epoch)
             if hist:
                 frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
-                recorder.observe("histograms", frame, run)
+                recorder.observe("histograms", frame, run.epoch)
             recording += time.thread_time() - handed
     return time.thread_time() - started, recording
 

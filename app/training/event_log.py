@@ -74,6 +74,14 @@ class EventLog:
         ):
             self.bytes -= self._entries.popleft()[2]
 
+    def resync(self) -> None:
+        """Drop every entry: each reader gets a fresh `hello` at its next read."""
+        self._entries.clear()
+        self.bytes = 0
+        self.end += 1  # past every reader's cursor, so each one counts as behind
+        self._last.clear()
+        self._last_control = -1
+
     def read(self, sub: Subscriber) -> list[Outgoing] | None:
         """Frames for `sub` since its last read, or None if entries it had not read were dropped."""
         start = self.end - len(self._entries)

@@ -1,12 +1,13 @@
 """The seam between a session and the store: it watches what the session emits and records it.
 
-A session calls `observe(kind, payload, run)` for every entry it emits (between chunks, when the
-engine is idle) and `close(run, state, idle=...)` when it ends. Records and histograms go to the
+A session calls `observe(kind, payload, epoch)` for every entry it emits and `close(...)` when it
+ends. Records and histograms go to the
 store as they come; state frames become play/pause/diverged/stopped events; config frames become
 setting changes (old -> new), architecture edits, resets or regenerations; a dataset frame that
 no config frame announced is a point edit. A rebuild (new weights) starts a new segment, since
-the epoch count starts again. Checkpoints are taken every CHECKPOINT_EVERY epochs and on pause,
-stop and close; their `.npz` encoding happens on the store's writer thread.
+the epoch count starts again. Checkpoints are captured where the Run lives (executors/host.py),
+every CHECKPOINT_EVERY epochs and on pause, stop and close, and arrive here as bytes after the
+records they continue.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.engine.checkpoint import TrainerState, capture, to_bytes
 from app.store import RunStore
-from app.training.run import Run
+from app.training.executors.messages import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Recorder:
         segment: int = 0,
         checkpoint_every: int = CHECKPOINT_EVERY,
         create: bool = True,
-        last_checkpoint: int = -1,  # epoch of the checkpoint a resumed run starts from
+        last: Checkpoint | None = None,  # the checkpoint a resumed run starts from
     ) -> None:
         self.store = store
         self.run_id = run_id
@@ -74,108 +74,87 @@ class Recorder:
         self.segment = segment
         self.checkpoint_every = checkpoint_every
         self.state = "idle"
+        self.last = last  # the newest checkpoint of this segment: where a lost worker resumes
+        self.wants_checkpoint = False  # a pause or a stop: the session has its host capture one
         self._data_explained = False  # a config frame announced the next dataset frame
-        self._checkpointed = last_checkpoint  # epoch of the last checkpoint in this segment
-        self._pending = False  # a checkpoint was asked for mid-epoch: take it at the epoch's end
-        self._captured: tuple[int, TrainerState, dict[str, Any]] | None = None  # awaits its record
         if create:
             store.create_run(run_id, name or default_name(config), config, self.state)
 
-    def observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
-        """Record what the session just emitted; `run` is idle while this runs. Never raises."""
+    def observe(self, kind: str, payload: dict[str, Any], epoch: int) -> None:
+        """Record what the session just emitted, at its current `epoch`. Never raises."""
         try:
-            self._observe(kind, payload, run)
+            self._observe(kind, payload, epoch)
         except Exception:  # a storage problem must never stop training
             log.exception("recording run %s failed; training goes on", self.run_id)
 
-    def _observe(self, kind: str, payload: dict[str, Any], run: Run) -> None:
+    def _observe(self, kind: str, payload: dict[str, Any], epoch: int) -> None:
         if kind == "record":
             self.store.add_record(self.run_id, self.segment, payload)
-            if self._captured is not None and payload["epoch"] >= self._captured[0]:
-                epoch, state, config = self._captured
-                self._captured = None
-                self.store.save_checkpoint(
-                    self.run_id, self.segment, epoch, config, lambda: to_bytes(state)
-                )
         elif kind == "histograms":
-            epoch, layers = payload["epoch"], payload["layers"]
-            self.store.add_histograms(self.run_id, self.segment, epoch, layers)
-        elif kind == "frame" and payload.get("type") == "state":
-            self._state(payload, run)
-        elif kind == "frame" and payload.get("type") == "config":
-            self._config(payload, run)
-            self._data_explained = True
-        elif kind == "frame" and payload.get("type") == "dataset":
+            self.store.add_histograms(
+                self.run_id, self.segment, payload["epoch"], payload["layers"]
+            )
+        elif kind == "dataset":  # {"train": n, "val": m} of a dataset frame
             if not self._data_explained:  # no config change came first: points were edited
-                sizes = {"train": len(payload["train"]["y"]), "val": len(payload["val"]["y"])}
-                self.event(run, "points", sizes)
+                self.event(epoch, "points", payload)
             self._data_explained = False
+        elif kind == "frame" and payload.get("type") == "state":
+            self._state(payload, epoch)
+        elif kind == "frame" and payload.get("type") == "config":
+            self._config(payload, epoch)
+            self._data_explained = True
 
-    def close(self, run: Run, state: str, *, idle: bool) -> None:
-        """The session ends: a last checkpoint if the engine is idle; a live run is interrupted."""
+    def saved(self, checkpoint: Checkpoint) -> None:
+        """Store a checkpoint the host captured, after the records it continues. Never raises."""
+        self.last = checkpoint
         try:
-            self._close(run, state, idle=idle)
+            self.store.save_checkpoint(
+                self.run_id,
+                self.segment,
+                checkpoint.epoch,
+                checkpoint.config,
+                lambda: checkpoint.data,
+            )
+        except Exception:
+            log.exception("storing a checkpoint of run %s failed; training goes on", self.run_id)
+
+    def close(self, epoch: int, state: str, checkpoint: Checkpoint | None) -> None:
+        """The session ends (with a last checkpoint if its engine was idle); a live run is
+        interrupted."""
+        try:
+            if checkpoint is not None:
+                self.saved(checkpoint)
+            final = "interrupted" if state == "running" else state
+            self.event(epoch, "closed", {"state": final})
+            self.store.update_run(self.run_id, state=final)
         except Exception:
             log.exception("recording the end of run %s failed", self.run_id)
 
-    def _close(self, run: Run, state: str, *, idle: bool) -> None:
-        if idle and state != "diverged":  # diverged weights are not worth continuing from
-            self.checkpoint(run)
-        final = "interrupted" if state == "running" else state
-        self.event(run, "closed", {"state": final})
-        self.store.update_run(self.run_id, state=final)
+    def event(self, epoch: int, kind: str, payload: dict[str, Any]) -> None:
+        """An event at `epoch`."""
+        self.store.add_event(self.run_id, self.segment, epoch, kind, payload)
 
-    def event(self, run: Run, kind: str, payload: dict[str, Any]) -> None:
-        """An event at the run's current epoch."""
-        self.store.add_event(self.run_id, self.segment, run.epoch, kind, payload)
-
-    def at_epoch_end(self, run: Run) -> None:
-        """Between two epochs (worker thread, engine idle): capture a due or postponed checkpoint.
-
-        It is written once its epoch's record has been queued (see _observe), so the store never
-        holds a checkpoint ahead of the records it continues."""
-        due = run.epoch - max(self._checkpointed, 0) >= self.checkpoint_every
-        if (due or self._pending) and run.epoch != self._checkpointed:
-            self._pending = False
-            self._checkpointed = run.epoch
-            self._captured = (run.epoch, capture(run.trainer), run.config.model_dump())
-
-    def checkpoint(self, run: Run) -> None:
-        """Save the engine's state now, or at the end of the epoch when one is half done."""
-        if run.epoch == self._checkpointed:
-            return
-        if run.trainer.in_epoch:  # its permutation and half-done steps could not resume exactly
-            self._pending = True
-            return
-        self._pending = False
-        self._checkpointed = run.epoch
-        state = capture(run.trainer)
-        self.store.save_checkpoint(
-            self.run_id, self.segment, run.epoch, run.config.model_dump(), lambda: to_bytes(state)
-        )
-
-    def _state(self, payload: dict[str, Any], run: Run) -> None:
+    def _state(self, payload: dict[str, Any], epoch: int) -> None:
         self.state = str(payload["state"])
         info = {"reason": payload["reason"]} if payload.get("reason") else {}
-        self.event(run, STATE_EVENTS.get(self.state, self.state), info)
+        self.event(epoch, STATE_EVENTS.get(self.state, self.state), info)
         self.store.update_run(self.run_id, state=self.state)
         if self.state in ("paused", "stopped"):
-            self.checkpoint(run)
+            self.wants_checkpoint = True
 
-    def _config(self, payload: dict[str, Any], run: Run) -> None:
+    def _config(self, payload: dict[str, Any], epoch: int) -> None:
         new = payload["config"]
         changes = config_changes(self.config, new)
         rebuilt = bool(payload.get("rebuilt"))
         if rebuilt:
             kind = "architecture" if changes else "reset"
             self.segment += 1
-            self._checkpointed = -1
-            self._captured = None
+            self.last = None
         elif [c["path"] for c in changes] == ["dataset.seed"]:
             kind = "regenerate"
         else:
             kind = "configure"
         if changes or rebuilt:
-            self.event(run, kind, {"changes": changes})
+            self.event(epoch, kind, {"changes": changes})
         self.config = new
         self.store.update_run(self.run_id, config=new)

@@ -9,13 +9,14 @@ stored records (and histograms) up to the checkpoint, so a page that attaches se
 
 from __future__ import annotations
 
-from app.engine.checkpoint import from_bytes, restore
+import asyncio
+
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
+from app.training.executors.messages import Checkpoint
 from app.training.history import record_rows
 from app.training.manager import SessionManager
 from app.training.recorder import Recorder
-from app.training.run import Run
 from app.training.session import TrainingSession
 
 
@@ -58,21 +59,21 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
         if s == segment and e <= epoch
     ]
 
-    def build(session_id: str, token: str) -> TrainingSession:
-        run = Run(config, manager.lookup_table)
-        restore(run.trainer, from_bytes(data))
-        recorder = Recorder(
-            store, run_id, config_dump, segment=segment, create=False, last_checkpoint=epoch
-        )
-        session = TrainingSession(session_id, token, run, recorder)
+    async def build(session_id: str, token: str) -> TrainingSession:
+        last = Checkpoint(epoch, config_dump, data)
+        recorder = Recorder(store, run_id, config_dump, segment=segment, create=False, last=last)
+        session = await manager.open_session(session_id, token, config, recorder, data, epoch)
         if history:
-            session.history.add(record_rows(history), tuple(run.model.dense_names))
+            rows = await asyncio.to_thread(record_rows, history)
+            session.history.add(rows, session.layer_names)
         for frame_epoch, frame in frames:
             session.histograms.add(frame_epoch, encode_frame(frame))
         return session
 
     session = await manager.start_session(build)
     assert session.recorder is not None
-    session.recorder.event(session.run, "resume", {"from_epoch": epoch, "state": summary["state"]})
+    session.recorder.event(
+        session.epoch, "resume", {"from_epoch": epoch, "state": summary["state"]}
+    )
     store.update_run(run_id, state="idle", config=config_dump)
     return session

@@ -81,7 +81,7 @@ async def create_session(body: CreateSession, request: Request) -> dict[str, Any
         raise HTTPException(422, exc.message) from None
     except ValueError as exc:
         raise HTTPException(422, f"invalid config: {exc}") from None
-    return {"id": session.id, "token": session.token, "config": session.run.config.model_dump()}
+    return {"id": session.id, "token": session.token, "config": session.config.model_dump()}
 
 
 @router.get("/datasets")
