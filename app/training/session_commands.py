@@ -227,6 +227,7 @@ class SessionCommands:
         else:
             self._steps_left = 0
             self._set_state(SessionState.STOPPED, self._lost_text(lost, "no worker could take it"))
+            self._notify()
             return
         self._steps_left = 0
         self._log.resync()  # every client starts over from a hello that shows the restored run
@@ -247,6 +248,7 @@ class SessionCommands:
             )
             done = f"it starts again from epoch 0 ({why})"
         self._set_state(SessionState.PAUSED, self._lost_text(lost, done + "; press play"))
+        self._notify()
 
     @staticmethod
     def _lost_text(lost: WorkerLost, outcome: str) -> str:

@@ -27,6 +27,7 @@ class LiveServer:
     host: str
     port: int
     log_path: Path
+    pid: int = 0  # the server process
 
     @property
     def url(self) -> str:
@@ -64,23 +65,29 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server() -> Iterator[LiveServer]:
-    """Start the server as `make run` does, wait for /api/health, stop it afterwards."""
+def live_server(*extra: str) -> Iterator[LiveServer]:
+    """Start the server as `make run` does (with `extra` arguments), wait for /api/health, stop
+    it afterwards."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="backprop-hardening-") as folder:
         log_path = Path(folder) / "server.log"
         with log_path.open("w") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    *(sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"),
+                    *("--port", str(port), *extra),
+                ],
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            server = LiveServer("127.0.0.1", port, log_path)
+            server = LiveServer("127.0.0.1", port, log_path, proc.pid)
             try:
                 _wait_healthy(proc, server)
                 yield server
             finally:
+                if proc.poll() is not None:
+                    return
                 proc.terminate()
                 try:
                     proc.wait(timeout=10)

@@ -109,8 +109,11 @@ class Worker:
                 answer = self.conn.recv()
             except (EOFError, OSError):
                 break
-            self.loop.call_soon_threadsafe(self._resolve, *answer)
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+                self.loop.call_soon_threadsafe(self._resolve, *answer)
         self.process.join(timeout=1.0)  # for its exit code
+        self._outbox.put(None)
+        self.conn.close()  # here, once nothing reads it any more
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting any more
             self.loop.call_soon_threadsafe(self._lost, exit_reason(self.process.exitcode))
 
@@ -126,7 +129,6 @@ class Worker:
 
     def _lost(self, reason: str) -> None:
         self.alive = False
-        self._outbox.put(None)
         if not self.stopping:
             log.error("worker process %s (pid %s) stopped: %s", self.index, self.pid, reason)
         for _, future in self.pending.values():
@@ -146,7 +148,6 @@ class Worker:
             self.process.kill()
             await asyncio.to_thread(self.process.join, STOP_SECONDS)
         self._outbox.put(None)
-        self.conn.close()
 
 
 class ProcessRuntime:
