@@ -1,6 +1,7 @@
 """`python -m bench.loadtest`: drive a real server as a crowded workshop would, print its figures.
 
-Starts `backprop-lab serve` on a free 127.0.0.1 port and runs, in order: one light session alone;
+Starts `backprop-lab serve` on a free 127.0.0.1 port and runs, in order: one, two and sixteen
+light sessions (epochs/s against one alone and against cores x one alone); one light session alone;
 N light sessions together; heavy sessions (5,000 samples, batch 1, 3x256) next to a light one;
 a long run (many epochs) that clients keep reconnecting to while every session trains; then, on
 a fresh server, the largest allowed network and a 3x64 net playing for --memory-seconds while the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -192,6 +194,41 @@ async def crowd(args: argparse.Namespace, server: Server) -> None:
         await driver.close()
 
 
+async def scaling(args: argparse.Namespace, server: Server) -> None:
+    """Phase 0: one light session alone, two together, sixteen together; commands under load."""
+    driver, probe = Driver(server), LagProbe(server.base)
+    cores = os.cpu_count() or 1
+    try:
+        first = await driver.open(LIGHT)
+        probe.take()
+        alone = await throughput([first], args.seconds)
+        say(
+            f"[0 scaling] {cores} cores; 1 light session alone: {alone:,.0f} epochs/s; {lag(probe)}"
+        )
+        pair = [first, await driver.open(LIGHT)]
+        probe.take()
+        two = await throughput(pair, args.seconds)
+        say(
+            f"[0 scaling] 2 light sessions: {two:,.0f} epochs/s in all "
+            f"({two / alone:.2f}x one alone)"
+        )
+        crowd = pair + [await driver.open(LIGHT) for _ in range(14)]
+        probe.take()
+        cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+        sixteen = await throughput(crowd, args.seconds)
+        web = (server.cpu_seconds() - cpu0) / (time.perf_counter() - t0)
+        lr_t, pause_t = await all_commands(crowd, args.rounds)
+        say(
+            f"[0 scaling] 16 light sessions: {sixteen:,.0f} epochs/s in all ("
+            f"{sixteen / (cores * alone):.2f}x cores x one alone, {sixteen / 16:,.0f} each); "
+            f"web process CPU {web:.0%} of a core; lr change {ms(lr_t)}; pause {ms(pause_t)}; "
+            f"{lag(probe)}; RSS {server.rss_mib():.0f} MiB"
+        )
+    finally:
+        probe.stop()
+        await driver.close()
+
+
 async def memory(args: argparse.Namespace, server: Server) -> None:
     """Phase 6: RSS while the largest allowed network and a 3x64 net train, watched."""
     driver = Driver(server)
@@ -227,10 +264,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--history-seconds", type=float, default=120.0)
     parser.add_argument("--reconnectors", type=int, default=4)
     parser.add_argument("--memory-seconds", type=float, default=600.0)
+    parser.add_argument(
+        "--workers", type=int, help="the server's --workers (default: its own, the cores)"
+    )
+    parser.add_argument(
+        "--phases",
+        default="scaling,crowd,memory",
+        help="comma-separated phases to run, each on a fresh server (scaling, crowd, memory)",
+    )
     args = parser.parse_args(argv)
     say(__doc__.splitlines()[0])
-    for phase in (crowd, memory):
-        server = Server()
+    phases = {"scaling": scaling, "crowd": crowd, "memory": memory}
+    for name in args.phases.split(","):
+        if name not in phases:
+            parser.error(f"unknown phase {name!r}; expected some of {', '.join(phases)}")
+    for name in args.phases.split(","):
+        phase = phases[name]
+        server = Server(args.workers)
         try:
             asyncio.run(phase(args, server))
         finally:

@@ -141,3 +141,15 @@ def test_a_killed_server_leaves_no_worker_behind() -> None:
         assert len(workers) >= 2, workers
         os.kill(server.pid, signal.SIGKILL)  # no shutdown at all: workers see their pipe close
         assert wait_gone(workers) == []
+
+
+def test_workers_0_trains_in_threads_of_the_server(tmp_path: Path) -> None:
+    with app_client(tmp_path, workers=0) as client:
+        session_id, token = open_session(client, SMALL)
+        session = client.app.state.manager.sessions[session_id]  # type: ignore[attr-defined]
+        assert session.local_run is not None  # the Run lives in this process
+        with client.websocket_connect(f"/ws/sessions/{session_id}?token={token}") as ws:
+            read_until(ws, lambda f: f["type"] == "hello")
+            ws.send_json({"type": "step", "epochs": 5})
+            frames = read_until(ws, lambda f: f["type"] == "state" and f["state"] == "paused")
+            assert epochs(frames) == [1, 2, 3, 4, 5]
