@@ -40,6 +40,8 @@ class Subscriber:
 
     cursor: int
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # A control frame (a command's answer) waits: it need not wait out the frame interval.
+    urgent: asyncio.Event = field(default_factory=asyncio.Event)
     outbox: deque[Frame] = field(default_factory=lambda: deque(maxlen=OUTBOX_SIZE))
 
 

@@ -13,11 +13,12 @@ from app.data import Table
 from app.schemas.config import SessionConfig
 from app.store import RunStore
 from app.training.executors import Executor
-from app.training.executors.messages import OpenSpec
+from app.training.executors.messages import OpenSpec, WorkerLost
 from app.training.executors.thread import ThreadExecutor
 from app.training.recorder import Recorder
 from app.training.run import ConfigError
 from app.training.session import SessionState, TrainingSession
+from app.training.session_commands import REOPEN_ATTEMPTS
 from app.training.stored_uploads import StoredUploads
 from app.training.uploads import Upload, UploadsFull, UploadStore
 
@@ -85,7 +86,13 @@ class SessionManager:
         )
         runtime = self.executor.runtime(session_id)
         try:
-            view = await runtime.open(spec)
+            for attempt in range(REOPEN_ATTEMPTS):
+                try:
+                    view = await runtime.open(spec)
+                    break
+                except WorkerLost:  # the worker died meanwhile: another one takes the session
+                    if attempt == REOPEN_ATTEMPTS - 1:
+                        raise
         except BaseException:
             await runtime.close()
             raise

@@ -275,8 +275,11 @@ class SessionCommands:
 
     def _emit(self, kind: Kind, payload: Any, nbytes: int = FRAME_BYTES) -> None:
         self._log.append(kind, payload, nbytes)
-        if kind == "frame" and isinstance(payload, dict):
-            self._record(kind, payload)
+        if kind == "frame":
+            for sub in self.subscribers:
+                sub.urgent.set()
+            if isinstance(payload, dict):
+                self._record(kind, payload)
 
     def _record(self, kind: str, payload: dict[str, Any]) -> None:
         """Tell the store's recorder (if any) what happened, as plain dicts."""
@@ -286,6 +289,7 @@ class SessionCommands:
     def _reply(self, origin: Subscriber | None, frame: dict[str, Any]) -> None:
         if origin is not None:
             origin.outbox.append(frame)
+            origin.urgent.set()
             origin.wake.set()
 
     def _notify(self) -> None:

@@ -11,8 +11,8 @@ import pytest
 from app.cli import main
 from app.schemas.config import SessionConfig, merge_config
 from app.store import RunStore
-from app.training.export import export_run, read_metrics_csv
 from app.training.executors.host import RunHost
+from app.training.export import export_run, read_metrics_csv
 from app.training.recorder import Recorder
 from app.training.run import Run
 

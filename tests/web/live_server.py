@@ -86,14 +86,13 @@ def live_server(*extra: str) -> Iterator[LiveServer]:
                 _wait_healthy(proc, server)
                 yield server
             finally:
-                if proc.poll() is not None:
-                    return
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
+                if proc.poll() is None:  # a test may have stopped it already
+                    proc.terminate()
+                    try:
+                        proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait(timeout=5)
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], server: LiveServer) -> None:
