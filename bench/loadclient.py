@@ -54,10 +54,10 @@ class Server:
         """The server's resident set size in MiB (VmRSS), its worker processes included."""
         return sum(rss_mib(pid) for pid in [self.process.pid, *descendants(self.process.pid)])
 
-    def cpu_seconds(self) -> float:
-        """CPU time the web process itself (not its workers) has used."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def cpu_seconds(self, workers: bool = False) -> float:
+        """CPU time the web process (and, if asked, its worker processes) has used."""
+        pids = [self.process.pid, *(descendants(self.process.pid) if workers else [])]
+        return sum(cpu_seconds(pid) for pid in pids)
 
     def create(self, config: dict[str, Any] | None = None) -> tuple[str, str]:
         """POST /api/sessions; returns (id, token)."""
@@ -90,6 +90,15 @@ def rss_mib(pid: int) -> float:
     except FileNotFoundError:
         return 0.0
     return 0.0  # a zombie has no VmRSS line
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def descendants(pid: int) -> list[int]:

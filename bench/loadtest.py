@@ -194,35 +194,59 @@ async def crowd(args: argparse.Namespace, server: Server) -> None:
         await driver.close()
 
 
+class Usage:
+    """Epochs/s of some sessions, with the CPU the server (web process and workers) used."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    async def measure(self, clients: list[Client], seconds: float) -> tuple[float, float, float]:
+        """(epochs/s, cores busy in the server's processes, web process alone in cores)."""
+        cpu, web, started = self._cpu(), self.server.cpu_seconds(), time.perf_counter()
+        rate = await throughput(clients, seconds)
+        elapsed = time.perf_counter() - started
+        return (
+            rate,
+            (self._cpu() - cpu) / elapsed,
+            (self.server.cpu_seconds() - web) / elapsed,
+        )
+
+    def _cpu(self) -> float:
+        return self.server.cpu_seconds(workers=True)
+
+
 async def scaling(args: argparse.Namespace, server: Server) -> None:
-    """Phase 0: one light session alone, two together, sixteen together; commands under load."""
-    driver, probe = Driver(server), LagProbe(server.base)
+    """Phase 0: one light session alone, two together, sixteen together; commands under load.
+
+    On a machine other work also loads, epochs/s per busy core (epochs per CPU-second of the
+    server's processes) tells the overhead apart from the share of the machine the server got."""
+    driver, probe, usage = Driver(server), LagProbe(server.base), Usage(server)
     cores = os.cpu_count() or 1
     try:
         first = await driver.open(LIGHT)
         probe.take()
-        alone = await throughput([first], args.seconds)
+        alone, busy1, _ = await usage.measure([first], args.seconds)
         say(
-            f"[0 scaling] {cores} cores; 1 light session alone: {alone:,.0f} epochs/s; {lag(probe)}"
+            f"[0 scaling] {cores} cores; 1 light session: {alone:,.0f} epochs/s on {busy1:.2f} "
+            f"busy cores ({alone / busy1:,.0f} per busy core); {lag(probe)}"
         )
         pair = [first, await driver.open(LIGHT)]
         probe.take()
-        two = await throughput(pair, args.seconds)
+        two, busy2, _ = await usage.measure(pair, args.seconds)
         say(
-            f"[0 scaling] 2 light sessions: {two:,.0f} epochs/s in all "
-            f"({two / alone:.2f}x one alone)"
+            f"[0 scaling] 2 light sessions: {two:,.0f} epochs/s in all ({two / alone:.2f}x one "
+            f"alone) on {busy2:.2f} busy cores ({two / busy2:,.0f} per busy core)"
         )
         crowd = pair + [await driver.open(LIGHT) for _ in range(14)]
         probe.take()
-        cpu0, t0 = server.cpu_seconds(), time.perf_counter()
-        sixteen = await throughput(crowd, args.seconds)
-        web = (server.cpu_seconds() - cpu0) / (time.perf_counter() - t0)
+        sixteen, busy16, web = await usage.measure(crowd, args.seconds)
         lr_t, pause_t = await all_commands(crowd, args.rounds)
         say(
             f"[0 scaling] 16 light sessions: {sixteen:,.0f} epochs/s in all ("
-            f"{sixteen / (cores * alone):.2f}x cores x one alone, {sixteen / 16:,.0f} each); "
-            f"web process CPU {web:.0%} of a core; lr change {ms(lr_t)}; pause {ms(pause_t)}; "
-            f"{lag(probe)}; RSS {server.rss_mib():.0f} MiB"
+            f"{sixteen / (cores * alone):.2f}x cores x one alone, {sixteen / 16:,.0f} each) on "
+            f"{busy16:.2f} busy cores ({sixteen / busy16:,.0f} per busy core, web process "
+            f"{web:.2f}); lr change {ms(lr_t)}; pause {ms(pause_t)}; {lag(probe)}; "
+            f"RSS {server.rss_mib():.0f} MiB"
         )
     finally:
         probe.stop()

@@ -25,7 +25,10 @@ from app.training.wire import encode_parts
 
 CHUNK_SECONDS = 0.03  # a slice ends between two batches once this has passed
 SNAPSHOT_SECONDS = 0.25  # at most this often ...
-SNAPSHOT_SHARE = 0.2  # ... and at most this share of a session's time (a 3x256 boundary is slow)
+# ... and at most this share of the session's own training time (a 3x256 boundary is slow; a
+# session sharing its core with seven others trains an eighth of the time, so it gets an eighth
+# of the snapshots, rather than spending its turns drawing)
+SNAPSHOT_SHARE = 0.1
 HOST_METHODS = frozenset(
     {
         "view",
@@ -91,6 +94,7 @@ class RunHost:
         self.policy = CheckpointPolicy(spec.checkpoint_every, spec.last_checkpoint)
         self._last_snapshot_at = 0.0
         self._snapshot_cost = 0.0  # seconds the last snapshot took
+        self._trained = 0.0  # seconds spent training since the last snapshot
 
     @classmethod
     def of_run(cls, run: Run, checkpoint_every: int | None = None) -> RunHost:
@@ -99,7 +103,7 @@ class RunHost:
         host.tables = {}
         host.run = run
         host.policy = CheckpointPolicy(checkpoint_every)
-        host._last_snapshot_at = host._snapshot_cost = 0.0
+        host._last_snapshot_at = host._snapshot_cost = host._trained = 0.0
         return host
 
     def handle(self, method: str, args: tuple[Any, ...]) -> Any:
@@ -148,7 +152,8 @@ class RunHost:
         return self._train(seconds, 1, 0)
 
     def _train(self, seconds: float, max_epochs: int, steps: int) -> ChunkResult:
-        deadline = time.perf_counter() + seconds
+        started = time.perf_counter()
+        deadline = started + seconds
         records: list[dict[str, Any]] = []
         histograms: list[tuple[int, str]] = []
         checkpoints: list[Checkpoint] = []
@@ -171,6 +176,7 @@ class RunHost:
                 stop = ("paused", None)
             if time.perf_counter() >= deadline or len(records) == max_epochs:
                 break
+        self._trained += time.perf_counter() - started
         snapshot = self._take_snapshot() if stop is not None else None  # the final picture
         names = tuple(self.run.model.dense_names)
         rows = RecordRows(record_rows(records), names) if records else None
@@ -188,14 +194,15 @@ class RunHost:
         return ChunkResult(rows, snapshot, stop, self.run.epoch, self.run.trainer.in_epoch)
 
     def _snapshot_due(self) -> bool:
-        wait = max(SNAPSHOT_SECONDS, self._snapshot_cost / SNAPSHOT_SHARE)
-        return time.monotonic() - self._last_snapshot_at >= wait
+        waited = time.monotonic() - self._last_snapshot_at >= SNAPSHOT_SECONDS
+        return waited and self._trained >= self._snapshot_cost / SNAPSHOT_SHARE
 
     def _take_snapshot(self) -> str:
         started = time.monotonic()
         text = encode_parts(self.run.snapshot())
         self._last_snapshot_at = now = time.monotonic()
         self._snapshot_cost = now - started
+        self._trained = 0.0
         return text
 
     # ---- changes ---------------------------------------------------------------------------
