@@ -30,7 +30,7 @@ def record_a_run(data_dir: Path, epochs: int = 6) -> SessionConfig:
         recorder.observe("record", record, run.epoch)
     recorder.observe("frame", {"type": "state", "state": "paused"}, run.epoch)
     assert recorder.wants_checkpoint  # a session now has the host of its Run capture one
-    checkpoint = RunHost.of_run(run, recorder.checkpoint_every).checkpoint()
+    checkpoint = RunHost(run, recorder.checkpoint_every).checkpoint()
     assert checkpoint is not None
     recorder.saved(checkpoint)
     store.close()

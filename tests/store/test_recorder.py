@@ -129,7 +129,7 @@ def test_a_checkpoint_continues_the_run_exactly(tmp_path: Path) -> None:
         recorder = Recorder(store, "r1", config.model_dump())
         for _ in range(12):
             run.train_epoch()
-        checkpoint = RunHost.of_run(run, checkpoint_every=500).checkpoint()
+        checkpoint = RunHost(run, checkpoint_every=500).checkpoint()
         assert checkpoint is not None
         recorder.saved(checkpoint)
         expected = [run.train_epoch()["train_loss"] for _ in range(4)]

@@ -11,6 +11,7 @@ import math
 import time
 from typing import Any
 
+from app.data import Table
 from app.engine.checkpoint import capture, from_bytes, restore, to_bytes
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
@@ -86,25 +87,28 @@ class CheckpointPolicy:
 class RunHost:
     """Owns one Run and answers a session's requests."""
 
-    def __init__(self, spec: OpenSpec) -> None:
-        self.tables = dict(spec.tables)
-        self.run = Run(SessionConfig.model_validate(spec.config), self.tables.get)
-        if spec.checkpoint is not None:
-            restore(self.run.trainer, from_bytes(spec.checkpoint))
-        self.policy = CheckpointPolicy(spec.checkpoint_every, spec.last_checkpoint)
+    def __init__(
+        self,
+        run: Run,
+        checkpoint_every: int | None = None,
+        last_checkpoint: int = -1,
+        tables: dict[str, Table] | None = None,
+    ) -> None:
+        self.run = run
+        self.tables = {} if tables is None else tables  # the dict `run` looks uploads up in
+        self.policy = CheckpointPolicy(checkpoint_every, last_checkpoint)
         self._last_snapshot_at = 0.0
         self._snapshot_cost = 0.0  # seconds the last snapshot took
         self._trained = 0.0  # seconds spent training since the last snapshot
 
     @classmethod
-    def of_run(cls, run: Run, checkpoint_every: int | None = None) -> RunHost:
-        """A host for a Run built here (tests, the thread executor's callers)."""
-        host = cls.__new__(cls)
-        host.tables = {}
-        host.run = run
-        host.policy = CheckpointPolicy(checkpoint_every)
-        host._last_snapshot_at = host._snapshot_cost = host._trained = 0.0
-        return host
+    def open(cls, spec: OpenSpec) -> RunHost:
+        """Build the Run a spec describes (from its checkpoint, if any)."""
+        tables = dict(spec.tables)
+        run = Run(SessionConfig.model_validate(spec.config), tables.get)
+        if spec.checkpoint is not None:
+            restore(run.trainer, from_bytes(spec.checkpoint))
+        return cls(run, spec.checkpoint_every, spec.last_checkpoint, tables)
 
     def handle(self, method: str, args: tuple[Any, ...]) -> Any:
         """Call a request by name; only HOST_METHODS may be called."""

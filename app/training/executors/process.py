@@ -16,6 +16,7 @@ import multiprocessing
 import queue
 import signal
 import threading
+import time
 from typing import Any
 
 from app.training.executors.messages import OpenSpec, RemoteError, View, WorkerLost
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 WORKER_NICE = 5  # workers yield the CPU to the web process, so its event loop stays responsive
 STOP_SECONDS = 3.0  # a worker told to exit gets this long before it is killed
+QUICK_DEATH_SECONDS = 5.0  # a worker dying this soon after its start ...
+QUICK_DEATHS = 3  # ... this many times in a row is not started again (it cannot start)
 START_METHOD = "forkserver"  # never plain fork from a process with threads; workers fork fast
 _context: Any = None
 
@@ -55,9 +58,17 @@ def exit_reason(exitcode: int | None) -> str:
 class Worker:
     """One worker process, its pipe, and the requests waiting for its answers."""
 
-    def __init__(self, index: int, loop: asyncio.AbstractEventLoop, pool: ProcessExecutor) -> None:
+    def __init__(
+        self,
+        index: int,
+        loop: asyncio.AbstractEventLoop,
+        pool: ProcessExecutor,
+        quick_deaths: int = 0,  # of the workers that had this place before
+    ) -> None:
         ctx = _mp_context()
         self.index = index
+        self.started = time.monotonic()
+        self.quick_deaths = quick_deaths
         self.loop = loop
         self.pool = pool
         self.sessions: set[str] = set()
@@ -222,9 +233,19 @@ class ProcessExecutor:
         return min(live, key=lambda w: len(w.sessions))
 
     def replace(self, dead: Worker) -> None:
-        """Start a fresh worker where a dead one was."""
-        if dead in self.workers:
-            self.workers[self.workers.index(dead)] = Worker(dead.index, self._require_loop(), self)
+        """Start a fresh worker where a dead one was (unless workers there die as they start)."""
+        if dead not in self.workers:
+            return
+        quick = time.monotonic() - dead.started < QUICK_DEATH_SECONDS
+        deaths = dead.quick_deaths + 1 if quick else 0
+        if deaths >= QUICK_DEATHS:
+            log.error(
+                "worker %s died %d times as it started; not starting it again", dead.index, deaths
+            )
+            return
+        self.workers[self.workers.index(dead)] = Worker(
+            dead.index, self._require_loop(), self, deaths
+        )
 
     async def stop(self) -> None:
         """Stop every worker; none is left behind."""

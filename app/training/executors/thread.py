@@ -26,8 +26,8 @@ class ThreadRuntime:
     def of_run(
         cls, session_id: str, run: Run, checkpoint_every: int | None = None
     ) -> ThreadRuntime:
-        """A runtime around a Run built here (tests, the CLI)."""
-        return cls(session_id, RunHost.of_run(run, checkpoint_every))
+        """A runtime around a Run built here (tests)."""
+        return cls(session_id, RunHost(run, checkpoint_every))
 
     @property
     def local_run(self) -> Run | None:
@@ -43,7 +43,7 @@ class ThreadRuntime:
         """Build the Run in the session's thread."""
 
         def build() -> View:
-            self._host = RunHost(spec)
+            self._host = RunHost.open(spec)
             return self._host.view()
 
         return await asyncio.get_running_loop().run_in_executor(self._pool, build)

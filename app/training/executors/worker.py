@@ -98,7 +98,7 @@ class Scheduler:
         return host.handle(method, args)
 
     def _open(self, session: str, spec: OpenSpec) -> Any:
-        host = RunHost(spec)
+        host = RunHost.open(spec)
         self.hosts[session] = host
         return host.view()
 
