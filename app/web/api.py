@@ -35,8 +35,14 @@ def manager(request: Request) -> SessionManager:
 
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
-    """Liveness and a count of sessions."""
-    return {"status": "ok", "version": __version__, "sessions": len(manager(request).sessions)}
+    """Liveness, a count of sessions, and where they train."""
+    sessions = manager(request)
+    return {
+        "status": "ok",
+        "version": __version__,
+        "sessions": len(sessions.sessions),
+        "training": sessions.executor.describe(),
+    }
 
 
 @router.get("/presets")

@@ -57,7 +57,7 @@ class Executor(Protocol):
         ...
 
     def describe(self) -> str:
-        """One line for the server's startup message and /api/health."""
+        """Where sessions train, in a few words (GET /api/health)."""
         ...
 
 

@@ -253,5 +253,5 @@ class ProcessExecutor:
         await asyncio.gather(*(w.stop() for w in workers))
 
     def describe(self) -> str:
-        """One line for the startup message."""
+        """Where sessions train, in a few words (GET /api/health)."""
         return f"training in {self.size} worker process{'es' if self.size != 1 else ''}"

@@ -79,5 +79,5 @@ class ThreadExecutor:
         """Nothing to stop: sessions shut their threads down."""
 
     def describe(self) -> str:
-        """One line for the startup message."""
+        """Where sessions train, in a few words (GET /api/health)."""
         return "training in threads of the web process (--workers 0)"
