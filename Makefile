@@ -1,6 +1,7 @@
 # Backprop Lab: `make run` serves the app, `make test` runs every check. Both install what they need.
 SHELL := /bin/bash
-HOST ?= 127.0.0.1
+ROOM ?=
+HOST ?= $(if $(ROOM),0.0.0.0,127.0.0.1)
 PORT ?= 8000
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
-	$(PY) -m app serve --host $(HOST) --port $(PORT)
+	$(PY) -m app serve --host $(HOST) --port $(PORT)$(if $(ROOM), --room)
 
 test: install-dev assets chromium lint typecheck jstest pytest presets-kernels
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -22,6 +23,7 @@ from app.schemas.messages import describe_validation_error, replace_non_finite
 from app.settings import DATA_DIR_ENV, Settings
 
 EXIT_USAGE = 2
+ROOM_MAX_SESSIONS = 48
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,10 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the page on HOST:PORT")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--host", help="address to bind (default 127.0.0.1; with --room 0.0.0.0, the LAN)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.add_argument("--open", action="store_true", help="open the page in the default browser")
+    serve.add_argument(
+        "--room",
+        action="store_true",
+        help="a workshop room: serve the LAN, attendees join with a code (see README)",
+    )
     serve.add_argument(
         "--data-dir",
         type=Path,
@@ -62,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return cli_export.run(args)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.log_level, args.data_dir, args.open, args.workers)
+        host = args.host or ("0.0.0.0" if args.room else "127.0.0.1")
+        return _serve(
+            host, args.port, args.log_level, args.data_dir, args.open, args.room, args.workers
+        )
     return _train(args)
 
 
@@ -72,6 +84,7 @@ def _serve(
     log_level: str,
     data_dir: Path | None,
     open_browser: bool,
+    room: bool = False,
     workers: int | None = None,
 ) -> int:
     import uvicorn
@@ -85,10 +98,12 @@ def _serve(
         sys.stderr.write(f"backprop-lab: --workers must be 0 or more, got {workers}\n")
         return 2
     try:
-        settings = Settings(host=host, port=port)
+        settings = Settings(host=host, port=port, room=room)
     except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 2
+    if room:  # a class of attendees, each with a session (unwatched ones are paused)
+        settings = dataclasses.replace(settings, max_sessions=ROOM_MAX_SESSIONS)
     if workers is not None:
         settings = dataclasses.replace(settings, workers=workers)
     if data_dir is not None:
@@ -125,7 +140,13 @@ def _serve(
         # Compression runs on the event loop: deflating one 2 MB hello stalled it for 150 ms.
         ws_per_message_deflate=False,
     )
-    AnnouncingServer(config, open_browser=open_browser).run()
+    greet = opens = None
+    if room:  # the greeting prints both links; --open opens the instructor's
+        from app.web.room_app import greeting, instructor_url
+
+        greet = functools.partial(greeting, app, host)
+        opens = functools.partial(instructor_url, app, host)
+    AnnouncingServer(config, open_browser=open_browser, greeting=greet, open_url=opens).run()
     return 0
 
 
@@ -203,11 +224,16 @@ def _train(args: argparse.Namespace) -> int:
             raise SystemExit(f"backprop-lab: cannot write {args.out}: {exc}") from None
     last = records[-1]
     sys.stdout.write(
-        f"epoch {last['epoch']}: train loss {last['train_loss']:.4f}, "
-        f"val loss {last['val_loss']:.4f}, "
-        f"train acc {last['train_acc']:.3f}, val acc {last['val_acc']:.3f}\n"
+        f"epoch {last['epoch']}: train loss {_fig(last['train_loss'], 4)}, "
+        f"val loss {_fig(last['val_loss'], 4)}, "
+        f"train acc {_fig(last['train_acc'], 3)}, val acc {_fig(last['val_acc'], 3)}\n"
     )
     return 0
+
+
+def _fig(value: float | None, digits: int) -> str:
+    """A figure with `digits` decimals; "n/a" for one not measured (eval_every skips val)."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _progress(out: TextIO, record: dict[str, Any], total: int, elapsed: float) -> None:
@@ -217,8 +243,8 @@ def _progress(out: TextIO, record: dict[str, Any], total: int, elapsed: float) -
     bar = "#" * filled + "-" * (width - filled)
     rate = done / elapsed if elapsed > 0 else 0.0
     out.write(
-        f"\r[{bar}] {done}/{total} epochs  loss {record['train_loss']:.4f}  "
-        f"val {record['val_loss']:.4f}  {rate:,.0f} epochs/s"
+        f"\r[{bar}] {done}/{total} epochs  loss {_fig(record['train_loss'], 4)}  "
+        f"val {_fig(record['val_loss'], 4)}  {rate:,.0f} epochs/s"
     )
     out.flush()
 

@@ -6,10 +6,11 @@ import socket
 import sys
 import threading
 import webbrowser
+from collections.abc import Callable
 
 import uvicorn
 
-WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+from app.lan import WILDCARD_HOSTS
 
 
 def page_url(host: str, port: int) -> str:
@@ -34,9 +35,18 @@ def open_in_browser(url: str) -> None:
 class AnnouncingServer(uvicorn.Server):
     """A uvicorn server that prints its URL (and opens it when asked) once its socket listens."""
 
-    def __init__(self, config: uvicorn.Config, *, open_browser: bool = False) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        *,
+        open_browser: bool = False,
+        greeting: Callable[[int], str] | None = None,  # more to print, given the real port
+        open_url: Callable[[int], str] | None = None,  # what --open opens (default: the page)
+    ) -> None:
         super().__init__(config)
         self.open_browser = open_browser
+        self.greeting = greeting
+        self.open_url = open_url
         self.url: str | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -47,7 +57,10 @@ class AnnouncingServer(uvicorn.Server):
         port = self.servers[0].sockets[0].getsockname()[1]  # the real one when asked for port 0
         self.url = page_url(self.config.host, port)
         sys.stdout.write(f"Backprop Lab is serving on {self.url}  (Ctrl+C to stop)\n")
+        if self.greeting is not None:
+            sys.stdout.write(self.greeting(port))
         sys.stdout.flush()
         if self.open_browser:
             # As Jupyter does: a thread, since a browser launcher may block for a while.
-            threading.Thread(target=open_in_browser, args=(self.url,), daemon=True).start()
+            target = self.open_url(port) if self.open_url else self.url
+            threading.Thread(target=open_in_browser, args=(target,), daemon=True).start()

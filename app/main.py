@@ -15,11 +15,13 @@ from app import __version__
 from app.settings import Settings
 from app.store import RunStore
 from app.training.executors import make_executor
+from app.training.lessons import load_lessons
 from app.training.manager import SessionManager
-from app.web import api, pages, runs, ws
+from app.web import api, lessons, pages, runs, runs_panel, ws
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
 from app.web.origin import SameOriginWrites
+from app.web.room_app import install_room
 from app.web.throttle import FailureLimiter
 
 
@@ -63,15 +65,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.token_failure_per_second,
         settings.token_failure_clients,
     )
+    app.state.lessons = load_lessons(settings.lessons_dir)
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(ws.router)
+    app.include_router(runs_panel.router)  # first: its fixed paths are not run ids
     app.include_router(runs.router)
+    app.include_router(lessons.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_upload_bytes, prefixes=("/api/datasets",)
     )
+    if settings.room:
+        install_room(app, settings)  # its gate sits inside the Origin and Host checks
     app.add_middleware(SameOriginWrites)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too

@@ -15,6 +15,7 @@ APP_NAME = "backprop-lab"
 DATA_DIR_ENV = "BACKPROP_LAB_DATA_DIR"
 WORKERS_ENV = "BACKPROP_LAB_WORKERS"
 PACKAGED_PREFIX = "_"  # a wheel carries static/ and templates/ as app/_static and app/_templates
+LESSONS_DIR = Path(__file__).resolve().parent / "lessons"  # package data: in the wheel too
 
 
 def asset_dir(name: str) -> Path:
@@ -66,6 +67,7 @@ class Settings:
     templates_dir: Path = field(default_factory=lambda: asset_dir("templates"))
     # Where runs and uploads are stored (app/store), created by serve; None: kept in memory only.
     data_dir: Path | None = field(default_factory=default_data_dir)
+    lessons_dir: Path = LESSONS_DIR  # the scripted lessons served at /api/lessons
     max_sessions: int = 16
     # Worker processes that train sessions (one core each); 0: threads of the web process.
     workers: int = field(default_factory=default_workers)
@@ -79,11 +81,20 @@ class Settings:
     token_failure_burst: int = 60
     token_failure_per_second: float = 1.0
     token_failure_clients: int = 10_000
+    # Room mode (`serve --room`): a join code and a room cookie in front of everything; Host
+    # names follow the addresses bound. Wrong codes per address: a burst, then one every 5 s.
+    room: bool = False
+    room_join_burst: int = 10
+    room_join_per_second: float = 0.2
 
     def trusted_hosts(self) -> list[str]:
         """Host headers to accept: on loopback only loopback names, which defeats DNS rebinding."""
         if self.allowed_hosts is not None:
             return list(self.allowed_hosts)
+        if self.room:
+            from app.lan import host_names  # app.lan reads LOOPBACK_HOSTS from here
+
+            return host_names(self.host)
         if self.host in LOOPBACK_HOSTS:
             return list(LOOPBACK_HOSTS)
         return ["*"]

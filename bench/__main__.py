@@ -3,7 +3,9 @@
 Rows: (a) 2-8-8-1 tanh on 500 spiral points, batch 10; (b) 64-128-64-10 relu softmax on 1800x64
 Gaussian blobs, batch 64; (c) Adam vs SGD+momentum on both; (d) instruments on (per-layer
 statistics every epoch, histograms every 10 epochs) vs off, and the overhead in %; (e) a deep
-8x32 sigmoid net on 1000 points, batch 32. Figures only, never a pass/fail.
+8x32 sigmoid net on 1000 points, batch 32; then (bench.compare) the engine through the app's `Run`
+beside a plain NumPy MLP and PyTorch CPU on (a), (b) and 784-256-10 on 10,000 rows, batch 128.
+Figures only, never a pass/fail.
 
 The header names the BLAS NumPy runs on and checks the one-thread pin. OPENBLAS_CORETYPE (set on
 some machines to dodge old OpenBLAS bugs) can force slower kernels (Haswell here: (b) -30 %):
@@ -26,12 +28,14 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from app.engine.trainer import Trainer
+from bench.compare import print_compare
 from bench.workloads import (
     ADAM,
     build,
     deep_sigmoid,
     relu_64_128_64_10,
     relu_64_128_64_10_split,
+    relu_784_256_10,
     tanh_2_8_8_1,
 )
 
@@ -81,9 +85,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only", default="abe", help="workloads to run, e.g. 'b' (default: abe, all)"
     )
+    parser.add_argument(
+        "--compare",
+        default="abc",
+        help="workloads to compare with plain NumPy and PyTorch (default: abc; '' = none)",
+    )
     args = parser.parse_args(argv)
     with threadpool_limits(limits=1):
         run(args.seconds, args.repeats, args.only)
+        if args.compare:
+            print()
+            workloads = [w() for w in (tanh_2_8_8_1, relu_64_128_64_10, relu_784_256_10)]
+            print_compare(
+                [w for w in workloads if w.key in args.compare], args.seconds, args.repeats
+            )
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     if coretype and "b" in args.only:
         print(f"OPENBLAS_CORETYPE={coretype} is set; (b) without it (and OPENBLAS_L2_SIZE):")

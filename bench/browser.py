@@ -7,7 +7,8 @@ Starts `backprop-lab serve` on a free loopback port and Chromium (Playwright, 12
   WINDOW seconds, divided by the requestAnimationFrame ticks in that window (median and p95 of the
   windows, and the overall mean);
 - long tasks (PerformanceObserver 'longtask': count, mean, max), the rAF interval, the JS heap;
-- the epochs per second the page displays. Figures only, never a pass/fail.
+- the epochs per second the page displays, and what redrawing the per-unit map thumbnails takes
+  when a snapshot arrives. Figures only, never a pass/fail.
 
 The preloaded history is generated (smooth curves with jitter): the page's cost depends on how
 many points it holds and draws, not on their values.
@@ -108,16 +109,20 @@ def measure(page: Any, seconds: float) -> dict[str, Any]:
     cdp.send("Performance.enable")
     page.evaluate(PROBE_JS)
     page.click("[data-testid='play']")
-    page.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 0")
+    page.wait_for_function("() => Number(document.getElementById('app').dataset.epoch) > 0")
     start_epoch = int(page.get_attribute("#app", "data-epoch") or 0)
     started = time.perf_counter()
     before = metrics(cdp)
     ticks_before = page.evaluate("window.__bench.ticks")
     per_frame: list[float] = []
+    thumbs: list[float] = []
     prev, prev_ticks = before, ticks_before
     while time.perf_counter() - started < seconds:
         time.sleep(WINDOW)
         now, ticks = metrics(cdp), page.evaluate("window.__bench.ticks")
+        thumbs_ms = page.get_attribute("[data-testid='unit-thumbs']", "data-ms")
+        if thumbs_ms:
+            thumbs.append(float(thumbs_ms))
         if ticks > prev_ticks:
             busy = (now["TaskDuration"] - prev["TaskDuration"]) * 1000
             per_frame.append(busy / (ticks - prev_ticks))
@@ -143,6 +148,8 @@ def measure(page: Any, seconds: float) -> dict[str, Any]:
         "heap_mb": prev["JSHeapUsedSize"] / 2**20,
         "epochs_per_s": (end_epoch - start_epoch) / elapsed,
         "load": os.getloadavg()[0],
+        "thumbs_ms": statistics.median(thumbs) if thumbs else float("nan"),
+        "thumbs": page.get_attribute("[data-testid='unit-thumbs']", "data-count"),
     }
 
 
@@ -159,6 +166,8 @@ def report(fig: dict[str, Any], seconds: float) -> str:
             f"max {fig['long_max']:.0f} ms)",
             f"JS heap used: {fig['heap_mb']:.1f} MiB   "
             f"displayed: {fig['epochs_per_s']:.0f} epochs/s",
+            f"unit-map thumbnails ({fig['thumbs']}): a snapshot's redraw takes median "
+            f"{fig['thumbs_ms']:.1f} ms (only when a snapshot arrives)",
         ]
     )
 

@@ -1,7 +1,7 @@
 """`python -m bench.store`: what the run store costs: epochs/s with it on vs off, bytes on disk.
 
 A session's loop in one thread (train an epoch, hand the record and histograms to the Recorder,
-which queues them and takes a checkpoint every CHECKPOINT_EVERY epochs) against the same loop
+which queues them and takes checkpoints on its CADENCE) against the same loop
 without a Recorder, on the default config (2-8-8-1 tanh, spiral, about 1000 epochs/s), BLAS
 pinned to one thread. Measured as CPU time per epoch of the training thread, of its calls into
 the Recorder and of the writer thread (another process's load hardly moves those), alternating

@@ -6,10 +6,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.data import Table
 from app.data.generators import generate
 from app.engine.model import LayerSpec, ModelSpec, build_model
 from app.engine.optimizers import OptimizerSpec
 from app.engine.trainer import Trainer, TrainSettings
+from app.schemas.config import SessionConfig
+from app.training.run import Run
 
 SGD_MOMENTUM = OptimizerSpec("sgd", momentum=0.9)
 ADAM = OptimizerSpec("adam")
@@ -22,7 +25,7 @@ class Workload:
     key: str
     title: str
     spec: ModelSpec
-    data: str  # "spiral" | "gaussian64"
+    data: str  # "spiral" | "gaussian64" | "gaussian784"
     n_train: int
     n_val: int
     settings: TrainSettings
@@ -41,21 +44,26 @@ def spiral_data(n_train: int, n_val: int, seed: int = 7) -> tuple[np.ndarray, ..
 def gaussian_data(
     n_train: int, n_val: int, dim: int = 64, k: int = 10, seed: int = 7
 ) -> tuple[np.ndarray, ...]:
-    """k Gaussian blobs in `dim` dimensions (unit variance, centres 1.5 apart on average)."""
+    """k Gaussian blobs in `dim` dimensions (unit variance; centres 1.5 apart on average in 64)."""
     rng = np.random.default_rng(seed)
-    centres = rng.normal(0.0, 1.5 / np.sqrt(2.0), size=(k, dim))
+    # centres as far apart in `dim` dimensions as 1.5 apart in 64 (wider would separate trivially)
+    centres = rng.normal(0.0, 1.5 / np.sqrt(2.0) * min(1.0, np.sqrt(64 / dim)), size=(k, dim))
     n = n_train + n_val
     y = rng.integers(0, k, size=n)
     x = centres[y] + rng.normal(size=(n, dim))
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
 
 
+def data_for(w: Workload) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_val, y_val) of the workload (fixed seed)."""
+    if w.data == "spiral":
+        return spiral_data(w.n_train, w.n_val)
+    return gaussian_data(w.n_train, w.n_val, dim=w.spec.n_inputs, k=w.spec.n_outputs)
+
+
 def build(w: Workload, *, instruments: bool = True, histogram_every: int | None = None) -> Trainer:
     """A fresh trainer for the workload (fixed seeds)."""
-    if w.data == "spiral":
-        xt, yt, xv, yv = spiral_data(w.n_train, w.n_val)
-    else:
-        xt, yt, xv, yv = gaussian_data(w.n_train, w.n_val, dim=w.spec.n_inputs, k=w.spec.n_outputs)
+    xt, yt, xv, yv = data_for(w)
     settings = w.settings
     if histogram_every is not None:
         settings = replace(settings, histogram_every=histogram_every)
@@ -106,3 +114,50 @@ def deep_sigmoid() -> Workload:
         "e", "2-8x32-1 sigmoid, spiral 1000, batch 32", spec, "spiral", 1000, 200,
         _settings(0.1, 32),
     )  # fmt: skip
+
+
+def relu_784_256_10() -> Workload:
+    """(c) 784-256-10 relu softmax on 10,000 x 784 Gaussian blobs (+2,000 validation), batch 128."""
+    spec = ModelSpec(784, 10, (LayerSpec(256, "relu"),), "multiclass", init="he")
+    return Workload(
+        "c", "784-256-10 relu softmax, 10000x784, batch 128", spec, "gaussian784", 10_000, 2_000,
+        _settings(0.01, 128),
+    )  # fmt: skip
+
+
+def build_run(w: Workload) -> Run:
+    """The workload as the app runs it: a session config and a `Run` (tables via the CSV path).
+
+    SGD with momentum 0.9 only; the data is split by the app (stratified), so the training set
+    has about `n_train` rows.
+    """
+    total = w.n_train + w.n_val
+    s, st = w.spec, w.settings
+    dataset: dict[str, object] = {"val_fraction": w.n_val / total, "seed": 7}
+    table = None
+    if w.data == "spiral":
+        dataset.update(name="spiral", samples=total, noise=0.1)
+    else:
+        xt, yt, xv, yv = data_for(w)
+        classes = [str(c) for c in range(s.n_outputs)]
+        names = [f"x{i}" for i in range(s.n_inputs)]
+        x, y = np.vstack([xt, xv]), np.concatenate([yt, yv]).astype(np.int64)
+        table = Table(names, x, y, "multiclass", classes, "class", columns=[*names, "class"])
+        dataset.update(name="csv", upload_id="bench")
+    config = SessionConfig.model_validate(
+        {
+            "dataset": dataset,
+            "model": {
+                "layers": [{"units": h.units, "activation": h.activation} for h in s.hidden],
+                "init": s.init,
+            },
+            "training": {
+                "learning_rate": st.learning_rate,
+                "batch_size": st.batch_size,
+                "optimizer": "sgd",
+                "momentum": st.optimizer.momentum,
+                "histogram_every": st.histogram_every,
+            },
+        }
+    )
+    return Run(config, lambda upload_id: table if upload_id == "bench" else None)

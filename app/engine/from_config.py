@@ -104,6 +104,9 @@ def train_settings(training: Section) -> TrainSettings:
             else None
         ),
         histogram_every=get("histogram_every"),
+        # optional in a headless config dict: older configs measure everything, every epoch
+        eval_every=training.get("eval_every", 1),
+        instruments=training.get("instruments", True),
     )
 
 

@@ -155,7 +155,7 @@ class SoftmaxCrossEntropy(Loss):
         super().__init__(n_outputs, dtype)
         self._ones_k = np.ones((n_outputs, 1), dtype=self.dtype)
         self._ones_1k = np.ones((1, n_outputs), dtype=self.dtype)
-        self._bufs: dict[int, Array] = {}
+        self._bufs: dict[int, tuple[Array, Array]] = {}
         self._tiny = float(np.finfo(self.dtype).tiny) * 1e8
         self._shift = np.zeros((), dtype=self.dtype)  # 0-d: a faster ufunc operand than a scalar
         self._one = const(self.dtype, 1.0)
@@ -183,13 +183,16 @@ class SoftmaxCrossEntropy(Loss):
         onehot[np.arange(labels.shape[0]), labels.astype(np.int64)] = 1.0
         return onehot
 
-    def _exp_shifted(self, z: Array, e: Array, s: Array) -> Any:
-        """e = exp(z - shift), s = row sums of e; returns the shift (0-d array or (n, 1))."""
+    def _exp_shifted(self, z: Array, e: Array, s: Array, s_flat: Array) -> Any:
+        """e = exp(z - shift), s = row sums of e; returns the shift (0-d array or (n, 1)).
+
+        s_flat is s as a 1-D view: its minimum along axis 0 costs 0.7 µs, s's own 1.7.
+        """
         shift: Any = _max(z, axis=None, out=self._shift)
         _sub(z, shift, e)
         np.exp(e, e)
         np.dot(e, self._ones_k, s)  # row sums via BLAS: cheaper than a reduction
-        if not _min(s, None) > self._tiny:  # a row underflowed (or NaN): each row's own maximum
+        if not _min(s_flat) > self._tiny:  # a row underflowed (or NaN): each row's own maximum
             shift = np.max(z, axis=1, keepdims=True)
             _sub(z, shift, e)
             np.exp(e, e)
@@ -198,10 +201,12 @@ class SoftmaxCrossEntropy(Loss):
 
     def grad_into(self, logits: Array, t: Array, out: Array) -> Array:
         n = logits.shape[0]
-        s = self._bufs.get(n)
-        if s is None:
-            s = self._bufs[n] = aligned_empty((n, 1), self.dtype)
-        self._exp_shifted(logits, out, s)
+        bufs = self._bufs.get(n)
+        if bufs is None:
+            s = aligned_empty((n, 1), self.dtype)
+            bufs = self._bufs[n] = (s, s.reshape(n))
+        s = bufs[0]
+        self._exp_shifted(logits, out, s, bufs[1])
         np.divide(out, s, out)
         _sub(out, t, out)
         _mul(out, self._grad_scale(n), out)

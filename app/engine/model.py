@@ -206,6 +206,10 @@ class Model:
             and not (isinstance(layer, ActivationLayer) and layer.identity)
         ]
         self._train_chain = chain
+        # a training-mode forward differs from an evaluation one (active dropout, batch norm)
+        self.forward_differs_in_training = any(
+            isinstance(layer, Dropout | BatchNorm) for layer in chain
+        )
         first = chain[0]
         assert isinstance(first, Dense)
         self._first: Dense = first

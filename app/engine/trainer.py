@@ -2,116 +2,50 @@
 
 An epoch: shuffle the training set with the trainer's Generator, then per mini-batch
 forward(training) -> dL/dlogits -> backward -> + L1/L2 gradient -> clip -> optimiser step.
-Then one eval-mode pass over the training set and one over the validation set give the losses
-(data loss only, without the L1/L2 penalty), accuracy (R² and MAE for regression) and the
-activation statistics. The learning rate is constant within an epoch (from the schedule);
-the plateau schedule and early stopping observe the validation loss (the training loss when
-there is no validation set) after each epoch. Overflow never raises: NaN/inf go into the record.
+Then the record: losses (data loss only, without the L1/L2 penalty), accuracy (R² and MAE for
+regression) and activation statistics, from an eval-mode pass over the validation set and, for the
+training figures, over the training set up to 1,024 rows or else from the epoch's own mini-batches
+(app.engine.evaluation says exactly when). `eval_every` > 1 evaluates the validation set every
+k-th epoch only; `instruments` off leaves out the per-layer statistics. The learning rate is
+constant within an epoch (from the schedule); the plateau schedule and early stopping observe the
+validation loss (the training loss when there is no validation set) after each evaluated epoch.
+Overflow never raises: NaN/inf go into the record.
 
 An epoch can be split: `train(deadline)` runs mini-batches until the epoch completes (and returns
 its record) or until `time.perf_counter()` passes the deadline between two batches (and returns
 None); the next call resumes at the next batch of the same permutation, so a split epoch is
 bit-identical to an unsplit one. Between calls, a settings change applies from the next batch
-(a new learning rate, optimiser, schedule, clipping or L1/L2) except the batch size, which applies
-from the next epoch; new data (`set_data`) abandons the epoch in progress (the weights keep the
-steps already taken; the next call starts a fresh epoch on the new data). The record's `lr` is the
+(a new learning rate, optimiser, schedule, clipping or L1/L2) except the batch size, `instruments`
+and `eval_every`, which apply from the next epoch; new data (`set_data`) abandons the epoch in
+progress (the weights keep the steps already taken; the next call starts a fresh epoch on the new
+data). The record's `lr` is the
 learning rate of the epoch's last step. `add_step_hook` calls a function after every optimiser step.
 
-Record (Python floats/ints/bools/None, NaN when diverging):
-    epoch (completed epochs, from 1), train_loss, val_loss, train_acc, val_acc, train_mae,
-    val_mae (None unless regression; val_* None without a validation set), lr,
-    grad_norm_global (pre-clip global norm, mean over steps), grad_norm_clipped (post-clip),
-    [per-step quantities are means over at most 8 evenly spaced steps, see app.engine.stats]
-    stopped, layers: [{name, grad_norm, grad_norm_b, weight_norm, update_ratio, act_mean,
-    act_std, dead_frac, saturated_frac}] per Dense layer (output included; gradient norms are of
-    the gradient the optimiser received, i.e. after L1/L2 and clipping; update_ratio is the mean
-    |ΔW| per step over |W| at the end of the epoch), histograms: None or
-    [{name, weights, grads, acts}] with {lo, hi, counts[30]} each (grads: last mini-batch).
+The record's fields: see app.engine.evaluation.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from app.engine.clipping import clip_global_norm, clip_value, global_norm
-from app.engine.early_stopping import EarlyStopping, EarlyStoppingSpec
+from app.engine.early_stopping import EarlyStopping
+from app.engine.epoch_data import EpochData
+from app.engine.evaluation import LAYER_KEYS
 from app.engine.model import Model
-from app.engine.numerics import Array, aligned_empty, aligned_full, aligned_like
+from app.engine.numerics import Array
 from app.engine.optimizers import AdamW, Optimizer, OptimizerSpec, make_optimizer
 from app.engine.regularizers import add_penalty_grad
-from app.engine.schedules import Schedule, ScheduleSpec, make_schedule
-from app.engine.stats import StepMeter, activation_stats, histogram, sample_stride
+from app.engine.schedules import Schedule, make_schedule
+from app.engine.stats import StepMeter, sample_stride
+from app.engine.train_settings import StepHook, StepInfo, TrainSettings
 
-LAYER_KEYS = (
-    "grad_norm",
-    "grad_norm_b",
-    "weight_norm",
-    "update_ratio",
-    "act_mean",
-    "act_std",
-    "dead_frac",
-    "saturated_frac",
-)
-
-
-@dataclass(frozen=True)
-class StepInfo:
-    """What a step hook sees after one optimiser step (the model's grads are still that step's)."""
-
-    epoch: int  # the epoch this step belongs to, counted from 1 like the records
-    batch: int  # index of the mini-batch within the epoch, from 0
-    rows: Array  # indices into the training set of the batch's rows (read-only)
-    loss: float  # mean data loss of the batch before the step (no L1/L2 penalty)
-    lr: float  # learning rate the step used
-
-
-StepHook = Callable[[StepInfo], None]
-
-
-@dataclass
-class TrainSettings:
-    """Everything that can change between epochs without rebuilding the model."""
-
-    learning_rate: float = 0.03
-    batch_size: int = 10
-    optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
-    l1: float = 0.0
-    l2: float = 0.0
-    clip_norm: float | None = None
-    clip_value: float | None = None
-    schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
-    early_stopping: EarlyStoppingSpec | None = None
-    histogram_every: int = 0  # 0 = never
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.learning_rate) and self.learning_rate >= 0):
-            raise ValueError(
-                f"learning_rate must be a finite number >= 0, got {self.learning_rate}"
-            )
-        if (
-            isinstance(self.batch_size, bool)
-            or int(self.batch_size) != self.batch_size
-            or self.batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
-        for name in ("l1", "l2"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and v >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {v}")
-        for name in ("clip_norm", "clip_value"):
-            v = getattr(self, name)
-            if v is not None and not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{name} must be None or a finite number > 0, got {v}")
-        if int(self.histogram_every) != self.histogram_every or self.histogram_every < 0:
-            raise ValueError(
-                f"histogram_every must be an integer >= 0, got {self.histogram_every!r}"
-            )
+__all__ = ["LAYER_KEYS", "StepHook", "StepInfo", "TrainSettings", "Trainer"]
 
 
 class Trainer:
@@ -127,11 +61,15 @@ class Trainer:
         y_val: Array,
         rng: np.random.Generator,
         *,
-        instruments: bool = True,
+        instruments: bool | None = None,
     ) -> None:
+        if instruments is not None:  # overrides settings.instruments
+            settings = replace(settings, instruments=instruments)
         self.model = model
         self.rng = rng
-        self.instruments = instruments
+        self._instr = settings.instruments  # of the epoch in progress (changes between epochs)
+        self._evaluating = True
+        self._passing = False
         self.epoch = 0
         self.stopped = False
         self.settings = settings
@@ -180,9 +118,9 @@ class Trainer:
         self.settings = settings
         if self._next is not None:  # mid-epoch: the rest of the epoch uses the new settings
             self._lr = float(self.schedule.lr(self.epoch, settings.learning_rate))
-            if self.instruments and settings.optimizer != old.optimizer:
+            if self._instr and settings.optimizer != old.optimizer:
                 # the meter may point at the old optimiser's update buffer: measure by copying
-                self._meter.begin_epoch(len(self._batches), None)
+                self._meter.begin_epoch(len(self.data.batches), None)
 
     def add_step_hook(self, hook: StepHook) -> Callable[[], None]:
         """Call `hook(StepInfo)` after every optimiser step; returns a function that removes it."""
@@ -195,52 +133,34 @@ class Trainer:
         return remove
 
     @property
+    def instruments(self) -> bool:
+        """Per-layer statistics on (from the next epoch when changed mid-epoch)."""
+        return self.settings.instruments
+
+    @property
+    def eval_train_rows(self) -> Array | None:
+        """Training rows an evaluation pass scores (None = all; see app.engine.evaluation)."""
+        return self.data.evaluator.train_rows
+
+    @property
+    def train_figures_from_pass(self) -> bool:
+        """True when the next epoch's training figures come from its mini-batches' forwards."""
+        return self.data.evaluator.from_pass()
+
+    @property
     def in_epoch(self) -> bool:
         """True while an epoch is split: some of its batches ran, its record is not out yet."""
         return self._next is not None
 
     def set_data(self, x_train: Array, y_train: Array, x_val: Array, y_val: Array) -> None:
         """Replace the training and validation data (e.g. edited points); weights are kept."""
-        m = self.model
-        self._x_train, self._t_train = self._prepare(x_train, y_train, "training")
-        self._x_val, self._t_val = self._prepare(x_val, y_val, "validation")
-        if self._x_train.shape[0] == 0:
-            raise ValueError("the training set is empty; expected at least one sample")
-        self._xs = aligned_like(self._x_train)
-        self._ts = aligned_like(self._t_train)
-        self._ones_train = aligned_full(self._x_train.shape[0], 1.0, m.dtype)
-        self._scratch: dict[tuple[int, ...], Array] = {}  # activation statistics' work arrays
+        self.data = EpochData(self.model, x_train, y_train, x_val, y_val)
         self._next = None  # an epoch in progress is abandoned: its permutation was of the old data
         self._make_batches()
 
-    def _prepare(self, x: Array, y: Array, what: str) -> tuple[Array, Array]:
-        m = self.model
-        xa = np.asarray(x)
-        if xa.ndim != 2 or xa.shape[1] != m.spec.n_inputs:
-            raise ValueError(
-                f"expected {what} inputs of shape (n, {m.spec.n_inputs}), got {xa.shape}"
-            )
-        t = m.loss.prepare(y)
-        if t.shape[0] != xa.shape[0]:
-            raise ValueError(f"{what} set: {xa.shape[0]} inputs but {t.shape[0]} targets")
-        tc = aligned_like(t)  # aligned: faster SIMD
-        np.copyto(tc, t)
-        return m.augment(xa), tc  # [x | 1]: the first layer adds its bias inside the product
-
     def _make_batches(self) -> None:
-        n = self._x_train.shape[0]
-        bs = min(int(self.settings.batch_size), n)
-        dl: dict[int, Array] = {}
-        batches = []
-        for start in range(0, n, bs):
-            stop = min(start + bs, n)
-            size = stop - start
-            if size not in dl:
-                dl[size] = aligned_empty((size, self.model.spec.n_outputs), self.model.dtype)
-            batches.append((self._xs[start:stop], self._ts[start:stop], dl[size]))
-        self._batches = batches
-        self._batch_size = self.settings.batch_size
-        self._pre_clip = np.zeros(len(batches))
+        self.data.make_batches(self.settings.batch_size)
+        self._pre_clip = np.zeros(len(self.data.batches))
 
     # -- training ------------------------------------------------------------------------------
     def run_epoch(self) -> dict[str, Any]:
@@ -263,6 +183,8 @@ class Trainer:
             self._next = None
             self.epoch += 1
             record = self._evaluate(self._lr)
+        if not self._evaluating:  # the plateau schedule and early stopping watch evaluations
+            return record
         monitor = record["val_loss"] if record["val_loss"] is not None else record["train_loss"]
         self.schedule.observe(monitor)
         if self.early is not None and not self.stopped:
@@ -277,20 +199,20 @@ class Trainer:
 
     def _begin_epoch(self) -> None:
         s = self.settings
-        if s.batch_size != self._batch_size:
+        data = self.data
+        if s.batch_size != data.batch_size:
             self._make_batches()
         self._lr = float(self.schedule.lr(self.epoch, s.learning_rate))
-        perm = self._perm = self.rng.permutation(self._x_train.shape[0])
-        # mode="clip": the indices are a permutation, and "raise" would buffer the output
-        np.take(self._x_train, perm, axis=0, out=self._xs, mode="clip")
-        np.take(self._t_train, perm, axis=0, out=self._ts, mode="clip")
+        self._perm = self.rng.permutation(data.rows)
+        data.shuffle(self._perm)
         self._next = self._sampled = 0
-        if self.instruments:
+        self._instr = s.instruments
+        self._evaluating = (self.epoch + 1) % s.eval_every == 0
+        self._passing = not self._evaluating or data.evaluator.from_pass()
+        if self._instr:
             opt = self.optimizer
             decays = isinstance(opt, AdamW) and opt.spec.weight_decay > 0
-            self._meter.begin_epoch(
-                len(self._batches), None if decays else opt.last_update("theta")
-            )
+            self._meter.begin_epoch(len(data.batches), None if decays else opt.last_update("theta"))
 
     def _train_steps(self, deadline: float | None) -> bool:
         """Batches from `self._next` on; True when the epoch's last batch has run."""
@@ -306,9 +228,9 @@ class Trainer:
         cn, cv = s.clip_norm, s.clip_value
         clipping = cn is not None or cv is not None
         pre = self._pre_clip
-        instr = self.instruments
+        instr = self._instr
         meter = self._meter
-        batches = self._batches
+        batches = self.data.batches
         n_steps = len(batches)
         stride = sample_stride(n_steps)
         copy = meter.copy_mode
@@ -318,6 +240,9 @@ class Trainer:
         clock = time.perf_counter
         first = self._next or 0
         sampled = self._sampled
+        passing = self._passing
+        keep = self.data.pass_meter.views
+        copyto = np.copyto
         for k in range(first, n_steps):
             if deadline is not None and k > first and clock() >= deadline:
                 self._next, self._sampled = k, sampled
@@ -325,6 +250,8 @@ class Trainer:
             xb, tb, dl = batches[k]
             logits = forward(xb, True, True)
             batch_loss = m.loss.value(logits, tb) if hooks else 0.0
+            if passing:
+                copyto(keep[k], logits)
             backward(grad_into(logits, tb, dl))
             if reg:
                 add_penalty_grad(g_w, th_w, l1, l2, scratch)
@@ -352,87 +279,34 @@ class Trainer:
         return True
 
     def _call_hooks(self, k: int, batch_loss: float) -> None:
-        bs = self._batch_size
+        bs = self.data.batch_size
         rows = self._perm[k * bs : (k + 1) * bs]
         rows.flags.writeable = False
         info = StepInfo(self.epoch + 1, k, rows, float(batch_loss), self._lr)
         for hook in list(self._hooks):
             hook(info)
 
-    # -- evaluation and the record ---------------------------------------------------------------
+    # -- the record ------------------------------------------------------------------------------
     def _evaluate(self, lr: float) -> dict[str, Any]:
-        m, s = self.model, self.settings
-        loss = m.loss
-        n_steps = len(self._batches)
-        hist_due = (
-            bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self.instruments
+        s = self.settings
+        data = self.data
+        n_steps = len(data.batches)
+        hist_due = bool(s.histogram_every) and self.epoch % s.histogram_every == 0 and self._instr
+        pre_clip = None
+        if self._instr and (s.clip_norm is not None or s.clip_value is not None):
+            pre_clip = self._pre_clip[: n_steps : sample_stride(n_steps)]
+        # an evaluated epoch whose dropout was switched on midway is evaluated after all
+        passed = None
+        if self._passing and (not self._evaluating or data.evaluator.from_pass()):
+            passed = data.pass_meter.figures(data.ts)
+        return data.evaluator.record(
+            self.epoch,
+            lr,
+            data.x_val,
+            data.t_val if self._evaluating else None,
+            passed,
+            self._meter if self._instr else None,
+            self._sampled,
+            pre_clip,
+            hist_due,
         )
-        logits = m.forward(self._x_train, False, True)
-        train_loss, train_acc, train_mae = loss.evaluate(logits, self._t_train)
-        layers: list[dict[str, Any]] = []
-        hists: list[dict[str, Any]] | None = [] if hist_due else None
-        if self.instruments:
-            summ = self._meter.summary(self._sampled)
-            for i, block in enumerate(m.blocks):
-                if block.activation is not None:
-                    act_layer = block.activation
-                    a, z, act = act_layer.output, act_layer.pre_activation, act_layer.act
-                else:
-                    a = z = logits
-                    act = None
-                scratch = None
-                if act is not None and act.kind == "saturated":  # needs a work array
-                    scratch = self._scratch.get(a.shape)
-                    if scratch is None or scratch.dtype != a.dtype:
-                        scratch = self._scratch[a.shape] = aligned_empty(a.shape, a.dtype)
-                mean, std, dead, sat = activation_stats(act, z, a, self._ones_train, scratch)
-                layers.append(
-                    {
-                        "name": block.name,
-                        "grad_norm": float(summ["grad_norm"][i]),
-                        "grad_norm_b": float(summ["grad_norm_b"][i]),
-                        "weight_norm": float(summ["weight_norm"][i]),
-                        "update_ratio": float(summ["update_ratio"][i]),
-                        "act_mean": mean,
-                        "act_std": std,
-                        "dead_frac": dead,
-                        "saturated_frac": sat,
-                    }
-                )
-                if hists is not None:
-                    hists.append(
-                        {
-                            "name": block.name,
-                            "weights": histogram(block.dense.W),
-                            "grads": histogram(block.dense.gW),
-                            "acts": histogram(a, max_values=4096),
-                        }
-                    )
-            post = summ["grad_norm_global"]
-            clipping = s.clip_norm is not None or s.clip_value is not None
-            stride = sample_stride(n_steps)
-            pre = float(self._pre_clip[:n_steps:stride].mean()) if clipping else post
-        else:
-            layers = [{"name": name, **dict.fromkeys(LAYER_KEYS)} for name in m.dense_names]
-            pre = post = None
-        val_loss: float | None = None
-        val_acc: float | None = None
-        val_mae: float | None = None
-        if self._x_val.shape[0]:
-            vlogits = m.forward(self._x_val, False, True)
-            val_loss, val_acc, val_mae = loss.evaluate(vlogits, self._t_val)
-        return {
-            "epoch": self.epoch,
-            "train_loss": train_loss,
-            "val_loss": val_loss,
-            "train_acc": train_acc,
-            "val_acc": val_acc,
-            "train_mae": train_mae,
-            "val_mae": val_mae,
-            "lr": lr,
-            "grad_norm_global": pre,
-            "grad_norm_clipped": post,
-            "stopped": False,
-            "layers": layers,
-            "histograms": hists,
-        }

@@ -14,6 +14,7 @@ MAX_PARAMETERS = 250_000
 MIN_EPOCHS_PER_SECOND = 0.5
 MAX_EPOCHS_PER_SECOND = 1000.0
 MAX_STOP_EPOCH = 10_000_000
+MAX_EVAL_EVERY = 1000
 
 DatasetName = Literal[
     "circle",
@@ -67,6 +68,7 @@ def _schedules(*kinds: ScheduleKind) -> dict[str, Any]:
 
 
 _EARLY_STOPPING = applies_when("training.early_stopping.enabled", True)
+_INSTRUMENTS = applies_when("training.instruments", True)
 
 
 def _default_features() -> list[FeatureName]:
@@ -216,7 +218,20 @@ class TrainingConfig(_Strict):
     clip_value: Annotated[float, Field(gt=0.0, le=1e6)] | None = None
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
-    histogram_every: Annotated[int, Field(ge=0, le=10_000)] = 10
+    histogram_every: Annotated[int, Field(ge=0, le=10_000, json_schema_extra=_INSTRUMENTS)] = 10
+    # How much each epoch measures; lowering either makes epochs of large networks cheaper.
+    instruments: Annotated[
+        bool,
+        Field(description="per-layer statistics (gradient, weight, activation) every epoch"),
+    ] = True
+    eval_every: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=MAX_EVAL_EVERY,
+            description="validation figures every this many epochs (training figures every epoch)",
+        ),
+    ] = 1
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     # Session pacing, enforced by the server session (the engine and the CLI ignore both):
     # slow motion for a room (None = full speed), and pause on reaching an epoch (None = never).
@@ -258,3 +273,19 @@ def needs_rebuild(old: SessionConfig, new: SessionConfig) -> bool:
     for layer in old_model["layers"] + new_model["layers"]:
         layer.pop("dropout")  # dropout rates change live
     return old_model != new_model
+
+
+NETWORK_EDIT_KEEPS = ("layers", "dtype")  # model fields an edit may change and keep the history
+
+
+def is_network_edit(old: SessionConfig, new: SessionConfig) -> bool:
+    """True when a rebuild changes only the network (layers, dtype): the history continues and
+    the kept units keep their weights. A data, initialiser or init-scale change starts afresh."""
+    if old.dataset != new.dataset:
+        return False
+    skip = set(NETWORK_EDIT_KEEPS)
+    return all(
+        getattr(old.model, key) == getattr(new.model, key)
+        for key in type(old.model).model_fields
+        if key not in skip
+    )

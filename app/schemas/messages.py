@@ -46,11 +46,17 @@ class Reset(_Command):
     type: Literal["reset"]
 
 
+MAX_FIX_LABEL = 120  # characters
+
+
 class Configure(_Command):
     """Merge a partial config into the session's config."""
 
     type: Literal["configure"]
     config: dict[str, Any]
+    # The label of the diagnosis fix this change applies (the page's fix buttons): the change's
+    # marker on the charts names it.
+    fix: Annotated[str, Field(min_length=1, max_length=MAX_FIX_LABEL)] | None = None
 
 
 class Regenerate(_Command):

@@ -121,3 +121,15 @@ def decode(data: bytes, layout: dict[str, Any], extra: str | None) -> Record:
     if extra:
         record.update(json.loads(extra))
     return record
+
+
+def scalar_matrix(blobs: list[bytes], layout: dict[str, Any], keys: list[str]) -> np.ndarray:
+    """(len(blobs), len(keys)) float64 of the scalar `keys` of records sharing `layout`; a key the
+    layout lacks, and None, read as NaN."""
+    names = [k for k, _ in layout["s"]]
+    values = np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(blobs), -1)
+    out = np.full((len(blobs), len(keys)), np.nan)
+    for j, key in enumerate(keys):
+        if key in names:
+            out[:, j] = values[:, names.index(key)]
+    return out

@@ -5,6 +5,9 @@ epochs is kept only when it is a multiple of the decimation stride, a power of t
 the decimated stretch holds at most `decimated_budget` epochs; the stride doubles as a run grows
 and the rows off the new stride are deleted. A segment thus never holds more than
 full_prefix + decimated_budget + recent_window rows (+ one write batch), however long it runs.
+
+Checkpoints have their own rule, `CheckpointRetention`: bounded in count and bytes per run,
+spread evenly over it, the first and the newest few always kept.
 """
 
 from __future__ import annotations
@@ -54,3 +57,45 @@ def prune_range(policy: Retention, before: int, after: int) -> tuple[int, int, i
     else:
         low = max(policy.full_prefix, before - policy.recent_window)
     return (low, high, stride) if high > low else None
+
+
+@dataclass(frozen=True)
+class CheckpointRetention:
+    """Which checkpoints a run keeps: the newest few, the first, and an evenly thinned set of the
+    rest, at most `max_count` in all and `max_bytes` beside the newest (always kept)."""
+
+    max_count: int = 32
+    max_bytes: int = 32 * 1024 * 1024
+    keep_newest: int = 4
+
+    def doomed(self, points: list[tuple[int, int]]) -> list[int]:
+        """Indices to delete from `points`, (position on the run's axis, bytes) in run order.
+
+        While over a bound, the checkpoint dropped is the one whose neighbours lie closest
+        together: the gaps it leaves are the smallest, so what stays is spread over the run.
+        """
+        if len(points) <= 1:
+            return []
+        newest_from = max(1, len(points) - self.keep_newest)  # the first and newest are kept
+        alive = list(range(len(points)))
+        size = sum(nbytes for _, nbytes in points[:-1])  # the newest is outside the budget
+        doomed: list[int] = []
+        while len(alive) > self.max_count or size > self.max_bytes:
+            removable = [k for k in range(1, len(alive) - 1) if alive[k] < newest_from]
+            # Only the first and the newest few left (a large network): the oldest goes.
+            pick = min(removable, key=lambda k: (_gap(points, alive, k), k), default=0)
+            size -= points[alive[pick]][1]
+            doomed.append(alive.pop(pick))
+        return sorted(doomed)
+
+    def describe(self) -> str:
+        """The rule in words, for the page and the docs."""
+        return (
+            f"the first, the newest {self.keep_newest} and an even spread over the run are kept, "
+            f"{self.max_count} at most ({self.max_bytes // 2**20} MiB beside the newest)"
+        )
+
+
+def _gap(points: list[tuple[int, int]], alive: list[int], k: int) -> int:
+    """The gap left on the run's axis when alive[k] (an interior one) goes."""
+    return points[alive[k + 1]][0] - points[alive[k - 1]][0]

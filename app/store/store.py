@@ -11,19 +11,21 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from app.store.codec import decode
-from app.store.retention import Retention
+import numpy as np
+
+from app.store.codec import decode, scalar_matrix
+from app.store.retention import CheckpointRetention, Retention
 from app.store.schema import VERSION, migrate
 from app.store.writer import Op, Writer
 
 DB_NAME = "runs.sqlite3"
 FLUSH_SECONDS = 0.25  # the most a crash can lose, plus what is still queued
-MAX_CHECKPOINTS = 16  # per run: the newest are kept
+PAGE_ROWS = 1000  # rows per read of the iter_* readers
 LIVE_STATES = ("running",)  # a run in one of these when the server died was interrupted
 RUN_COLUMNS = "id, name, config, created, updated, state, epochs, best_val_loss, best_val_acc"
 
@@ -44,6 +46,7 @@ class RunStore:
         self,
         path: Path,
         retention: Retention | None = None,
+        checkpoint_retention: CheckpointRetention | None = None,
         flush_seconds: float = FLUSH_SECONDS,
         clock: Callable[[], float] = time.time,
         read_only: bool = False,
@@ -55,6 +58,7 @@ class RunStore:
         self._layouts: dict[int, dict[str, Any]] = {}
         self._writer: Writer | None = None
         self.interrupted: list[str] = []
+        self.checkpoint_retention = checkpoint_retention or CheckpointRetention()
         if read_only:  # e.g. `backprop-lab export` beside a running server: change nothing
             if not path.is_file():
                 raise FileNotFoundError(f"no run store at {path}: is --data-dir right?")
@@ -155,14 +159,25 @@ class RunStore:
                 "INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?,?,?)",
                 (run_id, segment, epoch, now, text, serialise()),
             )
-            db.execute(
-                "DELETE FROM checkpoints WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM"
-                " checkpoints WHERE run_id = ? ORDER BY rowid DESC"
-                " LIMIT ?)",
-                (run_id, run_id, MAX_CHECKPOINTS),
-            )
+            self._thin_checkpoints(db, run_id)
 
         self._do(run_id, apply)
+
+    def _thin_checkpoints(self, db: sqlite3.Connection, run_id: str) -> None:
+        """Apply the checkpoint retention to a run (writer thread)."""
+        rows = db.execute(
+            "SELECT rowid, segment, epoch, length(data) FROM checkpoints WHERE run_id = ?"
+            " ORDER BY segment, epoch",
+            (run_id,),
+        ).fetchall()
+        points, offset, segment, last = [], 0, None, 0
+        for _, seg, epoch, nbytes in rows:  # segments end to end, as the runs panel draws them
+            if seg != segment:
+                offset, segment = offset + last, seg
+            points.append((offset + epoch, nbytes))
+            last = epoch
+        doomed = [(rows[i][0],) for i in self.checkpoint_retention.doomed(points)]
+        db.executemany("DELETE FROM checkpoints WHERE rowid = ?", doomed)
 
     def save_upload(self, upload_id: str, filename: str, target: str | None, task: str,
                     data: bytes) -> None:  # fmt: skip
@@ -227,6 +242,50 @@ class RunStore:
         )
         return [(seg, decode(data, self._layout(lay), extra)) for seg, lay, data, extra in rows]
 
+    def scalar_rows(self, run_id: str, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(segment per stored epoch, float64 matrix of the scalar `keys`), in order: records'
+        numbers without building a dict per epoch (None reads as NaN)."""
+        rows = self._read(
+            "SELECT segment, layout, data FROM epochs WHERE run_id = ? ORDER BY segment, epoch",
+            (run_id,),
+        )
+        out = np.full((len(rows), len(keys)), np.nan)
+        by_layout: dict[int, list[int]] = {}
+        for i, row in enumerate(rows):
+            by_layout.setdefault(row[1], []).append(i)
+        for layout_id, index in by_layout.items():
+            blobs = [rows[i][2] for i in index]
+            out[index] = scalar_matrix(blobs, self._layout(layout_id), keys)
+        return np.array([row[0] for row in rows], dtype=np.int64), out
+
+    def iter_records(
+        self, run_id: str, page: int = PAGE_ROWS
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """`records`, read `page` rows at a time: memory stays bounded for long runs."""
+        after = (-1, -1)
+        while rows := self._read(
+            "SELECT segment, epoch, layout, data, extra FROM epochs WHERE run_id = ?"
+            " AND (segment, epoch) > (?, ?) ORDER BY segment, epoch LIMIT ?",
+            (run_id, *after, page),
+        ):
+            for seg, _, lay, data, extra in rows:
+                yield seg, decode(data, self._layout(lay), extra)
+            after = rows[-1][:2]
+
+    def iter_histograms(
+        self, run_id: str, page: int = PAGE_ROWS
+    ) -> Iterator[tuple[int, int, list[Any]]]:
+        """`histograms`, read `page` frames at a time."""
+        after = (-1, -1)
+        while rows := self._read(
+            "SELECT segment, epoch, data FROM histograms WHERE run_id = ?"
+            " AND (segment, epoch) > (?, ?) ORDER BY segment, epoch LIMIT ?",
+            (run_id, *after, page),
+        ):
+            for s, e, data in rows:
+                yield s, e, json.loads(zlib.decompress(data))
+            after = rows[-1][:2]
+
     def histograms(self, run_id: str) -> list[tuple[int, int, list[Any]]]:
         """(segment, epoch, layers) of every stored histograms frame, in order."""
         rows = self._read(
@@ -272,6 +331,20 @@ class RunStore:
             return None
         segment, epoch, config, data = rows[0]
         return segment, epoch, json.loads(config), bytes(data)
+
+    def checkpoint_at(
+        self, run_id: str, segment: int, epoch: int
+    ) -> tuple[int, dict[str, Any], bytes] | None:
+        """(epoch, config, npz bytes) of the segment's newest checkpoint at or before `epoch`."""
+        rows = self._read(
+            "SELECT epoch, config, data FROM checkpoints WHERE run_id = ? AND segment = ?"
+            " AND epoch <= ? ORDER BY epoch DESC LIMIT 1",
+            (run_id, segment, epoch),
+        )
+        if not rows:
+            return None
+        found, config, data = rows[0]
+        return found, json.loads(config), bytes(data)
 
     def upload_ids(self, limit: int) -> list[str]:
         """Ids of the newest `limit` stored uploads, newest first."""

@@ -42,13 +42,19 @@ class Vanishing(Detector):
         first, last = num(layers[0]["grad_norm"]), num(layers[-1]["grad_norm"])
         ratio = first / last if last > 0 and math.isfinite(first) else math.nan
         starving = len(layers) >= 3 and ratio < VANISHING_RATIO
-        if not self.latch.update(record["epoch"], starving) or not math.isfinite(ratio):
+        if not self.latch.update(record["epoch"], starving) or not 0 <= ratio < math.inf:
             return None
+        # A ratio of exactly 0 is common: a layer whose units all died passes back nothing.
+        gap = (
+            f"The first layer gets no gradient at all, while the last layer's norm is {last:.2g}"
+            if ratio == 0
+            else f"The first layer's gradient norm ({first:.2g}) is {1 / ratio:.2g} times "
+            f"smaller than the last layer's ({last:.2g})"
+        )
         return self.found(
             self.latch.start,
-            f"The first layer's gradient norm ({first:.2g}) is {1 / ratio:.2g} times smaller "
-            f"than the last layer's ({last:.2g}): the early layers barely learn, so the "
-            "network cannot get past what the last layer alone can do.",
+            f"{gap}: the early layers barely learn, so the network cannot get past what the "
+            "last layer alone can do.",
             (fx.relu_he, fx.batch_norm),
             first_grad_norm=first,
             last_grad_norm=last,
@@ -116,6 +122,8 @@ class Divergence(Detector):
         epoch = record["epoch"]
         if self.first_bad is None:
             for layer in record["layers"]:
+                if layer["grad_norm"] is None and layer["weight_norm"] is None:
+                    continue  # instruments off: not measured, not non-finite
                 values = (num(layer["grad_norm"]), num(layer["weight_norm"]))
                 if not all(math.isfinite(v) for v in values):
                     self.first_bad = (epoch, layer["name"])

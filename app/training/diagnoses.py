@@ -11,6 +11,7 @@ preset over five seeds.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from app.training.detectors import Detector, Finding, RunBaseline
 from app.training.detectors_gradients import DeadRelu, Divergence, Exploding, Saturated, Vanishing
 from app.training.detectors_loss import LrTooHigh, LrTooLow, Overfitting, Plateau
 from app.training.diagnosis_fixes import Fix
+
+log = logging.getLogger(__name__)
 
 # When one of these is active, the kinds it explains are not shown as well: a network whose
 # first layers get no gradient also has a flat loss, which is not the learning rate's fault.
@@ -142,8 +145,13 @@ class Diagnoser:
         self.raised = []
         for record in records:
             self.baseline.observe(record)
-            for detector in self._detectors:
-                finding = detector.observe(record, self.baseline, self.config)
+            for detector in list(self._detectors):
+                try:
+                    finding = detector.observe(record, self.baseline, self.config)
+                except Exception:  # a detector's bug must never stop the training it watches
+                    log.exception("detector %s failed at epoch %s", detector.kind, record["epoch"])
+                    self._detectors.remove(detector)  # retired until `restart`
+                    finding = None
                 if finding is None:
                     self._findings.pop(detector.kind, None)
                 elif detector.kind not in self._findings:

@@ -1,33 +1,42 @@
-"""Exports of a stored run: metrics with events (CSV, JSON), weights (.npz), the config (JSON).
+"""Exports of a stored run, one function per way out: `export_file` writes a file (REST
+streams it), `export_run` gives the bytes.
 
-CSV: one row per stored epoch (`segment`, `epoch`, every scalar, `<layer>.<instrument>` columns,
-and `events`: a JSON list of what happened at that epoch); an event at an epoch with no stored
-record gets a row of its own. Numbers are written exactly (repr), None as an empty cell.
-JSON: {run, config, segments: [{segment, epochs: [records]}], events, histograms: [{segment,
-epoch, layers}]}, non-finite numbers as null.
+csv, json: metrics with events (export_metrics.py).
 npz: the newest checkpoint's weights named like `Model.parameters()`. config: the JSON object that
-`backprop-lab train --config FILE` takes.
+`backprop-lab train --config FILE` takes. tensorboard: a zip of the event files' directory
+(export_tensorboard.py). script: a standalone NumPy program retraining the run's first epochs
+(export_script.py). png: the decision boundary at the newest checkpoint (export_png.py).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-from collections import defaultdict
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from app.data import CsvError, Table, parse_csv
 from app.engine.checkpoint import from_bytes, parameters_of
-from app.schemas.messages import replace_non_finite
 from app.store import RunStore
+from app.training.export_metrics import read_metrics_csv, write_csv, write_json
+from app.training.export_png import boundary_png
+from app.training.export_script import script_name, script_text
+from app.training.export_tensorboard import tensorboard_zip
+from app.training.run import ConfigError, TableLookup
+
+__all__ = ["FORMATS", "ExportError", "export_file", "export_run", "read_metrics_csv"]
 
 FORMATS = {
     "csv": ("text/csv", "csv"),
     "json": ("application/json", "json"),
     "npz": ("application/octet-stream", "npz"),
     "config": ("application/json", "config.json"),
+    "tensorboard": ("application/zip", "tensorboard.zip"),
+    "script": ("text/x-python", "py"),
+    "png": ("image/png", "png"),
 }
 
 
@@ -40,106 +49,81 @@ class ExportError(Exception):
         self.status = status
 
 
-def export_run(store: RunStore, run_id: str, fmt: str) -> tuple[bytes, str, str]:
-    """(body, media type, file name) of a run exported as `fmt`."""
+def stored_tables(store: RunStore) -> TableLookup:
+    """Uploaded CSVs by upload id, parsed from the store (None when unknown or unparsable)."""
+
+    def lookup(upload_id: str) -> Table | None:
+        stored = store.upload(upload_id)
+        if stored is None:
+            return None
+        try:
+            return parse_csv(stored["data"], stored["target"], stored["task"])
+        except CsvError:
+            return None
+
+    return lookup
+
+
+def _summary(store: RunStore, run_id: str, fmt: str) -> dict[str, Any]:
+    if fmt not in FORMATS:
+        raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}", 422)
+    run = store.get_run(run_id)
+    if run is None:
+        raise ExportError(f"no run {run_id!r}")
+    return run
+
+
+def export_file(store: RunStore, run_id: str, fmt: str, out: Path) -> tuple[str, str]:
+    """Write the run exported as `fmt` to the file `out`; (media type, download name).
+
+    Memory stays bounded: metrics and TensorBoard events are written from records read a page at
+    a time, the others are small (one checkpoint, one config, the data of one run)."""
     if fmt not in FORMATS:
         raise ExportError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}", 422)
     run = store.get_run(run_id)
     if run is None:
         raise ExportError(f"no run {run_id!r}")
     media, suffix = FORMATS[fmt]
-    filename = f"run-{run_id}.{suffix}"
+    filename = script_name(run_id) if fmt == "script" else f"run-{run_id}.{suffix}"
+    if fmt in ("csv", "json"):
+        with out.open("w", encoding="utf-8", newline="") as text:
+            if fmt == "csv":
+                write_csv(text, store, run_id)
+            else:
+                write_json(text, store, run_id, run)
+    elif fmt == "tensorboard":
+        tensorboard_zip(store, run_id, out)
+    else:
+        out.write_bytes(_small(store, run_id, run, fmt))
+    return media, filename
+
+
+def export_run(store: RunStore, run_id: str, fmt: str) -> tuple[bytes, str, str]:
+    """(body, media type, file name) of the run exported as `fmt`, in memory."""
+    with tempfile.TemporaryDirectory(prefix="backprop-export-") as folder:
+        out = Path(folder) / "export"
+        media, filename = export_file(store, run_id, fmt, out)
+        return out.read_bytes(), media, filename
+
+
+def _small(store: RunStore, run_id: str, run: dict[str, Any], fmt: str) -> bytes:
+    """The body of the config, npz, script and png exports."""
     if fmt == "config":
-        return json.dumps(run["config"], indent=1).encode(), media, filename
-    if fmt == "npz":
+        return json.dumps(run["config"], indent=1).encode()
+    try:
+        if fmt == "script":
+            records, events = store.iter_records(run_id), store.events(run_id)
+            return script_text(run, records, events, stored_tables(store)).encode()
         latest = store.latest_checkpoint(run_id)
         if latest is None:
             message = f"run {run_id!r} has no checkpoint yet: train it, then pause it"
             raise ExportError(message, 409)
-        buffer = io.BytesIO()
-        weights: dict[str, Any] = parameters_of(from_bytes(latest[3]))
-        np.savez(buffer, **weights)
-        return buffer.getvalue(), media, filename
-    records, events = store.records(run_id), store.events(run_id)
-    if fmt == "json":
-        segments: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for segment, record in records:
-            segments[segment].append(record)
-        body = {
-            "run": {k: v for k, v in run.items() if k != "config"},
-            "config": run["config"],
-            "segments": [{"segment": s, "epochs": r} for s, r in sorted(segments.items())],
-            "events": events,
-            "histograms": [
-                {"segment": s, "epoch": e, "layers": layers}
-                for s, e, layers in store.histograms(run_id)
-            ],
-        }
-        return json.dumps(replace_non_finite(body)).encode(), media, filename
-    return metrics_csv(records, events).encode(), media, filename
-
-
-def csv_columns(records: list[tuple[int, dict[str, Any]]]) -> list[str]:
-    """Every column, in first-seen order: segment, epoch, scalars, layer instruments, events."""
-    columns: dict[str, None] = {"segment": None, "epoch": None}
-    for _, record in records:
-        for key, value in record.items():
-            if key != "layers" and not isinstance(value, dict | list):
-                columns[key] = None
-        for layer in record.get("layers", []):
-            for key in layer:
-                if key != "name":
-                    columns[f"{layer['name']}.{key}"] = None
-    columns["events"] = None
-    return list(columns)
-
-
-def metrics_csv(records: list[tuple[int, dict[str, Any]]], events: list[dict[str, Any]]) -> str:
-    """The CSV export's text."""
-    at: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
-    for event in events:
-        at[(event["segment"], event["epoch"])].append(
-            {"kind": event["kind"], "at": event["at"], "payload": event["payload"]}
-        )
-    rows: list[dict[str, Any]] = []
-    for segment, record in records:
-        row: dict[str, Any] = {"segment": segment, **record}
-        for layer in record.get("layers", []):
-            row.update({f"{layer['name']}.{k}": v for k, v in layer.items() if k != "name"})
-        row["events"] = at.pop((segment, record["epoch"]), None)
-        rows.append(row)
-    rows.extend({"segment": s, "epoch": e, "events": ev} for (s, e), ev in at.items())
-    rows.sort(key=lambda r: (r["segment"], r["epoch"]))
-    out = io.StringIO()
-    columns = csv_columns(records)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = row.get(column)
-            if column == "events":
-                cells.append(json.dumps(value) if value else "")
-            else:
-                cells.append("" if value is None else repr(value))
-        writer.writerow(cells)
-    return out.getvalue()
-
-
-def read_metrics_csv(text: str) -> list[dict[str, Any]]:
-    """Parse the CSV export back into flat rows (numbers, booleans, None, events as a list)."""
-    rows = []
-    for raw in csv.DictReader(io.StringIO(text)):
-        row: dict[str, Any] = {}
-        for key, cell in raw.items():
-            if key == "events":
-                row[key] = json.loads(cell) if cell else []
-            elif cell in ("", "None"):
-                row[key] = None
-            elif cell in ("True", "False"):
-                row[key] = cell == "True"
-            else:
-                number = float(cell)
-                row[key] = int(cell) if cell.lstrip("-").isdigit() else number
-        rows.append(row)
-    return rows
+        if fmt == "png":
+            return boundary_png(latest[2], latest[3], stored_tables(store))
+    except (ConfigError, ValueError) as exc:
+        why = exc.message if isinstance(exc, ConfigError) else str(exc)
+        raise ExportError(f"run {run_id!r} cannot be rebuilt: {why}", 409) from None
+    buffer = io.BytesIO()
+    weights: dict[str, Any] = parameters_of(from_bytes(latest[3]))
+    np.savez(buffer, **weights)
+    return buffer.getvalue()

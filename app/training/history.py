@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from itertools import groupby
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from app.engine.trainer import LAYER_KEYS
+from app.engine.transplant import dense_sources
 
 SCALAR_COLUMNS = (
     "epoch",
@@ -149,11 +151,12 @@ class RecordHistory:
         return self._n
 
     def add(self, rows: np.ndarray, layer_names: tuple[str, ...]) -> None:
-        """Keep the rows (of `layer_names`) whose epoch falls on the current stride."""
-        if layer_names != self.layer_names:  # other layers: another run
-            self.clear()
-            self.layer_names = layer_names
-            self._rows = np.zeros((0, rows.shape[1]))
+        """Keep the rows (of `layer_names`) whose epoch falls on the current stride.
+
+        Rows of other layers continue the history across a network edit: the kept rows are
+        re-keyed to the new layers (`remap`); a fresh start clears the history first."""
+        if layer_names != self.layer_names:
+            self.remap(layer_names)
         rows = rows[rows[:, 0] % self.stride == 0]
         if not len(rows):
             return
@@ -172,6 +175,25 @@ class RecordHistory:
             self._n = len(kept)
             self._rows[: self._n] = kept
 
+    def remap(self, layer_names: tuple[str, ...]) -> None:
+        """Re-key the kept rows to the dense layers `layer_names` after a network edit: each
+        layer takes the columns of the old layer it continues (`dense_sources`: hidden layers by
+        position, output to output); a new layer has no values (NaN) before the edit, and the
+        per-layer columns of a removed layer go (the store keeps them)."""
+        n_scalar, width = len(SCALAR_COLUMNS), len(LAYER_COLUMNS)
+        kept = self._rows[: self._n]
+        remapped = np.full((len(kept), n_scalar + width * len(layer_names)), np.nan)
+        if self._n and self.layer_names and layer_names:
+            remapped[:, :n_scalar] = kept[:, :n_scalar]
+            for i, j in enumerate(dense_sources(len(self.layer_names), len(layer_names))):
+                if j is not None:
+                    dst = n_scalar + i * width
+                    src = n_scalar + j * width
+                    remapped[:, dst : dst + width] = kept[:, src : src + width]
+        self._rows, self.layer_names = remapped, layer_names
+        self._n = len(remapped)
+        self.version += 1
+
     def rows(self) -> np.ndarray:
         """A copy of the kept rows, oldest first."""
         return self._rows[: self._n].copy()
@@ -184,11 +206,30 @@ class RecordHistory:
             self._rows[: self._n] = kept
         self.version += 1
 
+    def sample(self, columns: Sequence[int], count: int, since: float = 0) -> np.ndarray:
+        """About `count` kept rows from epoch `since` on, evenly spread (the last always), only
+        `columns`."""
+        first = int(np.searchsorted(self._rows[: self._n, 0], since)) if self._n else 0
+        if first >= self._n:
+            return np.zeros((0, len(columns)))
+        picks = np.linspace(first, self._n - 1, min(self._n - first, count)).round().astype(int)
+        picks[-1] = self._n - 1
+        return self._rows[np.unique(picks)][:, list(columns)]
+
     def clear(self) -> None:
         """Forget everything (after a rebuild or reset)."""
         self.stride = 1
         self._rows, self._n, self.layer_names = np.zeros((0, 0)), 0, ()
         self.version += 1
+
+
+def rekeyed_rows(records: Sequence[dict[str, Any]]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Records whose layers change across network edits, as rows of the last records' layers
+    (earlier rows re-keyed as `RecordHistory.remap` does live), and those layer names."""
+    history = RecordHistory(capacity=max(1, len(records)))
+    for names, group in groupby(records, key=lambda r: tuple(x["name"] for x in r["layers"])):
+        history.add(record_rows(list(group)), names)
+    return history.rows(), history.layer_names
 
 
 class DecimatedList(Generic[T]):

@@ -81,7 +81,7 @@ class SessionManager:
             config=config.model_dump(),
             tables={upload_id: table} if upload_id and table is not None else {},
             checkpoint=checkpoint,
-            checkpoint_every=None if recorder is None else recorder.checkpoint_every,
+            cadence=None if recorder is None else recorder.cadence,
             last_checkpoint=last_checkpoint,
         )
         runtime = self.executor.runtime(session_id)

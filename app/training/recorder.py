@@ -1,13 +1,15 @@
 """The seam between a session and the store: it watches what the session emits and records it.
 
 A session calls `observe(kind, payload, epoch)` for every entry it emits and `close(...)` when it
-ends. Records and histograms go to the
-store as they come; state frames become play/pause/diverged/stopped events; config frames become
-setting changes (old -> new), architecture edits, resets or regenerations; a dataset frame that
-no config frame announced is a point edit. A rebuild (new weights) starts a new segment, since
-the epoch count starts again. Checkpoints are captured where the Run lives (executors/host.py),
-every CHECKPOINT_EVERY epochs and on pause, stop and close, and arrive here as bytes after the
-records they continue.
+ends. Records and histograms go to the store as they come; state frames become
+play/pause/diverged/stopped events; config frames become setting changes (old -> new),
+architecture edits, resets or regenerations; a dataset frame that no config frame announced is a
+point edit. A rebuild (new weights) starts a new segment, since the epoch count starts again; an
+edit of the network that keeps the history stays in its segment. Checkpoints are captured where
+the Run lives (executors/host.py): when a segment first runs (epoch 0), on the `Cadence` (dense
+early, sparser as the run grows), after a kept-history edit and on pause, stop and close, never
+of non-finite weights; they arrive here as bytes after the records they continue, and the store's
+`CheckpointRetention` thins them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,24 @@ import logging
 from typing import Any
 
 from app.store import RunStore
+from app.store.retention import CheckpointRetention
+from app.training.cadence import CADENCE, Cadence
 from app.training.executors.messages import Checkpoint
+from app.training.markers import config_changes, edit_fields
+
+__all__ = ["CADENCE", "Cadence", "Recorder", "checkpoint_policy", "config_changes", "default_name"]
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_EVERY = 500  # epochs
+
+def checkpoint_policy(
+    cadence: Cadence = CADENCE, retention: CheckpointRetention | None = None
+) -> str:
+    """What checkpoints a run has, in one sentence (GET /api/runs/limits sends it to the page)."""
+    kept = (retention or CheckpointRetention()).describe()
+    return f"Replay steps through checkpoints taken {cadence.describe()}; {kept}."
+
+
 STATE_EVENTS = {
     "running": "play",
     "paused": "pause",
@@ -28,17 +43,6 @@ STATE_EVENTS = {
     "diverged": "diverged",
     "stopped": "stopped",
 }
-
-
-def config_changes(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
-    """Every leaf that differs between two config dumps: [{path, old, new}]."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        changes = []
-        for key in [*old, *(k for k in new if k not in old)]:
-            sub = f"{path}.{key}" if path else str(key)
-            changes.extend(config_changes(old.get(key), new.get(key), sub))
-        return changes
-    return [] if old == new else [{"path": path, "old": old, "new": new}]
 
 
 def default_name(config: dict[str, Any]) -> str:
@@ -64,7 +68,7 @@ class Recorder:
         *,
         name: str | None = None,
         segment: int = 0,
-        checkpoint_every: int = CHECKPOINT_EVERY,
+        cadence: Cadence = CADENCE,
         create: bool = True,
         last: Checkpoint | None = None,  # the checkpoint a resumed run starts from
     ) -> None:
@@ -72,10 +76,12 @@ class Recorder:
         self.run_id = run_id
         self.config = config
         self.segment = segment
-        self.checkpoint_every = checkpoint_every
+        self.cadence = cadence  # the host of the Run applies it (OpenSpec.cadence)
         self.state = "idle"
         self.last = last  # the newest checkpoint of this segment: where a lost worker resumes
-        self.wants_checkpoint = False  # a pause or a stop: the session has its host capture one
+        # A pause, a stop, a segment's first play or a kept-history edit: the session has its
+        # host capture a checkpoint (at the end of the epoch in progress, if one is half done).
+        self.wants_checkpoint = False
         self._data_explained = False  # a config frame announced the next dataset frame
         if create:
             store.create_run(run_id, name or default_name(config), config, self.state)
@@ -139,14 +145,24 @@ class Recorder:
         info = {"reason": payload["reason"]} if payload.get("reason") else {}
         self.event(epoch, STATE_EVENTS.get(self.state, self.state), info)
         self.store.update_run(self.run_id, state=self.state)
-        if self.state in ("paused", "stopped"):
+        first_play = self.state == "running" and self.last is None  # epoch 0, usually
+        if self.state in ("paused", "stopped") or first_play:
             self.wants_checkpoint = True
 
     def _config(self, payload: dict[str, Any], epoch: int) -> None:
         new = payload["config"]
         changes = config_changes(self.config, new)
         rebuilt = bool(payload.get("rebuilt"))
-        if rebuilt:
+        info: dict[str, Any] = {"changes": changes, **edit_fields(payload)}
+        if payload.get("fix"):
+            info["fix"] = payload["fix"]
+        if rebuilt and info.get("kept_history"):
+            # An edit that keeps the history: same segment, the epoch count goes on. A checkpoint
+            # of the new network now, so a resume never rebuilds the old one past this point.
+            kind = "architecture"
+            self.last = None
+            self.wants_checkpoint = True
+        elif rebuilt:
             kind = "architecture" if changes else "reset"
             self.segment += 1
             self.last = None
@@ -155,6 +171,6 @@ class Recorder:
         else:
             kind = "configure"
         if changes or rebuilt:
-            self.event(epoch, kind, {"changes": changes})
+            self.event(epoch, kind, info)
         self.config = new
         self.store.update_run(self.run_id, config=new)

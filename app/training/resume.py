@@ -4,7 +4,8 @@ The session is built from the checkpoint's config with the engine state restored
 carries on exactly where the checkpoint left it (same numbers as if it had never stopped). It
 records into the same run and segment; epochs stored after the checkpoint (lost by a crash, or
 trained after the last save) are written again as they are retrained. Its history starts with the
-stored records (and histograms) up to the checkpoint, so a page that attaches sees the whole story.
+stored records (and histograms and markers) up to the checkpoint, so a page that attaches sees
+the whole story, network edits included (records of other layers are re-keyed as they were live).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import asyncio
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
 from app.training.executors.messages import Checkpoint
-from app.training.history import record_rows
+from app.training.history import rekeyed_rows
 from app.training.manager import SessionManager
+from app.training.markers import Markers, stored_markers
 from app.training.recorder import Recorder
 from app.training.session import TrainingSession
 
@@ -58,14 +60,15 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
         for s, e, layers in store.histograms(run_id)
         if s == segment and e <= epoch
     ]
+    markers = stored_markers(store.events(run_id), segment, epoch)
 
     async def build(session_id: str, token: str) -> TrainingSession:
         last = Checkpoint(epoch, config_dump, data)
         recorder = Recorder(store, run_id, config_dump, segment=segment, create=False, last=last)
         session = await manager.open_session(session_id, token, config, recorder, data, epoch)
         if history:
-            rows = await asyncio.to_thread(record_rows, history)
-            session.history.add(rows, session.layer_names)
+            session.history.add(*(await asyncio.to_thread(rekeyed_rows, history)))
+        session.markers = Markers(config_dump, markers)
         for frame_epoch, frame in frames:
             session.histograms.add(frame_epoch, encode_frame(frame))
         return session

@@ -18,9 +18,18 @@ from app.data import (
 from app.data import from_config as data_from_config
 from app.engine import from_config
 from app.engine.model import Model, ModelSpec, build_model, count_parameters
+from app.engine.numerics import Array
 from app.engine.trainer import Trainer, TrainSettings
-from app.schemas.config import MAX_PARAMETERS, SessionConfig, TrainingConfig, needs_rebuild
+from app.engine.transplant import Transplant, transplant
+from app.schemas.config import (
+    MAX_PARAMETERS,
+    SessionConfig,
+    TrainingConfig,
+    is_network_edit,
+    needs_rebuild,
+)
 from app.training.confusion import confusion
+from app.training.unit_maps import health_rows, map_resolution, unit_maps
 
 BOUNDARY_RESOLUTION = 64
 MAX_SNAPSHOT_BLOCK = (
@@ -81,6 +90,10 @@ class Run:
         self.config = config
         self.data = prepare(data_spec(config, tables))
         self.model, self.trainer = self._build(config, self.data)
+        # What the last `apply` kept across a network edit; None when it started afresh or
+        # did not rebuild (the session continues the history only when this is set).
+        self.last_edit: Transplant | None = None
+        self._unit_inputs: tuple[PreparedData, int, Array | None, Array] | None = None
 
     def _build(self, config: SessionConfig, data: PreparedData) -> tuple[Model, Trainer]:
         spec = model_spec(config, data)
@@ -116,12 +129,22 @@ class Run:
     def reset(self) -> None:
         """Fresh weights from the config's seed, same data."""
         self.model, self.trainer = self._build(self.config, self.data)
+        self.last_edit = None
 
     def apply(self, new: SessionConfig) -> bool:
-        """Switch to a new config; returns True when the network had to be rebuilt."""
+        """Switch to a new config; returns True when the network had to be rebuilt.
+
+        A rebuild that only edits the network (see `is_network_edit`) of finite weights carries
+        the kept units' weights, the optimiser state and the epoch count over (`last_edit` says
+        what was kept); any other rebuild starts afresh (`last_edit` is None).
+        """
+        self.last_edit = None
         if needs_rebuild(self.config, new):
-            data = prepare(data_spec(new, self.tables))
+            edit = is_network_edit(self.config, new) and bool(np.isfinite(self.model.theta).all())
+            data = self.data if edit else prepare(data_spec(new, self.tables))
             model, trainer = self._build(new, data)
+            if edit:
+                self.last_edit = transplant(self.trainer, trainer)
             self.config, self.data, self.model, self.trainer = new, data, model, trainer
             return True
         self.trainer.update_settings(train_settings(new.training))
@@ -164,7 +187,20 @@ class Run:
             "layer_names": list(self.model.dense_names),
             "parameter_count": count_parameters(self.model.spec),
             "confusion": self._confusion(),
+            "units": self._units(),
         }
+
+    def _units(self) -> dict[str, Any]:
+        """Per hidden unit: its map over the plane and its health (issue 10, unit_maps.py)."""
+        data = self.data
+        res = map_resolution([h.units for h in self.model.spec.hidden])
+        cached = self._unit_inputs
+        if cached is None or cached[0] is not data or cached[1] != res:
+            # A grid of its own: data.grid_inputs keeps one resolution, the boundary's.
+            grid = data.inputs_for(data.grid_points(res)) if data.is_planar else None
+            cached = self._unit_inputs = (data, res, grid, health_rows(data.x_train))
+        _, _, grid, rows = cached
+        return unit_maps(self.model, grid, rows)
 
     def _confusion(self) -> dict[str, Any] | None:
         """The validation set's confusion matrix (issue 9); None for regression or no points."""

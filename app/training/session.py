@@ -23,6 +23,7 @@ from app.training.executors.host import CHUNK_SECONDS
 from app.training.executors.messages import ChunkResult, View, WorkerLost
 from app.training.executors.thread import ThreadRuntime
 from app.training.history import DecimatedList, RecordHistory, record_dicts
+from app.training.markers import Markers
 from app.training.pacing import WAIT_SLICE, Pacer
 from app.training.recorder import Recorder
 from app.training.run import Run, TableLookup
@@ -77,14 +78,15 @@ class TrainingSession(SessionCommands):
         self._task: asyncio.Task[None] | None = None
         self.recorder = recorder  # store seam: sees every entry, between chunks
         self.diagnoser = Diagnoser(self.config, view.guessing_loss)
+        self.markers = Markers(self.config.model_dump())  # where something changed (issue 9)
 
     @classmethod
     def local(
         cls, session_id: str, token: str, run: Run, recorder: Recorder | None = None
     ) -> TrainingSession:
         """A session whose Run, built here, trains in a thread of this process (tests, tools)."""
-        every = None if recorder is None else recorder.checkpoint_every
-        runtime = ThreadRuntime.of_run(session_id, run, every)
+        cadence = None if recorder is None else recorder.cadence
+        runtime = ThreadRuntime.of_run(session_id, run, cadence)
         return cls(session_id, token, runtime, runtime.view_now(), recorder)
 
     @property
@@ -166,6 +168,7 @@ class TrainingSession(SessionCommands):
                 "reason": self.reason,
                 "decimation": self.history.stride,
                 "diagnoses": self.diagnoser.frame()["diagnoses"],
+                "markers": list(self.markers.items),
             },
             rows=np.zeros((0, 0)) if cached else history.rows(),
             layer_names=history.layer_names if len(history) else self.layer_names,
@@ -175,6 +178,11 @@ class TrainingSession(SessionCommands):
             cache=self._history_text,
             version=version,
         )
+
+    @property
+    def snapshot_text(self) -> str:
+        """The last snapshot frame, encoded (immutable: the room's wall reads it off the loop)."""
+        return self._snapshot
 
     def drain(self, sub: Subscriber) -> list[Outgoing]:
         """Frames for `sub` since its last drain, in order; records between controls coalesce."""
@@ -200,7 +208,7 @@ class TrainingSession(SessionCommands):
     async def _run_chunk(self) -> None:
         try:
             result: ChunkResult = await self.runtime.call("chunk", self._steps_left, CHUNK_SECONDS)
-            self._publish(result)
+            self._publish(result)  # inside: a failure here would end the driver, stuck "running"
             await self._checkpoint_if_wanted()
         except WorkerLost as lost:
             await self._recover(lost)
@@ -209,6 +217,7 @@ class TrainingSession(SessionCommands):
             self._set_state(
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
+            self._notify()
 
     async def _paced_wait(self) -> bool:
         """Wait for the next epoch's turn in short slices; False when a command arrives first."""
@@ -223,9 +232,14 @@ class TrainingSession(SessionCommands):
         a pause between epochs is one a checkpoint can resume exactly."""
         if FINISH_EPOCH_SECONDS <= 0 or not self.in_epoch:
             return
-        result = await self.runtime.call("finish_epoch", FINISH_EPOCH_SECONDS)
-        if result is not None:
-            self._publish(result)
+        try:
+            result = await self.runtime.call("finish_epoch", FINISH_EPOCH_SECONDS)
+            if result is not None:
+                self._publish(result)
+        except WorkerLost:
+            raise  # the command's handler recovers
+        except Exception:
+            log.exception("finishing an epoch failed in session %s", self.id)
 
     def _publish(self, result: ChunkResult) -> None:
         """Put what a chunk produced into the history, the log, the diagnoses and the store."""

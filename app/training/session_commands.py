@@ -35,6 +35,7 @@ from app.training.executors import Runtime
 from app.training.executors.messages import Checkpoint, OpenSpec, View, WorkerLost
 from app.training.history import DecimatedList, RecordHistory
 from app.training.inspection import InspectError
+from app.training.markers import Markers
 from app.training.recorder import Recorder
 from app.training.run import ConfigError, TableLookup
 
@@ -71,6 +72,7 @@ class SessionCommands:
     subscribers: set[Subscriber]
     recorder: Recorder | None
     diagnoser: Diagnoser
+    markers: Markers
     tables: TableLookup | None
     _log: EventLog
     _steps_left: int
@@ -119,7 +121,7 @@ class SessionCommands:
             if self.state is not SessionState.RUNNING:
                 self._set_state(SessionState.IDLE)
         elif isinstance(command, Configure):
-            await self._configure(command.config, origin)
+            await self._configure(command.config, origin, command.fix)
         elif isinstance(command, Inspect | ApplySample):
             await self._inspect(command, origin)
         elif isinstance(command, AddPoint | RemovePoint):
@@ -139,7 +141,9 @@ class SessionCommands:
             self._emit("frame", {"type": "config", "config": view.config, "rebuilt": False})
             self._show(view)
 
-    async def _configure(self, patch: dict[str, Any], origin: Subscriber | None) -> None:
+    async def _configure(
+        self, patch: dict[str, Any], origin: Subscriber | None, fix: str | None = None
+    ) -> None:
         try:
             new = merge_config(self.config, patch)
         except ValidationError as exc:
@@ -148,21 +152,30 @@ class SessionCommands:
             return
         view = await self.runtime.call("apply", new.model_dump(), self._tables_for(new))
         self.config = new
-        if view is not None:
-            self._after_rebuild(view)  # which also leaves a diverged or stopped state
+        extra = {"fix": fix} if fix else {}
+        if view is not None:  # which also leaves a diverged or stopped state
+            self._after_rebuild(view, extra | view.edit)
         else:
-            self._emit("frame", {"type": "config", "config": new.model_dump(), "rebuilt": False})
+            config = new.model_dump()
+            self._emit("frame", {"type": "config", "config": config, "rebuilt": False, **extra})
             self._restart_diagnoses(None)  # same data: same guessing loss
 
-    def _after_rebuild(self, view: View) -> None:
-        """New weights (and maybe new data): clear history, tell clients, show the fresh network."""
-        self.history.clear()
-        self.histograms.clear()
+    def _after_rebuild(self, view: View, extra: dict[str, Any] | None = None) -> None:
+        """New weights (and maybe new data): clear history, tell clients, show the fresh network.
+
+        A network edit that kept the history (`extra` has `kept_history`) keeps it and its
+        markers (the history re-keys its rows to the new layers); `extra` goes into the config
+        frame."""
+        extra = extra or {}
+        if not extra.get("kept_history"):
+            self.history.clear()
+            self.histograms.clear()
+            self.markers.clear()
         if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
             self._set_state(SessionState.IDLE)  # leave the old run's end with its history
         self.config = SessionConfig.model_validate(view.config)
         self.epoch, self.in_epoch = view.epoch, False
-        self._emit("frame", {"type": "config", "config": view.config, "rebuilt": True})
+        self._emit("frame", {"type": "config", "config": view.config, "rebuilt": True, **extra})
         self._show(view)
 
     def _show(self, view: View) -> None:
@@ -211,7 +224,7 @@ class SessionCommands:
             config=config.model_dump(),
             tables=self._tables_for(config),
             checkpoint=None if checkpoint is None else checkpoint.data,
-            checkpoint_every=None if self.recorder is None else self.recorder.checkpoint_every,
+            cadence=None if self.recorder is None else self.recorder.cadence,
             last_checkpoint=-1 if checkpoint is None else checkpoint.epoch,
         )
 
@@ -234,6 +247,7 @@ class SessionCommands:
         if checkpoint is not None:
             self.history.truncate(checkpoint.epoch)
             self.histograms.truncate(checkpoint.epoch)
+            self.markers.truncate(checkpoint.epoch)
             self.config = SessionConfig.model_validate(view.config)
             self.epoch, self.in_epoch = view.epoch, False
             self._emit("frame", {"type": "config", "config": view.config, "rebuilt": False})
@@ -282,7 +296,10 @@ class SessionCommands:
                 self._record(kind, payload)
 
     def _record(self, kind: str, payload: dict[str, Any]) -> None:
-        """Tell the store's recorder (if any) what happened, as plain dicts."""
+        """Tell the markers and the store's recorder (if any) what happened, as plain dicts."""
+        frame = {"type": "dataset", **payload} if kind == "dataset" else payload
+        if kind in ("frame", "dataset") and (marker := self.markers.observe(frame, self.epoch)):
+            self._log.append("frame", {"type": "marker", "marker": marker}, FRAME_BYTES)
         if self.recorder is not None:
             self.recorder.observe(kind, payload, self.epoch)
 

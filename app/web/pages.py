@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app import __version__
+from app.web.room_gate import member_of
 
 router = APIRouter()
 
@@ -14,4 +15,6 @@ router = APIRouter()
 async def index(request: Request) -> HTMLResponse:
     """The training page."""
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "index.html", {"version": __version__})
+    member = member_of(request.scope)  # room mode: the page adds the room panel for this role
+    context = {"version": __version__, "room": member.role if member else ""}
+    return templates.TemplateResponse(request, "index.html", context)

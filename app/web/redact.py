@@ -7,12 +7,12 @@ import logging
 import re
 from typing import Any
 
-_SECRET = re.compile(r"(token=)[^&\s\"'#]*", re.IGNORECASE)
+_SECRET = re.compile(r"(token=|[?&]code=)[^&\s\"'#]*", re.IGNORECASE)  # code: a room's join code
 REDACTED = r"\1[redacted]"
 
 
 def redact(text: str) -> str:
-    """`text` with every `token=...` value replaced."""
+    """`text` with every `token=...` and `code=...` value replaced."""
     return _SECRET.sub(REDACTED, text)
 
 

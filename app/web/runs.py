@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 
 from app.schemas.messages import replace_non_finite
 from app.store import RunStore
-from app.training.export import FORMATS, ExportError, export_run
-from app.training.history import record_rows, to_columns
+from app.training.export import FORMATS, ExportError, export_file
+from app.training.history import rekeyed_rows, to_columns
 from app.training.manager import TooManySessions
 from app.training.resume import ResumeError, resume
 from app.training.run import ConfigError
@@ -67,7 +72,7 @@ async def get_run(run_id: str, request: Request, histograms: bool = False) -> di
     history = [
         {
             "segment": segment,
-            **to_columns(record_rows(rows), [layer["name"] for layer in rows[0].get("layers", [])]),
+            **to_columns(*rekeyed_rows(rows)),  # layers re-keyed across network edits
         }
         for segment, rows in sorted(segments.items())
     ]
@@ -107,15 +112,23 @@ async def export(
     request: Request,
     format: Annotated[str, Query(description=f"one of {', '.join(FORMATS)}")] = "csv",
 ) -> Response:
-    """The run as a file: metrics with events (csv, json), weights (npz) or its config."""
+    """The run as a file: metrics with events (csv, json), weights (npz), its config, TensorBoard
+    event files (a zip), a standalone script or the boundary (png). Written to a temporary file in
+    a worker thread, then streamed: the event loop never waits and the body is never in memory."""
     store = store_of(request)
     await asyncio.to_thread(store.flush)
+    folder = tempfile.mkdtemp(prefix="backprop-export-")
+    out = Path(folder) / "export"
     try:
-        body, media, filename = await asyncio.to_thread(export_run, store, run_id, format)
+        media, filename = await asyncio.to_thread(export_file, store, run_id, format, out)
     except ExportError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
         raise HTTPException(exc.status, exc.message) from None
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(body, media_type=media, headers=headers)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    return FileResponse(out, media_type=media, filename=filename, background=cleanup)
 
 
 @router.post("/{run_id}/resume", status_code=201)

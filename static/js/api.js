@@ -29,7 +29,8 @@ function describeDetail(detail) {
   return '';
 }
 
-async function request(method, url, { json, form, signal } = {}) {
+/** One REST call: the parsed JSON body, or an ApiError with a readable message. */
+export async function request(method, url, { json, form, signal } = {}) {
   const init = { method, headers: { Accept: 'application/json' }, signal };
   // Uploads belong to the session that sends them: name it (headers never reach a log line).
   if (state.session) {
@@ -74,6 +75,9 @@ export const api = {
   presets: () => request('GET', '/api/presets'),
   schema: () => request('GET', '/api/schema'),
   datasets: () => request('GET', '/api/datasets'),
+  /** -> {lessons: [{id, title, summary, steps}], invalid: [{file, error}]} */
+  lessons: () => request('GET', '/api/lessons'),
+  lesson: (id) => request('GET', `/api/lessons/${encodeURIComponent(id)}`),
   /** body: {} | {preset: id} | {config: partial} -> {id, token, config} */
   createSession: (body = {}) => request('POST', '/api/sessions', { json: body }),
   /** A stored run with its history, events and checkpoints (503 when the server stores none). */

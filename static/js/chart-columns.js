@@ -60,6 +60,16 @@ export function createColumnStore({ onLayers, onRewrite }) {
       cols = { epoch: [] };
       layerCols = layerNames.map(() => ({}));
     },
+    /**
+     * After a network edit that kept the history: layer i of `names` continues the columns of
+     * old layer `sources[i]` (null: a new layer, empty before the edit); a removed layer's go.
+     */
+    remapLayers(names, sources) {
+      const old = layerCols;
+      layerNames = names.slice();
+      layerCols = layerNames.map((_, i) => (sources?.[i] != null && old[sources[i]] ? old[sources[i]] : {}));
+      onLayers();
+    },
     /** Append a metrics-shaped frame's columns. */
     push(frame) {
       const epochs = frame.epoch || [];

@@ -33,6 +33,7 @@ export function createCharts(containerEl) {
   let zoom = null; // [x0, x1] epochs, shared by the tab's charts
   let activeTab = TABS[0].id;
   let panels = [];
+  let markers = []; // change markers of the run (markers.js), drawn on every chart
   const logOn = { loss: false };
   const store = createColumnStore({
     onLayers: () => {
@@ -63,6 +64,7 @@ export function createCharts(containerEl) {
   }
   // Axis text follows the theme's size (presentation mode makes it larger).
   const fontPx = () => parseFloat(getComputedStyle(root).getPropertyValue('--bp-chart-font')) || 14;
+  const panelColor = () => getComputedStyle(root).getPropertyValue('--panel').trim() || '#ffffff';
   const isLog = (kindId) => !!KINDS[kindId].log || !!logOn[kindId];
 
   /** Recreate a panel's plot for the current task, layers and log setting. */
@@ -77,7 +79,8 @@ export function createCharts(containerEl) {
       smoothing: weight,
       options: (host, legendHost, defs) => chartOptions({
         host, legendHost, defs, log, range: yRange(kindId, task, log), ref: KINDS[kindId].ref,
-        fg: textColor(root), onLegend: (u) => panel.showEpoch(u), fontPx: fontPx(),
+        fg: textColor(root), bg: panelColor(), onLegend: (u) => panel.showEpoch(u), fontPx: fontPx(),
+        markers: () => markers,
         onZoom: (x0, x1) => zoomTo([x0, x1]), onResetZoom: () => zoomTo(null),
       }),
     });
@@ -147,6 +150,22 @@ export function createCharts(containerEl) {
       store.clear(names || (history?.layers || []).map((l) => l.name));
       if (history) store.push(history);
       showTab(activeTab);
+    },
+    /** Replace the change markers (hello, a fresh start). */
+    setMarkers(list) {
+      markers = Array.isArray(list) ? list.slice() : [];
+      root.dataset.markers = String(markers.length);
+      for (const p of panels) p.u?.redraw(false, false);
+    },
+    /** Add one change marker (a live `marker` frame). */
+    addMarker(marker) {
+      markers.push(marker);
+      root.dataset.markers = String(markers.length);
+      for (const p of panels) p.u?.redraw(false, false);
+    },
+    /** Re-key the per-layer columns after a network edit that kept the history. */
+    remapLayers(names, sources) {
+      store.remapLayers(names, sources);
     },
     /** Append a metrics frame's columns; redraws on the next animation frame. */
     append(frame) {

@@ -121,6 +121,10 @@ export const FIELDS = [
   })),
 
   // Instruments and reproducibility
+  { section: 'advanced', path: 'training.instruments', label: 'Layer stats',
+    kind: 'check', testid: 'instruments', hint: 'Per-layer statistics every epoch (off: faster epochs, empty layer charts)' },
+  { section: 'advanced', path: 'training.eval_every', label: 'Val every', kind: 'number',
+    testid: 'eval-every', hint: 'Validation figures every this many epochs (training figures every epoch)' },
   { section: 'advanced', path: 'training.histogram_every', label: 'Histograms', kind: 'choice',
     choices: [0, 1, 2, 5, 10, 25, 50, 100],
     optionLabel: (v) => (v === 0 ? 'Off' : v === 1 ? 'Every epoch' : `Every ${v} epochs`),

@@ -56,6 +56,7 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
     // After a rebuild the charts start afresh for the new network's layers.
     if (fresh && !sameNames(state.model.layerNames, layerNames)) resetCharts(null, state.model.layerNames);
     if (frame.weights) views.net.setWeights(frame.weights);
+    views.net.setUnits?.(frame.units ?? null, frame.epoch);
     views.boundary.setSnapshot(frame);
     views.confusion?.update(frame.confusion ?? null);
   }
@@ -70,6 +71,7 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
         showModel(views);
         const fromHistory = namesOf(frame.history);
         resetCharts(frame.history, fromHistory.length ? fromHistory : state.model.layerNames);
+        views.charts.setMarkers(frame.markers ?? []);
         showSnapshot(frame.snapshot);
         for (const h of frame.histograms ?? []) views.hist.add(h);
         indicators.setRunState(runStateOf(frame.state) ?? 'idle', frame.reason ?? frame.state?.reason);
@@ -77,6 +79,9 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
         writeHash();
         break;
       }
+      case 'marker':
+        views.charts.addMarker(frame.marker);
+        break;
       case 'diagnosis':
         diagnoses?.show(frame.diagnoses);
         break;
@@ -100,11 +105,17 @@ export function createFrameHandler({ views, controls, indicators, toast, diagnos
         break;
       case 'config': {
         setConfig(frame.config, { edited: true });
-        // A rebuild (or reset) starts a new history on the server: empty the charts; the snapshot
-        // that follows names the new network's layers and counts its parameters.
-        if (frame.rebuilt) {
+        // A rebuild (or reset) starts a new history on the server: empty the charts and their
+        // markers; the snapshot that follows names the new network's layers and counts its
+        // parameters. A network edit that kept the history re-keys the per-layer series instead.
+        if (frame.rebuilt && frame.kept_history && Array.isArray(frame.layer_names)) {
+          clearModel();
+          layerNames = frame.layer_names.slice();
+          views.charts.remapLayers(layerNames, frame.layer_sources ?? []);
+        } else if (frame.rebuilt) {
           clearModel();
           resetCharts(null, layerNames);
+          views.charts.setMarkers([]);
         }
         controls.update(frame.config);
         showModel(views);

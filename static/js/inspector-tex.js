@@ -4,6 +4,7 @@
 
 export const MAX_TERMS = 6; // terms of a sum written out before "⋯ (k more)"
 export const DIGITS = 4;
+export const LOSS_DIGITS = 6; // the loss step writes the loss this precisely
 
 /** A number as TeX: `digits` significant digits, ×10ⁿ for tiny/huge values, \text{NaN} for null. */
 export function num(v, digits = DIGITS) {
@@ -138,7 +139,7 @@ function lossStep(frame, n) {
   const z = frame.logits;
   const rows = [];
   let general;
-  const L = num(frame.loss, 6);
+  const L = num(frame.loss, LOSS_DIGITS);
   if (frame.task === 'binary') {
     const y = frame.target[0];
     const p = frame.output[0];

@@ -7,6 +7,8 @@ import { fmt } from './format.js';
 import { buildSteps } from './inspector-tex.js';
 import { typeset } from './typeset.js';
 
+/** Significant digits of the loss beside the buttons (the steps write it to LOSS_DIGITS). */
+export const LOSS_LABEL_DIGITS = 4;
 const PHASES = { forward: 'Forward', loss: 'Loss', backward: 'Backward', update: 'Update' };
 
 const button = (text, testid, title, cls = 'insp-btn') =>
@@ -78,7 +80,7 @@ export function createInspector(root, { command, views, runState }) {
     note.textContent = step.note ?? '';
     note.hidden = !step.note;
     rows.replaceChildren(...step.rows.map((r) => {
-      const row = el('div', { class: 'insp-row', 'data-unit': String(r.unit) },
+      const row = el('div', { class: 'insp-row', 'data-unit': String(r.unit), 'data-tex': r.tex },
         el('span', { class: 'insp-unit', text: step.phase === 'loss' ? '' : `unit ${r.unit + 1}` }),
         math(r.tex, 'insp-math'));
       row.addEventListener('mouseenter', () => highlight(step, r.unit));
@@ -154,11 +156,11 @@ export function createInspector(root, { command, views, runState }) {
       const point = f.point.map((v) => fmt(v, 3)).join(', ');
       const label = f.task === 'regression' ? fmt(f.label, 3) : String(f.label);
       sub.textContent = `Sample #${f.index} at (${point}) · target ${label} · after epoch ${f.epoch}`;
-      loss.textContent = `L = ${fmt(f.loss, 4)}`;
+      loss.textContent = `L = ${fmt(f.loss, LOSS_LABEL_DIGITS)}`;
       loss.dataset.value = String(f.loss);
       loss.title = `this sample's loss: ${f.loss}`;
       applied.textContent = f.applied
-        ? `Update applied: this sample's loss went from ${fmt(f.applied.loss_before, 4)} to ${fmt(f.loss, 4)}.`
+        ? `Update applied: this sample's loss went from ${fmt(f.applied.loss_before, LOSS_LABEL_DIGITS)} to ${fmt(f.loss, LOSS_LABEL_DIGITS)}.`
         : '';
       applied.hidden = !f.applied;
       panel.dataset.index = String(f.index);

@@ -5,14 +5,18 @@ import { api } from './api.js';
 import { featureInfo, networkLimits, schemaAt } from './config-schema.js';
 import { createControls } from './controls.js';
 import { createDiagnosisCallout } from './diagnosis-callout.js';
+import { installExportMenu } from './export-menu.js';
 import { createFormulaCards } from './formula-cards.js';
 import { createFrameHandler } from './frames.js';
 import { createIndicators } from './indicators.js';
 import { createInspector } from './inspector.js';
+import { createLessons } from './lessons.js';
 import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
+import { installRoom } from './room.js';
 import { offerResume } from './resume-offer.js';
+import { installRunsPanel } from './runs-panel.js';
 import { createSocket } from './socket.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, storedSession, writeHash } from './state.js';
@@ -21,11 +25,12 @@ import { createViewSlots, loadViews } from './view-loader.js';
 
 // ---- talking to the session ----------------------------------------------------------------------
 function command(message) {
+  if (room.blocks(message)) return; // watching the instructor's run: read-only
   if (!socket.send(message)) toast('Not connected to the training server — reconnecting…', 'warn', 3000);
 }
 
-function configure(partial) {
-  command({ type: 'configure', config: partial });
+function configure(partial, fix = null) {
+  command(fix ? { type: 'configure', config: partial, fix: String(fix).slice(0, 120) } : { type: 'configure', config: partial });
 }
 
 const views = createViewSlots();
@@ -37,7 +42,7 @@ const controls = createControls({
   onDatasetPick: pickDataset,
 });
 const indicators = createIndicators(controls);
-const diagnoses = createDiagnosisCallout($('diagnoses'), { onFix: (partial) => configure(partial) });
+const diagnoses = createDiagnosisCallout($('diagnoses'), { onFix: (partial, label) => configure(partial, label) });
 const frameHandler = createFrameHandler({ views, controls, indicators, toast, diagnoses });
 const inspector = createInspector(document.getElementById('app'), {
   command,
@@ -45,6 +50,7 @@ const inspector = createInspector(document.getElementById('app'), {
   runState: () => document.getElementById('app').dataset.runState,
 });
 const formulas = createFormulaCards(document.getElementById('controls'));
+const lessons = createLessons({ listButton: $('lessons'), startSession, command, views, inspector, toast });
 // The backprop inspector's frames go to its panel; it also hears of every run-state change.
 // The formula cards follow every config and dataset the server sends.
 function handleFrame(frame) {
@@ -52,6 +58,7 @@ function handleFrame(frame) {
   else frameHandler(frame);
   if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
   if (['hello', 'config', 'dataset'].includes(frame.type)) formulas.update(state.config, state.dataset?.task);
+  lessons.onFrame(frame);
 }
 
 const socket = createSocket({
@@ -78,6 +85,9 @@ const socket = createSocket({
   serverAlive: () => api.health().then(() => true, () => false),
 });
 
+// Room mode (serve --room): the instructor's panel, the attendees' watch mode.
+const room = installRoom({ socket, handleFrame, indicators, toast, load: startSession });
+
 // On load, the tab's stored session until its hello arrives: {run, request} (see main()).
 let reattaching = null;
 
@@ -97,9 +107,9 @@ async function startSession(request) {
 }
 
 async function newSession(request) {
-  let body = {};
-  if (request.preset) body = { preset: request.preset };
-  else if (request.config) body = { config: request.config };
+  const body = {}; // a lesson's run may be a preset changed by a config
+  if (request.preset) body.preset = request.preset;
+  if (request.config) body.config = request.config;
   let reply;
   try {
     reply = await api.createSession(body);
@@ -112,7 +122,7 @@ async function newSession(request) {
   }
   // The session we leave would otherwise train on, unseen, until the server pauses it.
   if (state.session) socket.send({ type: 'pause' });
-  setSession(reply, reply.config, request.preset ?? null);
+  setSession(reply, reply.config, request.config ? null : request.preset ?? null);
   showPreset();
 }
 
@@ -159,6 +169,17 @@ function pickDataset(value) {
 $('inspect-open').addEventListener('click', () => inspector.open());
 
 installPresentation({ presentButton: $('present'), themeButton: $('theme') });
+installRunsPanel({
+  button: $('runs'), overlay: $('runs-panel'), toast,
+  currentSession: () => state.session && { ...state.session, run: state.run },
+  openSession(reply) {
+    if (state.session) socket.send({ type: 'pause' }); // the run we leave stops training unseen
+    setSession(reply, reply.config);
+    showPreset();
+    socket.connect();
+  },
+});
+installExportMenu($('present').parentElement, { getRun: () => state.run, getCanvas: () => $('boundary-canvas'), toast });
 wirePresetPicker((id) => startSession({ preset: id }).catch((err) => toast(err.message)));
 
 for (const tab of document.querySelectorAll('.tab')) {
@@ -174,6 +195,11 @@ for (const tab of document.querySelectorAll('.tab')) {
 window.addEventListener('hashchange', () => {
   const request = readHash();
   if (request.error) toast(request.error, 'warn');
+  if (request.lesson) {
+    lessons.open(request.lesson, request.step);
+    return;
+  }
+  if (lessons.isOpen()) lessons.close();
   startSession(request).catch((err) => toast(err.message));
 });
 window.addEventListener('pagehide', () => {
@@ -185,7 +211,7 @@ window.addEventListener('pageshow', (event) => {
 });
 
 // Tests and the curious can reach the live objects from the console.
-window.backpropLab = { state, views, socket, controls, handleFrame, toast, inspector };
+window.backpropLab = { state, views, socket, controls, handleFrame, toast, inspector, lessons };
 
 async function main() {
   indicators.setWsState('connecting');
@@ -210,7 +236,9 @@ async function main() {
       },
     });
     const saved = storedSession();
-    if (saved) {
+    if (request.lesson && (await lessons.open(request.lesson, request.step))) {
+      // #lesson=ID&step=N: the lesson sets up the run its step needs
+    } else if (saved) {
       // A reload: reattach to this tab's session, whose hello redraws its whole history. Its config
       // wins over the hash's (the hash may be older than the session's latest edits); the hello
       // rewrites the hash. If the session is gone, onSessionGone offers its run or starts fresh.
@@ -219,7 +247,7 @@ async function main() {
       showPreset();
       socket.connect();
     } else {
-      await startSession(request);
+      await startSession(request.lesson ? {} : request);
     }
   } catch (err) {
     indicators.setWsState('closed');

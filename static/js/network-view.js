@@ -6,6 +6,7 @@ import { POS, NEG, diverging, rgbCss } from './colors.js';
 import { el, svgEl } from './dom.js';
 import { label } from './format.js';
 import { oncePerFrame } from './redraw.js';
+import { createUnitLayer } from './unit-layer.js';
 
 const W_REF = 4; // |w| drawn at full width/opacity (edges scale with sqrt(|w| / W_REF))
 // Abbreviations for narrow columns; a name without one shows its full label.
@@ -46,6 +47,12 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   const cols = el('div', { class: 'bp-net-cols' });
   const stage = el('div', { class: 'bp-net-stage' }, svg, cols);
   containerEl.append(el('div', { class: 'bp-net' }, bar, stage));
+  const unitLayer = createUnitLayer({ stage, svg, getWeights: () => weights, getInputLabels: () => inputLabels,
+    getLayers: () => layers,
+    onFocus: (unit) => {
+      focused = unit && { ...unit, edges: 'in' };
+      applyHighlight();
+    } });
 
   let limits = null; // {maxLayers, minUnits, maxUnits, activations} from the schema
   let layers = [];
@@ -57,6 +64,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
   let drawn = []; // drawn[c] -> unit indices drawn in column c
   let weights = null;
   let highlighted = null; // {column, unit, edges} from highlight()
+  let focused = null; // the unit whose large view is open, with its incoming edges
   const scheduleWeights = oncePerFrame(applyWeights);
 
   const emit = () => onLayersChange(layers.map((l) => ({ ...l })));
@@ -101,6 +109,10 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     drawn = sz.map((n) => Array.from({ length: Math.min(n, maxDrawn) }, (_, i) => i));
     const spacing = Math.min(44, (bottom - top) / Math.max(...drawn.map((d) => d.length), 1));
     const r = Math.max(4, Math.min(13, spacing * 0.36, dx * 0.16));
+    // Hidden units with maps are squares big enough for a thumbnail.
+    const maps = unitLayer.mapsOn();
+    const hr = maps ? Math.max(r, Math.min(22, spacing * 0.42, dx * 0.24)) : r;
+    const half = (c) => (c > 0 && c < nCols - 1 ? hr : r);
     const nodeY = (c, i) => (top + bottom) / 2 + (i - (drawn[c].length - 1) / 2) * spacing;
     const capY = sz.some((n) => n > maxDrawn) ? bottom + 26 : bottom + 10;
 
@@ -116,7 +128,7 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
         const row = [];
         drawn[c + 1].forEach((__, b) => {
           const line = svgEl('line', {
-            x1: colX(c) + r, y1: nodeY(c, a), x2: colX(c + 1) - r, y2: nodeY(c + 1, b),
+            x1: colX(c) + half(c), y1: nodeY(c, a), x2: colX(c + 1) - half(c + 1), y2: nodeY(c + 1, b),
             stroke: '#999', 'stroke-width': 1, 'stroke-opacity': 0.5,
           });
           gEdges.append(line);
@@ -129,8 +141,11 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
 
     nodes = drawn.map((d, c) => d.map((unit, i) => {
       const isIn = c === 0;
-      const node = svgEl(isIn ? 'rect' : 'circle', isIn
-        ? { x: colX(c) - r, y: nodeY(c, i) - r, width: 2 * r, height: 2 * r, rx: 3, class: 'bp-net-node bp-net-input', fill: '#fff' }
+      const isMap = maps && c > 0 && c < nCols - 1;
+      const s = half(c);
+      const node = svgEl(isIn || isMap ? 'rect' : 'circle', isIn || isMap
+        ? { x: colX(c) - s, y: nodeY(c, i) - s, width: 2 * s, height: 2 * s, rx: isMap ? 2 : 3,
+          class: isIn ? 'bp-net-node bp-net-input' : 'bp-net-node bp-net-map', fill: '#fff' }
         : { cx: colX(c), cy: nodeY(c, i), r, class: 'bp-net-node', fill: '#fff' });
       gNodes.append(node);
       return { el: node, unit };
@@ -158,18 +173,21 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     });
 
     if (limits) layers.forEach((l, i) => cols.append(layerControls(l, i, colX(i + 1), Math.min(dx - 4, 96))));
+    unitLayer.layout(drawn.slice(1, -1).flatMap((d, k) =>
+      d.map((unit, i) => ({ column: k + 1, unit, x: colX(k + 1), y: nodeY(k + 1, i), half: hr }))));
     applyWeights();
     applyHighlight();
   }
 
   /** Mark the highlighted column's unit(s) and the edges into ('in') or out of ('out') it. */
   function applyHighlight() {
-    svg.classList.toggle('bp-net-focus', highlighted !== null);
+    const hl = focused ?? highlighted; // a unit under the pointer wins over the inspector's step
+    svg.classList.toggle('bp-net-focus', hl !== null);
     svg.dataset.highlight = highlighted ? `${highlighted.column}:${highlighted.unit ?? '*'}:${highlighted.edges ?? ''}` : '';
     for (const col of nodes) for (const n of col) n.el.classList.remove('bp-hl');
     for (const g of edges) for (const row of g) for (const line of row) line.classList.remove('bp-hl');
-    if (!highlighted) return;
-    const { column: c, unit = null, edges: dir = null } = highlighted;
+    if (!hl) return;
+    const { column: c, unit = null, edges: dir = null } = hl;
     for (const n of nodes[c] ?? []) if (unit === null || n.unit === unit) n.el.classList.add('bp-hl');
     const g = dir === 'in' ? c - 1 : dir === 'out' ? c : -1;
     (edges[g] ?? []).forEach((row, a) => row.forEach((line, b) => {
@@ -253,6 +271,10 @@ export function createNetworkView(containerEl, { onLayersChange = () => {} } = {
     highlight(spec) {
       highlighted = spec ? { unit: null, edges: null, ...spec } : null;
       applyHighlight();
+    },
+    /** Take snapshot.units (per-unit maps and health): thumbnails, marks and the large view. */
+    setUnits(units, epoch) {
+      if (unitLayer.setUnits(units, layers, epoch)) render();
     },
     /** Take per-layer weights [{name, W (in×out), b}]; edges update on the next animation frame. */
     setWeights(w) {

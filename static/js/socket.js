@@ -14,8 +14,9 @@ const BACKOFF_MS = [300, 600, 1200, 2500, 5000, 8000];
  * @param {(status: 'connecting'|'open'|'closed', info?: object) => void} opts.onStatus
  * @param {() => Promise<boolean>} opts.onSessionGone  create a new session; resolve true to retry
  * @param {() => Promise<boolean>} [opts.serverAlive]  true when the HTTP server answers
+ * @param {(session: object) => string} [opts.url]    the socket's URL (default: the session's)
  */
-export function createSocket({ getSession, onFrame, onStatus, onSessionGone, serverAlive }) {
+export function createSocket({ getSession, onFrame, onStatus, onSessionGone, serverAlive, url }) {
   let ws = null;
   let status = 'closed';
   let attempt = 0;
@@ -29,6 +30,7 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
   }
 
   function urlFor(session) {
+    if (url) return url(session);
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const id = encodeURIComponent(session.id);
     return `${scheme}://${location.host}/ws/sessions/${id}?token=${encodeURIComponent(session.token)}`;

@@ -2,7 +2,8 @@
 // owns it: everyone reads `state`, which is read-only, and changes it through the setters below.
 //
 // The hash is `#preset=<id>` right after a preset is loaded, and `#config=<base64url JSON>` once
-// the config has been changed, so copying the address bar reproduces the setup.
+// the config has been changed, so copying the address bar reproduces the setup. While a lesson is
+// open it is `#lesson=<id>&step=<n>` instead: the lesson step says which run to set up.
 
 const current = {
   session: null, // {id, token}
@@ -13,6 +14,7 @@ const current = {
   presets: [], // [{id, title, description, config}] from GET /api/presets
   presetId: null, // set while the config is exactly a loaded preset
   uploads: new Map(), // upload_id -> {id, filename, rows, features, target, task, classes}
+  lesson: null, // {id, step} (step 1-based) while a lesson is open
 };
 
 /** The client state, read-only: assigning to it throws; use the setters. */
@@ -79,6 +81,11 @@ export function setPresets(list) {
   current.presets = list.slice();
 }
 
+/** The open lesson and its 1-based step (null: none), which the hash then shows. */
+export function setLesson(lesson) {
+  current.lesson = lesson ? { id: lesson.id, step: lesson.step } : null;
+}
+
 /** Remember an upload's description (by its id). */
 export function addUpload(info) {
   current.uploads.set(info.id, info);
@@ -98,11 +105,13 @@ function fromBase64Url(text) {
   return new TextDecoder().decode(bytes);
 }
 
-/** What the address bar asks for: {preset}, {config}, or {} (plus an error when unreadable). */
+/** What the address bar asks for: {lesson, step}, {preset}, {config}, or {} (plus an error when unreadable). */
 export function readHash(hash = location.hash) {
   const raw = hash.replace(/^#/, '');
   if (!raw) return {};
   const params = new URLSearchParams(raw);
+  const lesson = params.get('lesson');
+  if (lesson) return { lesson, step: params.get('step') };
   const preset = params.get('preset');
   if (preset) return { preset };
   const encoded = params.get('config');
@@ -123,7 +132,9 @@ export function readHash(hash = location.hash) {
 /** Mirror the current setup in the hash without adding a history entry. */
 export function writeHash() {
   let hash = '';
-  if (state.presetId) {
+  if (state.lesson) {
+    hash = `#lesson=${encodeURIComponent(state.lesson.id)}&step=${state.lesson.step}`;
+  } else if (state.presetId) {
     hash = `#preset=${encodeURIComponent(state.presetId)}`;
   } else if (state.config) {
     hash = `#config=${toBase64Url(JSON.stringify(state.config))}`;

@@ -1,6 +1,7 @@
 // uPlot plumbing for the chart panel: axis sizing, log-axis ticks and labels, number formats,
 // the legend's latest values, the reference line, and the options object for one chart.
 import uPlot from '/static/vendor/uPlot.esm.js';
+import { lowestMarker, markerHooks } from './marker-plugin.js';
 
 const SUP = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
 const DEFAULT_FONT_PX = 14;
@@ -107,9 +108,9 @@ function hideFaintLegend(u, legendHost, defs) {
  * uPlot options for one chart in `host` with its legend in `legendHost`: series `defs`, a log or
  * linear y axis with `range`, an optional dashed reference line at `ref`, `onLegend(u)` on hover,
  * axis text of `fontPx` pixels; dragging across the plot calls `onZoom(x0, x1)`, a double-click
- * `onResetZoom()`.
+ * `onResetZoom()`. `markers()` gives the change markers to draw (marker-plugin.js) on `bg`.
  */
-export function chartOptions({ host, legendHost, defs, log, range, ref, fg, onLegend, fontPx = DEFAULT_FONT_PX, onZoom, onResetZoom }) {
+export function chartOptions({ host, legendHost, defs, log, range, ref, fg, bg = '#ffffff', onLegend, fontPx = DEFAULT_FONT_PX, onZoom, onResetZoom, markers = () => [] }) {
   const FONT = `600 ${fontPx}px system-ui, sans-serif`;
   const LABEL_FONT = `700 ${fontPx}px system-ui, sans-serif`;
   const grid = { stroke: 'rgba(128,128,128,0.28)', width: 1 };
@@ -134,15 +135,20 @@ export function chartOptions({ host, legendHost, defs, log, range, ref, fg, onLe
       onZoom?.(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
     }],
   };
-  if (ref) {
-    hooks.draw = [(u) => drawRef(u, ref, fg, fontPx)];
-  }
+  const marks = markerHooks({ markers, fontPx, fg, bg });
+  hooks.draw = [...(ref ? [(u) => drawRef(u, ref, fg, fontPx)] : []), ...marks.draw];
+  hooks.setCursor = marks.setCursor;
+  hooks.ready.push(...marks.ready);
   return {
     width: Math.max(50, host.clientWidth),
     height: Math.max(50, host.clientHeight),
     pxAlign: false,
     scales: {
-      x: { time: false, range: (u, min, max) => (min == null ? [0, 10] : [min, max > min ? max : min + 1]) },
+      x: {
+        time: false,
+        // Reaches back to a marker before the first point (a reset at epoch 0).
+        range: (u, min, max) => (min == null ? [0, 10] : [lowestMarker(markers(), min), max > min ? max : min + 1]),
+      },
       y: log ? { distr: 3, log: 10, range } : { range },
     },
     axes: [

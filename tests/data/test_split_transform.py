@@ -94,3 +94,14 @@ def test_pca_of_one_column_has_a_flat_second_axis() -> None:
     p = Pca2.fit(x).transform(x)
     np.testing.assert_allclose(p[:, 0], x[:, 0] - 4.5)
     np.testing.assert_array_equal(p[:, 1], 0)
+
+
+def test_pca_axes_match_an_svd_of_the_centred_table() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(300, 20)) @ rng.normal(size=(20, 20))
+    pca = Pca2.fit(x)
+    _, s, vt = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
+    for i in range(2):
+        sign = np.sign(vt[i, np.argmax(np.abs(vt[i]))])
+        np.testing.assert_allclose(pca.components[i], sign * vt[i], atol=1e-9)
+    np.testing.assert_allclose(pca.explained, s[:2] ** 2 / np.sum(s**2), rtol=1e-9)

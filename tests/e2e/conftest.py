@@ -20,6 +20,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 1280, "height": 720}
+# wait_for_function predicate, arg [chart testid, [labels]]: the chart draws markers with them.
+HAS_LABELS = """([chart, labels]) => {
+  const root = document.querySelector(`[data-testid=${chart}] .uplot`);
+  const drawn = (root?.dataset.markerLabels ?? '').split('|').join(' ');
+  return labels.every((l) => drawn.includes(l));
+}"""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import open_app
+from tests.e2e.conftest import open_app, wait_epoch_above
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +91,28 @@ def test_out_of_range_input_is_refused_with_the_schemas_range(page: Any) -> None
     momentum.press("Enter")
     assert "below 1" in (momentum.get_attribute("title") or "")
     assert page.evaluate("window.backpropLab.state.config.training.momentum") == 0.9
+
+
+def test_layer_stats_and_validation_cadence_reach_the_session(page: Any) -> None:
+    open_app(page)
+    page.click("[data-testid='section-advanced'] summary")
+    assert page.is_checked("[data-testid='instruments']")
+    assert page.input_value("[data-testid='eval-every']") == "1"
+    page.uncheck("[data-testid='instruments']")
+    page.wait_for_function("() => window.backpropLab.state.config.training.instruments === false")
+    # Histograms need the instruments: the schema says so and the page hides the row.
+    assert not visible(page, "histogram-every")
+    box = page.locator("[data-testid='eval-every']")
+    box.fill("5")
+    box.press("Enter")
+    page.wait_for_function("() => window.backpropLab.state.config.training.eval_every === 5")
+    page.click("[data-testid='play']")
+    wait_epoch_above(page, 12)
+    page.click("[data-testid='play']")
+    page.wait_for_selector("[data-testid='run-state'][data-state='paused']")
+    # Training figures come every epoch, validation ones every fifth.
+    epochs, train, val = page.evaluate("window.backpropLab.views.charts.drawn('loss')")[:3]
+    assert len(epochs) >= 12
+    assert all(v is not None for v in train)
+    measured = [int(e) for e, v in zip(epochs, val, strict=True) if v is not None]
+    assert measured and all(e % 5 == 0 for e in measured), measured

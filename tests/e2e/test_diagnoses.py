@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT, open_app, wait_epoch_above
+from tests.e2e.conftest import HAS_LABELS, ROOT, open_app, wait_epoch_above
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +44,8 @@ def test_vanishing_gradients_callout_appears_and_its_relu_fix_clears_it(page: An
         "() => window.backpropLab.state.config.model.layers.every((l) => l.activation === 'relu')"
     )
     page.wait_for_selector(CALLOUT, state="hidden")
+    # A fresh start (the fix changes the initialiser), marked with the fix on the charts.
+    page.wait_for_function(HAS_LABELS, arg=["chart-loss", ["fix: L1 sigmoid → relu"]])
     # The rebuilt network trains on (still playing) and the diagnosis does not come back.
     wait_epoch_above(page, 30)
     assert page.is_hidden(CALLOUT)
@@ -65,6 +67,7 @@ def test_a_diverged_run_says_where_and_its_clip_fix_lets_play_learn(page: Any) -
     fix.click()
     page.wait_for_function("() => window.backpropLab.state.config.training.clip_norm === 1")
     page.wait_for_selector(CALLOUT, state="hidden")
+    page.wait_for_function(HAS_LABELS, arg=["chart-loss", ["fix: clip norm off → 1"]])
     page.click("[data-testid='play']")  # a diverged run restarts with fresh weights
     wait_epoch_above(page, 40)
     assert page.get_attribute("#app", "data-run-state") == "running"

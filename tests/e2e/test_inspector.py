@@ -8,7 +8,6 @@ in this process: the same config and seed trained for the same epochs give the s
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,13 @@ ISOLATED_POINT = """() => {
   const all = [...ds.train.x.keys()].map((i) => view.pixelOf(i));
   const alone = ([x, y], i) => all.every(([u, v], k) => k === i || Math.hypot(u - x, v - y) > 4);
   return all.findIndex(alone);
+}"""
+# The loss as the page writes it beside the buttons and in the loss step, by its own rules.
+LOSS_TEXTS = """async (value) => {
+  const { fmt } = await import('/static/js/format.js');
+  const { LOSS_LABEL_DIGITS } = await import('/static/js/inspector.js');
+  const { num, LOSS_DIGITS } = await import('/static/js/inspector-tex.js');
+  return [fmt(value, LOSS_LABEL_DIGITS), num(value, LOSS_DIGITS)];
 }"""
 SHOTS = os.environ.get("BACKPROP_INSPECTOR_SHOTS")  # a folder: save screenshots there
 
@@ -107,11 +113,15 @@ def test_walk_a_sample_forward_and_backward_then_apply_its_update(page: Any) -> 
     walk = trace(run, index)
     shown = float(page.get_attribute("[data-testid='inspector-loss']", "data-value"))
     assert shown == pytest.approx(walk.loss, rel=1e-6)
-    assert f"{walk.loss:.4g}" in page.text_content("[data-testid='inspector-loss']")
-    rows = page.text_content("[data-testid='inspector-rows']") or ""
-    # A number in the rows is the loss (to the digits shown; the 4th digit may round either way).
-    numbers = [float(n) for n in re.findall(r"\d+\.\d+", rows)]
-    assert any(n == pytest.approx(walk.loss, rel=1e-4) for n in numbers), rows
+    # The text is the page's own precision rule applied to that number (not a rounding of ours,
+    # which can carry differently: 0.407976 shown to 6 digits is "0.408" to 4).
+    label, row = page.evaluate(LOSS_TEXTS, shown)
+    assert page.text_content("[data-testid='inspector-loss']") == f"L = {label}"
+    row_texes = page.eval_on_selector_all(
+        "[data-testid='inspector-rows'] .insp-row", "(rows) => rows.map((r) => r.dataset.tex)"
+    )
+    assert any(tex.endswith(f"= {row}") for tex in row_texes), (row, row_texes)
+    assert float(label) == pytest.approx(walk.loss, rel=1e-2)  # 3 or 4 digits of the number
     _shot(page, "inspector-loss")
 
     # The backward pass: a unit's row lights up its unit in the network.

@@ -159,7 +159,7 @@ def test_live_settings_keep_weights_and_take_effect() -> None:
     assert t.optimizer.name == "adam"
     r = t.run_epoch()
     assert r["lr"] == 0.2 and r["epoch"] == 2
-    assert len(t._batches) == 4
+    assert len(t.data.batches) == 4
     t.update_settings(replace(t.settings, optimizer=OptimizerSpec("adam", beta1=0.5)))
     assert t.optimizer.name == "adam" and t.optimizer.steps_taken("theta") == 4  # state kept
     t.update_settings(replace(t.settings, schedule=ScheduleSpec("step", step_size=1, gamma=0.5)))
@@ -261,13 +261,13 @@ def test_float64_models_and_odd_batch_sizes() -> None:
     spec = _binary_spec(LayerSpec(4, "relu", batch_norm=True, dropout=0.2), dtype="float64")
     t = _trainer(spec, TrainSettings(batch_size=100, histogram_every=1), (x, y, xv, yv))
     r = t.run_epoch()
-    assert len(t._batches) == 1 and t.model.theta.dtype == np.float64
+    assert len(t.data.batches) == 1 and t.model.theta.dtype == np.float64
     t.update_settings(replace(t.settings, batch_size=1))
     r = t.run_epoch()
-    assert len(t._batches) == 23 and math.isfinite(r["train_loss"])
+    assert len(t.data.batches) == 23 and math.isfinite(r["train_loss"])
     t.update_settings(replace(t.settings, batch_size=7))
     r = t.run_epoch()
-    assert [b[0].shape[0] for b in t._batches] == [7, 7, 7, 2]
+    assert [b[0].shape[0] for b in t.data.batches] == [7, 7, 7, 2]
     json.dumps(r, allow_nan=False)
 
 

@@ -45,3 +45,17 @@ test('a column that appears late is padded with nulls; restarted epochs drop the
   assert.deepEqual(s.col('epoch'), [1, 2]);
   assert.equal(calls.rewrite, 1);
 });
+
+test('a network edit re-keys the layers: the output goes on, a new layer starts empty', () => {
+  const { s, calls } = store();
+  s.clear(['dense0', 'dense1']);
+  s.push(frame([1, 2]));
+  s.remapLayers(['dense0', 'dense1', 'dense2'], [0, null, 1]);
+  assert.equal(calls.layers, 1);
+  assert.deepEqual(s.layerNames(), ['dense0', 'dense1', 'dense2']);
+  s.push({ ...frame([3], ['dense0', 'dense1', 'dense2']), layers: [0.1, 0.2, 0.3].map((g, i) => ({ name: `dense${i}`, grad_norm: [g] })) });
+  assert.deepEqual(s.col('epoch'), [1, 2, 3]);
+  assert.deepEqual(s.layerCol(1, 'grad_norm'), [null, null, 0.2], 'the new layer is empty before the edit');
+  assert.deepEqual(s.layerCol(2, 'grad_norm'), [0.5, 0.5, 0.3], 'the output layer goes on');
+  assert.equal(calls.layers, 1, 'the names already match: no second reset');
+});

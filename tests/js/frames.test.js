@@ -20,9 +20,16 @@ const { state } = await import('../../static/js/state.js');
 
 function harness() {
   const resets = [];
+  const markers = [];
+  const remaps = [];
   const ignore = () => {};
   const views = {
-    charts: { reset: (h, { layerNames }) => resets.push(layerNames), append: ignore },
+    charts: {
+      reset: (h, { layerNames }) => resets.push(layerNames), append: ignore,
+      setMarkers: (list) => markers.splice(0, markers.length, ...list),
+      addMarker: (m) => markers.push(m),
+      remapLayers: (names, sources) => remaps.push([names, sources]),
+    },
     hist: { reset: ignore, add: ignore },
     net: { setModel: ignore, setWeights: ignore },
     boundary: { setDataset: ignore, setSnapshot: ignore },
@@ -30,7 +37,7 @@ function harness() {
   };
   const indicators = { setEpoch: ignore, setRunState: ignore };
   const handle = createFrameHandler({ views, controls: { update: ignore }, indicators, toast: ignore });
-  return { handle, resets };
+  return { handle, resets, markers, remaps };
 }
 
 const layer = (units, batchNorm = false) => ({ units, activation: 'tanh', batch_norm: batchNorm, dropout: 0 });
@@ -57,4 +64,23 @@ test('after a rebuild the charts take the layer names of the next snapshot, not 
   handle(snapshot(['hidden_a', 'hidden_b', 'out'], 65));
   assert.deepEqual(resets.at(-1), ['hidden_a', 'hidden_b', 'out']);
   assert.match(text('net-summary'), /65 parameters$/);
+});
+
+test('markers come with the hello and live; a kept-history edit re-keys the charts, a reset empties them', () => {
+  const { handle, resets, markers, remaps } = harness();
+  const lr = { epoch: 3, kind: 'configure', changes: [] };
+  handle({ type: 'hello', config: config([layer(8)]), state: 'idle', dataset, markers: [lr],
+    history: { epoch: [1, 2, 3], layers: [{ name: 'dense0' }, { name: 'dense1' }] }, snapshot: snapshot(['dense0', 'dense1'], 33) });
+  assert.deepEqual(markers, [lr]);
+  const count = resets.length;
+  handle({ type: 'config', rebuilt: true, kept_history: true, config: config([layer(8), layer(8)]),
+    layer_names: ['dense0', 'dense1', 'dense2'], layer_sources: [0, null, 1] });
+  handle({ type: 'marker', marker: { epoch: 3, kind: 'architecture', changes: [] } });
+  handle(snapshot(['dense0', 'dense1', 'dense2'], 105));
+  assert.deepEqual(remaps, [[['dense0', 'dense1', 'dense2'], [0, null, 1]]]);
+  assert.equal(resets.length, count, 'the history stays');
+  assert.equal(markers.length, 2);
+  handle({ type: 'config', rebuilt: true, config: config([layer(8), layer(8)]) });
+  assert.equal(resets.length, count + 1);
+  assert.deepEqual(markers, [], 'a fresh start drops the old markers');
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DUMP = 'import json; from app.schemas.config import SessionConfig; print(json.dumps(SessionConfig.model_json_schema()))';
 
-function python() {
+export function python() {
   if (process.env.BACKPROP_PYTHON) return process.env.BACKPROP_PYTHON;
   return existsSync(`${ROOT}.venv/bin/python`) ? `${ROOT}.venv/bin/python` : 'python3';
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import tarfile
@@ -76,6 +77,8 @@ def test_wheel_carries_every_page_file_and_the_vendored_chart_library(
     assert {"app/_static/vendor/uPlot.esm.js", "app/_static/vendor/uPlot.min.css"} <= expected
     assert expected - names == set(), "page files missing from the wheel"
     assert not [n for n in names if n.startswith("app/_static/") and n not in expected]
+    lessons = {f"app/lessons/{p.name}" for p in (ROOT / "app" / "lessons").glob("*.json")}
+    assert lessons and lessons <= names, "the scripted lessons are package data"
 
 
 def test_sdist_carries_the_built_vendor_files_and_the_hook(installed: Installed) -> None:
@@ -129,3 +132,6 @@ def test_installed_server_serves_the_page_its_modules_css_and_uplot(
     assert {url for url, kind in modules.items() if "javascript" not in kind} == set()
     _, _, body = fetch(server.url)
     assert not EXTERNAL_IMPORT.search(body.decode()), "the page loads something from the network"
+    _, _, listed = fetch(f"{server.url.rstrip('/')}/api/lessons")
+    lessons = json.loads(listed)
+    assert lessons["invalid"] == [] and len(lessons["lessons"]) >= 6, "the wheel serves its lessons"

@@ -71,6 +71,7 @@ def _node(schema: dict[str, Any], path: str) -> dict[str, Any]:
         ("training.schedule.gamma", {"training.schedule.kind": ["step", "exponential"]}),
         ("training.early_stopping.patience", {"training.early_stopping.enabled": [True]}),
         ("dataset.task", {"dataset.name": ["csv"]}),
+        ("training.histogram_every", {"training.instruments": [True]}),
         ("dataset.classes", {"dataset.name": ["spiral", "blobs"]}),
     ],
 )
@@ -80,7 +81,13 @@ def test_schema_says_when_a_setting_applies(path: str, condition: dict[str, list
 
 def test_settings_for_every_kind_carry_no_condition() -> None:
     schema = SessionConfig.model_json_schema()
-    for path in ("training.learning_rate", "training.schedule.warmup_epochs", "model.init"):
+    for path in (
+        "training.learning_rate",
+        "training.schedule.warmup_epochs",
+        "model.init",
+        "training.instruments",
+        "training.eval_every",
+    ):
         assert "applies_when" not in _node(schema, path)
 
 

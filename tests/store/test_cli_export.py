@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from app.cli import main
 from app.schemas.config import SessionConfig, merge_config
@@ -30,7 +31,7 @@ def record_a_run(data_dir: Path, epochs: int = 6) -> SessionConfig:
         recorder.observe("record", record, run.epoch)
     recorder.observe("frame", {"type": "state", "state": "paused"}, run.epoch)
     assert recorder.wants_checkpoint  # a session now has the host of its Run capture one
-    checkpoint = RunHost(run, recorder.checkpoint_every).checkpoint()
+    checkpoint = RunHost(run, recorder.cadence).checkpoint()
     assert checkpoint is not None
     recorder.saved(checkpoint)
     store.close()
@@ -41,7 +42,7 @@ def test_each_format_matches_the_rest_export(tmp_path: Path) -> None:
     record_a_run(tmp_path)
     store = RunStore.open(tmp_path)
     try:
-        for fmt in ("csv", "json", "npz", "config"):
+        for fmt in ("csv", "json", "npz", "config", "script", "png"):
             out = tmp_path / f"out.{fmt}"
             assert main(["export", "r1", "--format", fmt, "--out", str(out),
                          "--data-dir", str(tmp_path)]) == 0  # fmt: skip
@@ -51,6 +52,26 @@ def test_each_format_matches_the_rest_export(tmp_path: Path) -> None:
     rows = read_metrics_csv((tmp_path / "out.csv").read_text())
     assert [r["epoch"] for r in rows if r["train_loss"] is not None] == [1, 2, 3, 4, 5, 6]
     assert set(np.load(tmp_path / "out.npz").files) >= {"dense0.W", "dense2.b"}
+
+
+def test_tensorboard_writes_a_log_directory(tmp_path: Path) -> None:
+    record_a_run(tmp_path)
+    logs = tmp_path / "logs"
+    for _ in range(2):  # a second export replaces the first one's event files
+        assert main(["export", "r1", "--format", "tensorboard", "--out", str(logs),
+                     "--data-dir", str(tmp_path)]) == 0  # fmt: skip
+    assert [p.name for p in logs.iterdir()] == ["segment-0"]
+    assert len(list((logs / "segment-0").iterdir())) == 1
+    events = EventAccumulator(str(logs / "segment-0"))
+    events.Reload()
+    store = RunStore.open(tmp_path)
+    stored = [r["val_loss"] for _, r in store.records("r1")]
+    store.close()
+    assert [e.step for e in events.Scalars("loss/val")] == [1, 2, 3, 4, 5, 6]
+    assert [e.value for e in events.Scalars("loss/val")] == pytest.approx(stored, rel=1e-6)
+    with pytest.raises(SystemExit, match="no run 'nope'"):
+        main(["export", "nope", "--format", "tensorboard", "--out", str(logs),
+              "--data-dir", str(tmp_path)])  # fmt: skip
 
 
 def test_the_exported_config_trains_the_same_numbers(tmp_path: Path) -> None:

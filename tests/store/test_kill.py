@@ -22,7 +22,7 @@ from websockets.sync.client import connect
 from app.engine.checkpoint import from_bytes, restore
 from app.schemas.config import SessionConfig
 from app.store import DB_NAME, RunStore
-from app.training.recorder import CHECKPOINT_EVERY
+from app.training.recorder import CADENCE
 from app.training.run import Run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def test_kill_9_mid_training_loses_at_most_a_second_and_never_corrupts(tmp_path:
         with connect(f"ws://{url}/ws/sessions/{sid}?token={session['token']}") as ws:
             ws.send(json.dumps({"type": "play"}))
             seen: list[tuple[float, int]] = []  # (time received, last epoch) per metrics frame
-            while not seen or seen[-1][1] < 3 * CHECKPOINT_EVERY:
+            while not seen or seen[-1][1] < 3 * CADENCE.max_every:
                 frame = json.loads(ws.recv(timeout=30))
                 if frame["type"] == "metrics" and frame["epoch"]:
                     seen.append((time.monotonic(), frame["epoch"][-1]))
@@ -106,7 +106,7 @@ def test_kill_9_mid_training_loses_at_most_a_second_and_never_corrupts(tmp_path:
         f"lost {lost} epochs; at {per_second:.0f} epochs/s that is more than a second"
     )
     checkpoint_epoch = detail["checkpoints"][-1]["epoch"]
-    assert CHECKPOINT_EVERY <= checkpoint_epoch <= stored[-1]
+    assert CADENCE.max_every <= checkpoint_epoch <= stored[-1]
 
     store = RunStore(tmp_path / DB_NAME, read_only=True)
     try:

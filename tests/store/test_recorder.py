@@ -13,7 +13,7 @@ from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import parse_command
 from app.store import RunStore
 from app.training.executors.host import RunHost
-from app.training.recorder import Recorder, config_changes
+from app.training.recorder import CADENCE, Cadence, Recorder, config_changes
 from app.training.run import Run
 from app.training.session import SessionState, TrainingSession
 from tests.training.test_session import run_isolated
@@ -37,7 +37,7 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
     config = merge_config(SessionConfig(), {"dataset": {"samples": 100}})
 
     async def scenario() -> None:
-        recorder = Recorder(store, "r1", config.model_dump(), checkpoint_every=40)
+        recorder = Recorder(store, "r1", config.model_dump(), cadence=Cadence(40, 10, 40))
         session = TrainingSession.local("r1", "t", Run(config), recorder)
         session.start()
 
@@ -66,8 +66,9 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert latest is not None and from_bytes(latest[3]).epoch == paused_at
         send('{"type": "configure", "config": {"model": {"layers": [{"units": 3}]}}}')
         send('{"type": "step", "epochs": 5}')
+        edited_at = paused_at + 5  # a network edit keeps the epoch count
         await wait_for(
-            lambda: session.state is SessionState.PAUSED and session.local_run.epoch == 5
+            lambda: session.state is SessionState.PAUSED and session.local_run.epoch == edited_at
         )
         send('{"type": "reset"}')
         send('{"type": "regenerate"}')
@@ -79,8 +80,8 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
 
         records = store.records("r1")
         first = [r["epoch"] for s, r in records if s == 0]
-        assert first == list(range(1, paused_at + 1)), "every epoch until the pause, in order"
-        assert [r["epoch"] for s, r in records if s == 1] == [1, 2, 3, 4, 5]
+        assert first == list(range(1, edited_at + 1)), "every epoch, across the edit, in order"
+        assert [r["epoch"] for s, r in records if s == 1] == []
         events = store.events("r1")
         if finished_epoch:  # the step that finished the paused epoch
             assert [e["kind"] for e in events[3:5]] == ["play", "pause"]
@@ -100,16 +101,19 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         assert events[1]["payload"]["changes"] == [
             {"path": "training.learning_rate", "old": 0.01, "new": 0.05}
         ]
-        assert events[3]["segment"] == 1 and events[3]["payload"]["changes"][0]["path"] == (
+        assert events[3]["segment"] == 0 and events[3]["payload"]["changes"][0]["path"] == (
             "model.layers"
         )
+        assert events[3]["payload"]["kept_history"] is True
+        assert events[3]["payload"]["layer_sources"] == [0, 2]  # hidden 0 and the output
+        assert events[6]["segment"] == 1, "a reset starts a new segment"
         histograms = [(s, e) for s, e, _ in store.histograms("r1")]
-        assert [e for s, e in histograms if s == 0] == list(range(10, paused_at + 1, 10))
+        assert [e for s, e in histograms if s == 0] == list(range(10, edited_at + 1, 10))
         checkpoints = store.checkpoints("r1")
         periodic = [e for s, e in checkpoints if s == 0 and e < paused_at]
-        assert periodic and periodic[0] >= 40, "every 40 epochs, at the end of a chunk"
+        assert periodic[:3] == [0, 40, 80], "one when it first plays, then every 40 epochs"
         assert (0, paused_at) in checkpoints
-        assert (1, 5) in checkpoints, "the step ends paused: a checkpoint"
+        assert (0, edited_at) in checkpoints, "the step ends paused: a checkpoint"
         assert events[-2]["payload"] == {"train": 71, "val": 30}
         run = store.get_run("r1")
         assert run is not None and run["state"] == "idle"
@@ -129,7 +133,7 @@ def test_a_checkpoint_continues_the_run_exactly(tmp_path: Path) -> None:
         recorder = Recorder(store, "r1", config.model_dump())
         for _ in range(12):
             run.train_epoch()
-        checkpoint = RunHost(run, checkpoint_every=500).checkpoint()
+        checkpoint = RunHost(run, CADENCE).checkpoint()
         assert checkpoint is not None
         recorder.saved(checkpoint)
         expected = [run.train_epoch()["train_loss"] for _ in range(4)]

@@ -67,17 +67,17 @@ def test_rename_and_delete_answer_whether_the_run_existed(store: RunStore) -> No
     assert store.delete("r1").result(5) is False
 
 
-def test_only_the_newest_checkpoints_are_kept(store: RunStore) -> None:
-    from app.store.store import MAX_CHECKPOINTS
-
+def test_checkpoints_are_thinned_and_the_newest_kept(store: RunStore) -> None:
+    policy = store.checkpoint_retention
     store.create_run("r1", "first", {}, "running")
-    for epoch in range(1, MAX_CHECKPOINTS + 6):
+    last = policy.max_count + 5
+    for epoch in range(1, last + 1):
         store.save_checkpoint("r1", 0, epoch, {}, lambda e=epoch: str(e).encode())  # type: ignore[misc]
     store.flush()
     kept = store.checkpoints("r1")
-    assert len(kept) == MAX_CHECKPOINTS
-    assert kept[-1] == (0, MAX_CHECKPOINTS + 5)
-    assert store.latest_checkpoint("r1")[3] == str(MAX_CHECKPOINTS + 5).encode()  # type: ignore[index]
+    assert len(kept) == policy.max_count
+    assert kept[0] == (0, 1) and kept[-1] == (0, last)
+    assert store.latest_checkpoint("r1")[3] == str(last).encode()  # type: ignore[index]
 
 
 def test_a_restart_marks_running_runs_interrupted_and_keeps_the_rest(tmp_path: Path) -> None:

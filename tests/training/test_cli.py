@@ -77,6 +77,20 @@ def test_config_file_to_csv_has_one_row_per_epoch_and_per_layer_columns(tmp_path
     assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
 
 
+def test_a_sparse_validation_cadence_prints_and_writes_what_was_measured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    patch = {**SMALL, "training": {**SMALL.get("training", {}), "eval_every": 2}}
+    config = write_json(tmp_path / "config.json", patch)
+    out = tmp_path / "metrics.csv"
+    assert train("--config", config, "--epochs", "3", "--out", out) == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["val_loss"] != "" for row in rows] == [False, True, False]
+    assert all(float(row["train_loss"]) > 0 for row in rows)
+    assert "epoch 3: train loss" in capsys.readouterr().out  # val: n/a, not a crash
+
+
 def test_seed_option_overrides_the_training_seed(tmp_path: Path) -> None:
     config = write_json(tmp_path / "config.json", SMALL)
     runs = {}

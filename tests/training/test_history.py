@@ -48,10 +48,31 @@ def test_history_stays_bounded_and_spans_the_whole_run() -> None:
     assert epochs[0] <= 16 and epochs[-1] >= 990, "old and recent epochs are both kept"
     steps = {b - a for a, b in itertools.pairwise(epochs)}
     assert steps == {history.stride}, "evenly spaced"
-    history.add(record_rows([record(1)]), ("dense0", "dense1"))
-    assert len(history) == 1, "rows of other layers start a new history"
     history.clear()
     assert len(history) == 0 and history.stride == 1
+
+
+def two_layer_record(epoch: int) -> dict[str, Any]:
+    one = record(epoch)
+    hidden = {"name": "dense0", **dict.fromkeys(LAYER_KEYS, 2.0)}
+    out = {**one["layers"][0], "name": "dense1"}
+    return {**one, "layers": [hidden, out]}
+
+
+def test_history_continues_across_a_network_edit_with_layers_rekeyed() -> None:
+    history = RecordHistory()
+    history.add(record_rows([record(e) for e in (1, 2)]), ("dense0",))
+    history.add(record_rows([two_layer_record(3)]), ("dense0", "dense1"))  # a layer added
+    columns = to_columns(history.rows(), history.layer_names)
+    assert columns["epoch"] == [1, 2, 3], "the epochs before the edit are kept"
+    hidden, out = columns["layers"]
+    assert hidden["grad_norm"] == [None, None, 2.0], "the new hidden layer starts at the edit"
+    assert out["grad_norm"] == [0.1, 0.2, 0.30000000000000004], "the output layer goes on"
+    history.add(record_rows([record(4)]), ("dense0",))  # and removed again
+    columns = to_columns(history.rows(), history.layer_names)
+    assert [layer["name"] for layer in columns["layers"]] == ["dense0"]
+    assert columns["layers"][0]["grad_norm"][:2] == [0.1, 0.2]
+    assert len(history) == 4
 
 
 def test_decimated_list_keeps_items_spread_over_the_run() -> None:

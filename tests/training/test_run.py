@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.data import Table
 from app.schemas.config import SessionConfig, merge_config
 from app.training.run import BOUNDARY_RESOLUTION, ConfigError, Run
 
@@ -92,11 +93,14 @@ def test_training_change_applies_live_and_keeps_the_weights() -> None:
 def test_architecture_or_data_change_rebuilds() -> None:
     run = Run(config())
     run.train_epoch()
+    first = run.model.dense_weights()[0][1].copy()
     wider = merge_config(
         run.config, {"model": {"layers": [{"units": 5}, {"units": 4}, {"units": 3}]}}
     )
     assert run.apply(wider) is True
-    assert run.epoch == 0
+    assert run.epoch == 1, "a network edit keeps the epoch count"
+    assert run.last_edit is not None and run.last_edit.kept > 0
+    np.testing.assert_array_equal(run.model.dense_weights()[0][1], first[:, :5])
     assert [(name, w.shape) for name, w, _ in run.model.dense_weights()] == [
         ("dense0", (2, 5)),
         ("dense1", (5, 4)),
@@ -106,7 +110,18 @@ def test_architecture_or_data_change_rebuilds() -> None:
     points = run.data.points_train.copy()
     assert run.apply(merge_config(run.config, {"dataset": {"name": "xor"}})) is True
     assert not np.array_equal(points, run.data.points_train)
+    assert run.epoch == 0 and run.last_edit is None, "a data change starts afresh"
+    run.train_epoch()
     assert run.apply(merge_config(run.config, {"model": {"init": "he"}})) is True
+    assert run.epoch == 0 and run.last_edit is None, "so does another initialiser"
+
+
+def test_a_diverged_network_is_not_carried_over() -> None:
+    run = Run(config())
+    run.train_epoch()
+    run.model.theta[0] = np.nan
+    run.apply(merge_config(run.config, {"model": {"layers": [{"units": 3}]}}))
+    assert run.last_edit is None and run.epoch == 0
 
 
 def test_regenerate_keeps_the_weights_and_draws_new_points() -> None:
@@ -175,3 +190,51 @@ def test_model_too_large_is_a_config_error() -> None:
 def test_unknown_upload_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown upload_id 'nope'"):
         Run(config({"dataset": {"name": "csv", "upload_id": "nope"}}))
+
+
+def _blob_table(rows: int, columns: int, classes: int = 5) -> Table:
+    rng = np.random.default_rng(4)
+    centres = rng.normal(0.0, 1.0, size=(classes, columns))
+    y = rng.integers(0, classes, size=rows)
+    x = centres[y] + rng.normal(size=(rows, columns))
+    names = [f"f{i}" for i in range(columns)]
+    labels = [str(c) for c in range(classes)]
+    return Table(names, x, y.astype(np.int64), "multiclass", labels, "label", [*names, "label"])
+
+
+def test_a_large_table_trains_through_the_run_with_figures_from_the_pass() -> None:
+    table = _blob_table(2_000, 100)
+    run = Run(
+        config(
+            {
+                "dataset": {"name": "csv", "upload_id": "big", "val_fraction": 0.2},
+                "model": {"layers": [{"units": 64, "activation": "relu"}], "init": "he"},
+                "training": {"batch_size": 64, "learning_rate": 0.05},
+            }
+        ),
+        lambda upload_id: table if upload_id == "big" else None,
+    )
+    n_train = run.data.x_train.shape[0]
+    assert abs(n_train - 1_600) <= 5, "a stratified 80/20 split"
+    assert run.trainer.train_figures_from_pass
+    first, second = run.train_epoch(), run.train_epoch()
+    assert second["train_loss"] < first["train_loss"]
+    assert second["val_acc"] > 0.5
+    assert len(run.snapshot()["boundary"]["train_pred"]) == n_train
+
+
+def test_instruments_and_validation_cadence_come_from_the_config_and_apply_live() -> None:
+    run = Run(config({"training": {"instruments": False, "eval_every": 2}}))
+    rec = run.train_epoch()
+    assert rec["layers"][0]["grad_norm"] is None and rec["histograms"] is None
+    assert rec["val_loss"] is None and rec["train_loss"] is not None
+    assert run.train_epoch()["val_loss"] is not None
+    rebuilt = run.apply(config({"training": {"instruments": True, "eval_every": 1}}))
+    assert not rebuilt and run.epoch == 2, "a live change: the weights stay"
+    rec = run.train_epoch()
+    assert rec["layers"][0]["grad_norm"] is not None and rec["val_loss"] is not None
+
+
+def test_cadence_out_of_range_is_refused_by_the_schema() -> None:
+    with pytest.raises(ValueError, match="eval_every"):
+        config({"training": {"eval_every": 0}})

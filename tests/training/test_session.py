@@ -337,7 +337,10 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
             await until(lambda: session.local_run.trainer.in_epoch)
             send(session, sub, '{"type": "configure", "config": {"model": {"layers": []}}}')
             frames = await collect(session, sub, lambda f: f["type"] == "config")
-            assert frames[-1]["rebuilt"] and session.local_run.epoch == 0
+            assert frames[-1]["rebuilt"] and frames[-1]["kept_history"]
+            assert session.local_run.epoch == 1 and not session.local_run.trainer.in_epoch, (
+                "dropped"
+            )
             send(session, sub, '{"type": "pause"}')
 
     run_isolated(scenario())

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+import threading
+import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from app.engine.checkpoint import from_bytes, parameters_of
 from app.main import create_app
@@ -18,6 +24,7 @@ from app.schemas.config import SessionConfig, merge_config
 from app.settings import LOOPBACK_HOSTS, Settings
 from app.training.export import read_metrics_csv
 from app.training.run import Run
+from app.web import runs as runs_api
 from tests.conftest import strict_json
 from tests.web.test_ws import DIVERGING, open_session, read_until
 
@@ -114,6 +121,55 @@ def test_every_export_format_round_trips(stored: TestClient) -> None:
     assert merge_config(SessionConfig(), config).model_dump() == detail["config"]
 
 
+def test_tensorboard_script_and_png_round_trip(stored: TestClient, tmp_path: Path) -> None:
+    sid = train_and_pause(stored)
+    history = strict_json(stored.get(f"/api/runs/{sid}").text)["history"][0]
+
+    archive = export(stored, sid, "tensorboard")
+    assert archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as unzipped:
+        unzipped.extractall(tmp_path / "logs")
+    events = EventAccumulator(str(tmp_path / "logs" / f"run-{sid}" / "segment-0"))
+    events.Reload()
+    losses = events.Scalars("loss/train")
+    assert [e.step for e in losses] == history["epoch"]
+    assert [e.value for e in losses] == pytest.approx(history["train_loss"], rel=1e-6)
+
+    script = export(stored, sid, "script")
+    assert script.headers["content-type"].startswith("text/x-python")
+    (tmp_path / "run.py").write_bytes(script.content)  # lr 0.05 set before play: kept
+    done = subprocess.run([sys.executable, "-I", str(tmp_path / "run.py"), "--epochs", "4"],
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    printed = [float(line.split()[1]) for line in done.stdout.splitlines()[1:]]
+    assert printed == pytest.approx(history["train_loss"][:4], rel=1e-6)
+
+    png = export(stored, sid, "png")
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def test_an_export_in_progress_never_blocks_the_server(
+    stored: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid = train_and_pause(stored, epochs=5)
+    started, release = threading.Event(), threading.Event()
+    real = runs_api.export_file
+
+    def slow_export(*args: Any) -> Any:
+        started.set()
+        assert release.wait(30), "the test never released the export"
+        return real(*args)
+
+    monkeypatch.setattr(runs_api, "export_file", slow_export)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(stored.get, f"/api/runs/{sid}/export", params={"format": "csv"})
+        assert started.wait(30)
+        assert stored.get("/api/health").status_code == 200  # answered while the export works
+        assert stored.get(f"/api/runs/{sid}").status_code == 200
+        release.set()
+        response = pending.result(30)
+    assert response.status_code == 200 and response.text.startswith("segment,epoch,")
+
+
 def test_export_errors_name_what_was_expected(stored: TestClient) -> None:
     sid, _ = open_session(stored)
     bad = stored.get(f"/api/runs/{sid}/export", params={"format": "xlsx"})
@@ -207,7 +263,7 @@ def test_a_clean_shutdown_mid_training_leaves_the_run_interrupted(tmp_path: Path
         assert kinds[-1] == "closed"
 
 
-def test_a_diverged_run_is_not_checkpointed_on_close(tmp_path: Path) -> None:
+def test_a_diverged_run_keeps_only_its_finite_checkpoints(tmp_path: Path) -> None:
     settings = Settings(allowed_hosts=(*LOOPBACK_HOSTS, "testserver"), data_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
         sid, token = open_session(client, DIVERGING)
@@ -217,5 +273,6 @@ def test_a_diverged_run_is_not_checkpointed_on_close(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as again:
         detail = again.get(f"/api/runs/{sid}").json()
         assert detail["state"] == "diverged"
-        assert detail["checkpoints"] == []
-        assert again.post(f"/api/runs/{sid}/resume").status_code == 409
+        kept = [c["epoch"] for c in detail["checkpoints"]]
+        assert kept[0] == 0 and kept[-1] < detail["epochs"], "none of the non-finite weights"
+        assert again.post(f"/api/runs/{sid}/resume").json()["epoch"] == kept[-1]

@@ -7,19 +7,24 @@ when a checkpoint is due, so that checkpoints are captured exactly where they ca
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
+
+import numpy as np
 
 from app.data import Table
 from app.engine.checkpoint import capture, from_bytes, restore, to_bytes
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
+from app.training.cadence import Cadence
 from app.training.detectors import chance_loss
 from app.training.event_log import RecordRows
 from app.training.executors.messages import Checkpoint, ChunkResult, OpenSpec, View
 from app.training.history import record_rows
 from app.training.inspection import apply_sample, inspection_frame
+from app.training.markers import edit_frame_fields
 from app.training.pacing import Pacer, stop_at_reason
 from app.training.run import Run
 from app.training.wire import encode_parts
@@ -43,29 +48,32 @@ HOST_METHODS = frozenset(
         "inspect",
         "apply_sample",
         "checkpoint",
+        "capture",
     }
 )
 
 
 class CheckpointPolicy:
-    """When to capture the engine's state: every `every` epochs, and when asked (at an epoch's end
-    if one is half done, since its permutation and half-done steps could not resume exactly)."""
+    """When to capture the engine's state: on the `cadence` (None: never, nothing records), and
+    when asked (at an epoch's end if one is half done, since its permutation and half-done steps
+    could not resume exactly); never of non-finite (diverged) weights."""
 
-    def __init__(self, every: int | None, last: int = -1) -> None:
-        self.every = every
+    def __init__(self, cadence: Cadence | None, last: int = -1) -> None:
+        self.cadence = cadence
         self.last = last  # epoch of the last checkpoint in this segment
         self.pending = False
 
     def at_epoch_end(self, run: Run) -> Checkpoint | None:
         """Between two epochs: the due or postponed checkpoint, if any."""
-        if self.every is None:
+        if self.cadence is None:
             return None
-        due = run.epoch - max(self.last, 0) >= self.every
+        last = max(self.last, 0)
+        due = run.epoch - last >= self.cadence.interval(last)
         return self._take(run) if due or self.pending else None
 
     def now(self, run: Run) -> Checkpoint | None:
         """A checkpoint now, or (mid-epoch) at the end of this epoch; None if nothing is new."""
-        if self.every is None or run.epoch == self.last:
+        if self.cadence is None or run.epoch == self.last or not _finite(run):
             return None
         if run.trainer.in_epoch:
             self.pending = True
@@ -78,7 +86,7 @@ class CheckpointPolicy:
 
     def _take(self, run: Run) -> Checkpoint | None:
         self.pending = False
-        if run.epoch == self.last:
+        if run.epoch == self.last or not _finite(run):
             return None
         self.last = run.epoch
         return Checkpoint(run.epoch, run.config.model_dump(), to_bytes(capture(run.trainer)))
@@ -90,13 +98,13 @@ class RunHost:
     def __init__(
         self,
         run: Run,
-        checkpoint_every: int | None = None,
+        cadence: Cadence | None = None,
         last_checkpoint: int = -1,
         tables: dict[str, Table] | None = None,
     ) -> None:
         self.run = run
         self.tables = {} if tables is None else tables  # the dict `run` looks uploads up in
-        self.policy = CheckpointPolicy(checkpoint_every, last_checkpoint)
+        self.policy = CheckpointPolicy(cadence, last_checkpoint)
         self._last_snapshot_at = 0.0
         self._snapshot_cost = 0.0  # seconds the last snapshot took
         self._trained = 0.0  # seconds spent training since the last snapshot
@@ -108,7 +116,7 @@ class RunHost:
         run = Run(SessionConfig.model_validate(spec.config), tables.get)
         if spec.checkpoint is not None:
             restore(run.trainer, from_bytes(spec.checkpoint))
-        return cls(run, spec.checkpoint_every, spec.last_checkpoint, tables)
+        return cls(run, spec.cadence, spec.last_checkpoint, tables)
 
     def handle(self, method: str, args: tuple[Any, ...]) -> Any:
         """Call a request by name; only HOST_METHODS may be called."""
@@ -218,11 +226,13 @@ class RunHost:
         return self.view()
 
     def apply(self, config: dict[str, Any], tables: dict[str, Any]) -> View | None:
-        """Switch to a new config; the new view when the network was rebuilt, else None."""
+        """Switch to a new config; the new view when the network was rebuilt, else None. A
+        network edit that kept the history says what it kept in the view's `edit`."""
         self.tables.update(tables)
         if self.run.apply(SessionConfig.model_validate(config)):
             self.policy.rebuilt()
-            return self.view()
+            edit = edit_frame_fields(self.run.last_edit, self.run.model.dense_names)
+            return dataclasses.replace(self.view(), edit=edit)
         return None
 
     def regenerate(self) -> View:
@@ -252,6 +262,17 @@ class RunHost:
     def checkpoint(self) -> Checkpoint | None:
         """A checkpoint now, or at the end of the epoch in progress (in a later chunk's result)."""
         return self.policy.now(self.run)
+
+    def capture(self) -> Checkpoint:
+        """The engine's state now, even within an epoch, for a fork (room.fork_sessions) to
+        continue from; the policy does not count it (it is not stored as this run's)."""
+        run = self.run
+        return Checkpoint(run.epoch, run.config.model_dump(), to_bytes(capture(run.trainer)))
+
+
+def _finite(run: Run) -> bool:
+    """Diverged weights are not worth continuing from (nor replaying)."""
+    return bool(np.isfinite(run.model.theta).all())
 
 
 def _stop_reason(record: dict[str, Any]) -> tuple[str, str | None] | None:

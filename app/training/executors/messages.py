@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.data import Table
+from app.training.cadence import Cadence
 from app.training.event_log import RecordRows
 from app.training.inspection import InspectError
 from app.training.run import ConfigError
@@ -23,7 +24,7 @@ class OpenSpec:
     config: dict[str, Any]  # a SessionConfig dump
     tables: dict[str, Table] = field(default_factory=dict)  # uploads the config trains on
     checkpoint: bytes | None = None  # engine state to continue from
-    checkpoint_every: int | None = None  # epochs between checkpoints; None: nothing records them
+    cadence: Cadence | None = None  # when to take periodic checkpoints; None: nothing records
     last_checkpoint: int = -1  # epoch of the checkpoint the Run starts from
 
 
@@ -48,6 +49,9 @@ class View:
     is_planar: bool
     layer_names: tuple[str, ...]
     guessing_loss: float  # the loss of always guessing the base rate, for the diagnoses
+    # A network edit that kept the history: the config frame's fields saying what it kept
+    # (markers.edit_frame_fields); empty for a fresh start or no edit.
+    edit: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from app.training.cadence import Cadence
 from app.training.executors.host import RunHost
 from app.training.executors.messages import OpenSpec, View
 from app.training.run import Run
@@ -23,11 +24,9 @@ class ThreadRuntime:
         self._host = host
 
     @classmethod
-    def of_run(
-        cls, session_id: str, run: Run, checkpoint_every: int | None = None
-    ) -> ThreadRuntime:
+    def of_run(cls, session_id: str, run: Run, cadence: Cadence | None = None) -> ThreadRuntime:
         """A runtime around a Run built here (tests)."""
-        return cls(session_id, RunHost(run, checkpoint_every))
+        return cls(session_id, RunHost(run, cadence))
 
     @property
     def local_run(self) -> Run | None:
