@@ -7,14 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from app.training.history import RecordHistory
+from app.training.history import LAYER_COLUMNS, SCALAR_COLUMNS, RecordHistory
 from app.training.room_votes import Choice, Classroom, PollError
 from app.training.room_wall import THUMB_CELLS, THUMB_LEVELS, thumbnail
 
 
 def history(epochs: int) -> RecordHistory:
     h = RecordHistory()
-    rows = np.zeros((epochs, 3))
+    rows = np.zeros((epochs, len(SCALAR_COLUMNS) + len(LAYER_COLUMNS)))  # one layer
     rows[:, 0] = np.arange(1, epochs + 1)
     rows[:, 1] = 1.0 / rows[:, 0]
     h.add(rows, ("a",))
