@@ -338,10 +338,13 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
             send(session, sub, '{"type": "configure", "config": {"model": {"layers": []}}}')
             frames = await collect(session, sub, lambda f: f["type"] == "config")
             assert frames[-1]["rebuilt"] and frames[-1]["kept_history"]
-            assert session.local_run.epoch == 1 and not session.local_run.trainer.in_epoch, (
-                "dropped"
-            )
+            # The edit kept the finished epoch and dropped the half-done one: the network goes on
+            # from epoch 1 (the host trains on at once, so the Run itself is not read here).
+            assert session.epoch == 1 and frames[-1]["config"]["model"]["layers"] == []
             send(session, sub, '{"type": "pause"}')
+            frames = await collect(session, sub, lambda f: f.get("state") == "paused")
+            later = epochs_of(frames)
+            assert later == list(range(2, 2 + len(later))), "epoch 1 is not trained again"
 
     run_isolated(scenario())
 
