@@ -113,9 +113,11 @@ class TrainingSession(SessionCommands):
             checkpoint = None
             # A running session's end is an interruption; diverged weights are not worth keeping.
             if self.state not in (SessionState.RUNNING, SessionState.DIVERGED):
+                last = self.recorder.last
+                again = last is None or last.epoch != self.epoch  # a cancelled one never came
                 try:
                     async with asyncio.timeout(CLOSE_SECONDS):
-                        checkpoint = await self.runtime.call("checkpoint")
+                        checkpoint = await self.runtime.call("checkpoint", again)
                 except Exception:
                     log.warning("no last checkpoint for session %s", self.id, exc_info=True)
             self.recorder.close(self.epoch, self.state.value, checkpoint)

@@ -71,22 +71,23 @@ class CheckpointPolicy:
         due = run.epoch - last >= self.cadence.interval(last)
         return self._take(run) if due or self.pending else None
 
-    def now(self, run: Run) -> Checkpoint | None:
-        """A checkpoint now, or (mid-epoch) at the end of this epoch; None if nothing is new."""
-        if self.cadence is None or run.epoch == self.last or not _finite(run):
+    def now(self, run: Run, again: bool = False) -> Checkpoint | None:
+        """A checkpoint now, or (mid-epoch) at the end of this epoch; None if nothing is new
+        (unless `again`: the answer to an earlier request was lost)."""
+        if self.cadence is None or (run.epoch == self.last and not again) or not _finite(run):
             return None
         if run.trainer.in_epoch:
             self.pending = True
             return None
-        return self._take(run)
+        return self._take(run, again)
 
     def rebuilt(self) -> None:
         """New weights: a new segment starts with no checkpoint."""
         self.last, self.pending = -1, False
 
-    def _take(self, run: Run) -> Checkpoint | None:
+    def _take(self, run: Run, again: bool = False) -> Checkpoint | None:
         self.pending = False
-        if run.epoch == self.last or not _finite(run):
+        if (run.epoch == self.last and not again) or not _finite(run):
             return None
         self.last = run.epoch
         return Checkpoint(run.epoch, run.config.model_dump(), to_bytes(capture(run.trainer)))
@@ -259,9 +260,11 @@ class RunHost:
         frame = apply_sample(self.run, index)
         return frame, self._take_snapshot()
 
-    def checkpoint(self) -> Checkpoint | None:
-        """A checkpoint now, or at the end of the epoch in progress (in a later chunk's result)."""
-        return self.policy.now(self.run)
+    def checkpoint(self, again: bool = False) -> Checkpoint | None:
+        """A checkpoint now, or at the end of the epoch in progress (in a later chunk's result);
+        `again` takes one even if this epoch's was taken (its answer never reached the session,
+        whose request was cancelled as it closed)."""
+        return self.policy.now(self.run, again)
 
     def capture(self) -> Checkpoint:
         """The engine's state now, even within an epoch, for a fork (room.fork_sessions) to
