@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 
 import pytest
@@ -18,6 +17,7 @@ from app.web.room import (
     RoomFull,
     show_code,
 )
+from tests.training.test_session import run_isolated
 
 
 def test_codes_are_short_unambiguous_and_rotate() -> None:
@@ -58,7 +58,7 @@ def test_the_live_signal_fires_once_per_change() -> None:
         room.set_live(None)
         assert again.is_set()
 
-    asyncio.run(scenario())
+    run_isolated(scenario())  # Playwright's e2e fixtures own this thread's loop
 
 
 def test_lan_addresses_are_usable_ipv4() -> None:
