@@ -231,15 +231,20 @@ class SessionCommands:
     async def _recover(self, lost: WorkerLost) -> None:
         """The worker hosting this Run stopped: reopen it elsewhere, from the last checkpoint."""
         checkpoint = None if self.recorder is None else self.recorder.last
+        failed, view = "no worker could take it", None
         for _ in range(REOPEN_ATTEMPTS):
             try:
                 view = await self.runtime.open(self.open_spec(checkpoint))
                 break
             except WorkerLost:
                 continue
-        else:
+            except Exception:  # it cannot be rebuilt (an upload gone?): the driver must go on
+                log.exception("reopening session %s after a lost worker failed", self.id)
+                failed = "it could not be rebuilt; see the server log"
+                break
+        if view is None:
             self._steps_left = 0
-            self._set_state(SessionState.STOPPED, self._lost_text(lost, "no worker could take it"))
+            self._set_state(SessionState.STOPPED, self._lost_text(lost, failed))
             self._notify()
             return
         self._steps_left = 0
