@@ -115,7 +115,7 @@ class SessionCommands:
             if self.state is SessionState.RUNNING:
                 await self._finish_short_epoch()
                 if self.state is SessionState.RUNNING:  # the epoch's end may have stopped it
-                    self._set_state(SessionState.PAUSED)
+                    await self._pause_recorded()
         elif isinstance(command, Reset):
             self._after_rebuild(await self.runtime.call("reset"))
             if self.state is not SessionState.RUNNING:
@@ -214,6 +214,18 @@ class SessionCommands:
             checkpoint = await self.runtime.call("checkpoint")
             if checkpoint is not None:
                 self.recorder.saved(checkpoint)
+
+    async def _pause_recorded(self) -> None:
+        """Pause; with a recorder, its checkpoint is captured first and stored with the pause, so
+        a client that sees `paused` finds it (an export, a replay)."""
+        if self.recorder is None:
+            self._set_state(SessionState.PAUSED)
+            return
+        checkpoint = await self.runtime.call("checkpoint")
+        self._set_state(SessionState.PAUSED)
+        if checkpoint is not None:
+            self.recorder.saved(checkpoint)
+            self.recorder.wants_checkpoint = False
 
     def open_spec(self, checkpoint: Checkpoint | None = None) -> OpenSpec:
         """What a host needs to build this session's Run (from `checkpoint` if given)."""

@@ -189,6 +189,10 @@ class RunHost:
                 stop = ("paused", None)
             if time.perf_counter() >= deadline or len(records) == max_epochs:
                 break
+        if stop is not None and (checkpoint := self.policy.now(self.run)) is not None:
+            # A pause or a stop: its checkpoint comes with the slice, so it is stored before any
+            # client sees the new state (non-finite weights are never kept).
+            checkpoints.append(checkpoint)
         self._trained += time.perf_counter() - started
         snapshot = self._take_snapshot() if stop is not None else None  # the final picture
         names = tuple(self.run.model.dense_names)
