@@ -60,8 +60,9 @@ wheel: install-dev assets
 	$(PY) -m build --no-isolation --outdir dist .
 
 # A real server on a free 127.0.0.1 port, driven like a crowded workshop (~15 min; see --help).
+# ROOM=1: the workshop room instead (30 attendees training, 30 watchers of the live run; ~2 min).
 loadtest: install assets
-	$(PY) -m bench.loadtest
+	$(PY) -m bench.loadtest$(if $(ROOM), --room)
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)

@@ -17,7 +17,7 @@ from app.store import RunStore
 from app.training.executors import make_executor
 from app.training.lessons import load_lessons
 from app.training.manager import SessionManager
-from app.web import api, lessons, pages, runs, runs_panel, ws
+from app.web import api, lessons, pages, run_attach, runs, runs_panel, ws
 from app.web.headers import SecurityHeaders
 from app.web.limits import BodySizeLimit
 from app.web.origin import SameOriginWrites
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(runs_panel.router)  # first: its fixed paths are not run ids
+    app.include_router(run_attach.router)
     app.include_router(runs.router)
     app.include_router(lessons.router)
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")

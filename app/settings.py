@@ -75,6 +75,7 @@ class Settings:
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
     max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)
     frame_interval: float = 0.05  # ~20 frames per second per connection
+    compact_bytes_per_second: int = 100_000  # a compact connection's budget (snapshots wait)
     allowed_hosts: tuple[str, ...] | None = None  # None: loopback names when bound to loopback
     # Failed session-token checks per client address: a burst (a classroom behind one NAT after
     # a server restart), then one a second; addresses remembered at most.

@@ -24,6 +24,7 @@ from typing import Any
 
 import websockets
 
+from app.training.compact_decode import decode_message
 from bench.live import free_port, wait_for
 
 Frame = dict[str, Any]
@@ -34,21 +35,27 @@ PARSED = ('{"type":"metrics"', '{"type":"state"', '{"type":"config"', '{"type":"
 class Server:
     """`python -m app serve` on a free loopback port, with its resident memory from /proc."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, *extra: str, ready: str = "/api/health", workers: int | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
         self._data = tempfile.TemporaryDirectory(prefix="backprop-loadtest-")  # not the user's runs
         cmd = [sys.executable, "-m", "app", "serve", "--port", str(self.port)]
-        cmd += ["--data-dir", self._data.name, "--log-level", "warning"]
+        cmd += ["--data-dir", self._data.name, "--log-level", "warning", *extra]
         if workers is not None:
             cmd += ["--workers", str(workers)]
-        self.process = subprocess.Popen(cmd)
+        self.log_path = Path(self._data.name) / "server.log"
+        with open(self.log_path, "wb") as out:  # the child keeps its own copy of the file
+            self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_for(f"{self.base}/api/health", 30.0)
+            wait_for(f"{self.base}{ready}", 30.0)
         except BaseException:
             self.stop()
             raise
+
+    def log(self) -> str:
+        """Everything the server printed so far."""
+        return self.log_path.read_text(errors="replace")
 
     def rss_mib(self) -> float:
         """The server's resident set size in MiB (VmRSS), its worker processes included."""
@@ -120,12 +127,16 @@ class Client:
     """One websocket connection to a session: reads every frame, answers command timings."""
 
     url: str
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. a room cookie
     epoch: int = 0
     epochs_seen: int = 0  # epochs received in metrics frames (a reset does not lower it)
     state: str = "idle"
     frames: int = 0
     bytes: int = 0
     hello_bytes: int = 0
+    binary_bytes: int = 0  # of `bytes`: the compact encoding's binary messages
+    gaps: int = 0  # metrics frames that did not start at the epoch after the last one seen
+    resyncs: int = 0  # hellos after the first: the connection fell so far behind it was reset
     _ws: Any = None
     _reader: asyncio.Task[None] | None = None
     _waiters: list[tuple[Callable[[Frame], bool], asyncio.Future[float]]] = field(
@@ -135,7 +146,9 @@ class Client:
     async def open(self) -> float:
         """Connect and wait for the hello; returns seconds from connect to a decoded hello."""
         started = time.perf_counter()
-        self._ws = await websockets.connect(self.url, max_size=None, open_timeout=60)
+        self._ws = await websockets.connect(
+            self.url, max_size=None, open_timeout=60, additional_headers=self.headers
+        )
         hello = await asyncio.wait_for(self._ws.recv(), 60)
         self.hello_bytes = len(hello)
         frame = json.loads(hello)
@@ -171,21 +184,32 @@ class Client:
             self._waiters = [(d, f) for d, f in self._waiters if f is not future]
 
     async def _read(self) -> None:
-        async for text in self._ws:
+        async for message in self._ws:
             now = time.perf_counter()
             self.frames += 1
-            self.bytes += len(text)
-            if not text.startswith(PARSED):
+            self.bytes += len(message)
+            if isinstance(message, bytes):
+                self.binary_bytes += len(message)
+                if b'"type":"metrics"' in message[:40]:  # only metrics are decoded
+                    for frame in decode_message(message):
+                        self._saw(frame, now)
                 continue
-            frame = json.loads(text)
-            if frame["type"] == "metrics" and frame["epoch"]:
-                self.epochs_seen += len(frame["epoch"])
-                self.epoch = frame["epoch"][-1]
-            elif frame["type"] == "state":
-                self.state = frame["state"]
-            for done, future in self._waiters:
-                if not future.done() and done(frame):
-                    future.set_result(now)
+            if message.startswith('{"type":"hello"'):
+                self.resyncs += 1
+            if message.startswith(PARSED):
+                self._saw(json.loads(message), now)
+
+    def _saw(self, frame: Frame, now: float) -> None:
+        if frame["type"] == "metrics" and frame["epoch"]:
+            if frame["epoch"][0] != self.epoch + 1:
+                self.gaps += 1
+            self.epochs_seen += len(frame["epoch"])
+            self.epoch = frame["epoch"][-1]
+        elif frame["type"] == "state":
+            self.state = frame["state"]
+        for done, future in self._waiters:
+            if not future.done() and done(frame):
+                future.set_result(now)
 
 
 class LagProbe:

@@ -19,6 +19,7 @@ import os
 import time
 from typing import Any
 
+from bench import roomload
 from bench.loadclient import Client, LagProbe, Server, ms, percentile
 
 LIGHT: dict[str, Any] = {}  # the default config: 400 spiral points, 2x8 tanh, batch 10
@@ -296,7 +297,15 @@ def main(argv: list[str] | None = None) -> None:
         default="scaling,crowd,memory",
         help="comma-separated phases to run, each on a fresh server (scaling, crowd, memory)",
     )
+    parser.add_argument(
+        "--room", action="store_true", help="only the workshop room scenario (bench/roomload.py)"
+    )
+    parser.add_argument("--attendees", type=int, default=30, help="room: attendees training")
+    parser.add_argument("--watchers", type=int, default=30, help="room: watchers of the live run")
     args = parser.parse_args(argv)
+    if args.room:
+        roomload.main(args)
+        return
     say(__doc__.splitlines()[0])
     phases = {"scaling": scaling, "crowd": crowd, "memory": memory}
     for name in args.phases.split(","):
@@ -304,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"unknown phase {name!r}; expected some of {', '.join(phases)}")
     for name in args.phases.split(","):
         phase = phases[name]
-        server = Server(args.workers)
+        server = Server(workers=args.workers)
         try:
             asyncio.run(phase(args, server))
         finally:

@@ -107,7 +107,7 @@ def coalesce(entries: Iterable[Entry]) -> list[Outgoing]:
         nonlocal histograms, snapshot
         if chunks:
             rows = np.concatenate([c.rows for c in chunks])
-            frames.append(Metrics(rows, chunks[0].layer_names))
+            frames.append(Metrics(rows, chunks[0].layer_names, tuple(c.rows for c in chunks)))
             chunks.clear()
         frames.extend(f for f in (histograms, snapshot) if f is not None)
         histograms = snapshot = None

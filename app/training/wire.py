@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 ENCODER_THREADS = 2
 INLINE_NUMBERS = 4096  # metrics up to this many numbers encode on the loop (< 1 ms, no thread hop)
 _encoder = ThreadPoolExecutor(ENCODER_THREADS, thread_name_prefix="frame-encoder")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Metrics:
 
     rows: np.ndarray
     layer_names: tuple[str, ...]
+    parts: tuple[np.ndarray, ...] = ()  # the log entries' own rows (the compact encoding's cache)
 
     def encode(self) -> str:
         """The frame as JSON text."""
@@ -109,6 +111,11 @@ async def encode_all(items: Sequence[Outgoing]) -> list[str]:
         return [encode_one(item) for item in items]
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_encoder, lambda: [encode_one(i) for i in items])
+
+
+async def in_encoder(work: Callable[[], T]) -> T:
+    """Run `work` in the encoder threads, off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_encoder, work)
 
 
 def _small(item: Outgoing) -> bool:

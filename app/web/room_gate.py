@@ -47,7 +47,8 @@ def member_of(scope: Scope) -> Member | None:
 
 def _instructors_runs(scope: Scope, member: Member) -> bool:
     """Stored-run routes the instructor's alone: the list and every change, except that an
-    attendee may resume a run of their own (a reload after their session expired)."""
+    attendee may resume a run of their own (a reload after their session expired) and attach a
+    second tab to a live session of their own (app/web/run_attach.py checks the ownership)."""
     path: str = scope["path"]
     if path != RUNS and not path.startswith(RUNS + "/"):
         return False
@@ -55,6 +56,8 @@ def _instructors_runs(scope: Scope, member: Member) -> bool:
         return True
     if _resumed_run(scope["method"], path) in member.sessions:
         return False
+    if scope["method"] == "POST" and path.endswith("/attach"):
+        return False  # the route gives a session's token to the member who owns it, no one else
     return scope["method"] not in ("GET", "HEAD")
 
 

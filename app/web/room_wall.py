@@ -115,7 +115,7 @@ async def wall(request: Request) -> Response:
 
 
 @router.websocket(WALL_WATCH_PATH)
-async def wall_watch(websocket: WebSocket, session_id: str) -> None:
+async def wall_watch(websocket: WebSocket, session_id: str, encoding: str = "json") -> None:
     """The instructor watches one run from the wall, large and read-only."""
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         await websocket.close(code=CLOSE_POLICY, reason="cross-origin websocket refused")
@@ -134,7 +134,7 @@ async def wall_watch(websocket: WebSocket, session_id: str) -> None:
     gone = asyncio.Event()
     watcher = asyncio.create_task(_until_closed(websocket.app.state.manager, session_id, gone))
     try:
-        await stream_read_only(websocket, session, gone, WATCH_ONLY)
+        await stream_read_only(websocket, session, gone, WATCH_ONLY, encoding)
     finally:
         watcher.cancel()
 

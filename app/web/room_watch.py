@@ -19,7 +19,7 @@ from app.training.session import TrainingSession
 from app.training.wire import encode_all
 from app.web.origin import origin_allowed
 from app.web.room import Room
-from app.web.ws import CLOSE_POLICY, _send_loop
+from app.web.ws import CLOSE_POLICY, send_loop
 
 router = APIRouter()
 
@@ -32,7 +32,7 @@ READ_ONLY = (
 
 
 @router.websocket(WATCH_PATH)
-async def watch_socket(websocket: WebSocket) -> None:
+async def watch_socket(websocket: WebSocket, encoding: str = "json") -> None:
     """Stream the live session to an attendee; refuse its commands."""
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         await websocket.close(code=CLOSE_POLICY, reason="cross-origin websocket refused")
@@ -45,20 +45,23 @@ async def watch_socket(websocket: WebSocket) -> None:
         await websocket.send_text(encode_frame(frame))
         await websocket.close(code=CLOSE_NOT_LIVE, reason="nothing live")
         return
-    await stream_read_only(websocket, session, room.live_changed())
+    await stream_read_only(websocket, session, room.live_changed(), encoding=encoding)
 
 
 async def stream_read_only(
-    websocket: WebSocket, session: TrainingSession, ended: asyncio.Event, refusal: str = READ_ONLY
+    websocket: WebSocket,
+    session: TrainingSession,
+    ended: asyncio.Event,
+    refusal: str = READ_ONLY,
+    encoding: str = "json",
 ) -> None:
     """Send `session`'s frames to an accepted socket, refusing commands, until `ended` is set
     (then close with CLOSE_NOT_LIVE) or the client leaves."""
     sub, hello = session.subscribe()
-    interval = websocket.app.state.settings.frame_interval
     try:
         await websocket.send_text((await encode_all([hello]))[0])
         tasks = [
-            asyncio.create_task(_send_loop(websocket, session, sub, interval)),
+            asyncio.create_task(send_loop(websocket, session, sub, encoding)),
             asyncio.create_task(_refuse_commands(websocket, sub, refusal)),
             asyncio.create_task(ended.wait()),
         ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -12,8 +14,10 @@ from app.schemas.messages import ProtocolError, encode_frame, error_frame, parse
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
 from app.training.wire import encode_all
+from app.web.compact_send import COMPACT, ENCODINGS, send_compact
 from app.web.credentials import TooManyFailures, check_session
 from app.web.origin import origin_allowed
+from app.web.tabs import joined, left
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -24,7 +28,9 @@ CLOSE_TOO_MANY_FAILURES = 4429
 
 
 @router.websocket("/ws/sessions/{session_id}")
-async def session_socket(websocket: WebSocket, session_id: str, token: str = "") -> None:
+async def session_socket(
+    websocket: WebSocket, session_id: str, token: str = "", encoding: str = "json"
+) -> None:
     """Stream a session to one browser tab and take its commands."""
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         await websocket.close(code=CLOSE_POLICY, reason="cross-origin websocket refused")
@@ -49,7 +55,8 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
     settings = websocket.app.state.settings
     try:
         await websocket.send_text((await encode_all([hello]))[0])  # encoded off the event loop
-        sender = asyncio.create_task(_send_loop(websocket, session, sub, settings.frame_interval))
+        joined(session, sub)
+        sender = asyncio.create_task(send_loop(websocket, session, sub, encoding))
         try:
             await _receive_loop(websocket, session, sub, settings.ws_max_message_bytes)
         finally:
@@ -60,6 +67,7 @@ async def session_socket(websocket: WebSocket, session_id: str, token: str = "")
         pass
     finally:
         session.unsubscribe(sub)
+        left(session, sub)
 
 
 async def _receive_loop(
@@ -101,6 +109,20 @@ async def _send_loop(
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max(0.0, interval - (loop.time() - started))):
                 await sub.urgent.wait()
+
+
+def send_loop(
+    websocket: WebSocket, session: TrainingSession, sub: Subscriber, encoding: str
+) -> Coroutine[Any, Any, None]:
+    """The sender for the encoding the client asked for (`?encoding=compact`), else JSON."""
+    settings = websocket.app.state.settings
+    if encoding == COMPACT:
+        rate = settings.compact_bytes_per_second
+        return send_compact(websocket, session, sub, settings.frame_interval, rate)
+    if encoding != "json":
+        expected = " or ".join(ENCODINGS)
+        _tell(sub, "bad_encoding", f"unknown encoding {encoding[:40]!r}: expected {expected}")
+    return _send_loop(websocket, session, sub, settings.frame_interval)
 
 
 def _tell(sub: Subscriber, code: str, message: str) -> None:

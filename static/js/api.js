@@ -84,6 +84,9 @@ export const api = {
   run: (id) => request('GET', `/api/runs/${encodeURIComponent(id)}`),
   /** A new session continuing the run from its newest checkpoint -> {id, token, config, run, epoch} */
   resumeRun: (id) => request('POST', `/api/runs/${encodeURIComponent(id)}/resume`),
+  /** The live session of a run, shared with the tab that trains it -> {id, token, config, run, epoch};
+   * 409 when the run is stored but not live (resume it), 404 when no such run. */
+  attachRun: (id) => request('POST', `/api/runs/${encodeURIComponent(id)}/attach`),
   /** -> {id, rows, features, target, task, classes} */
   uploadDataset(file, { target = null, task = null } = {}) {
     const form = new FormData();

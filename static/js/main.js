@@ -15,15 +15,25 @@ import { showStatus, statusKind, toast } from './notices.js';
 import { loadPresets, showPresetNote, wirePresetPicker } from './presets.js';
 import { installPresentation } from './presentation.js';
 import { installRoom } from './room.js';
+import { openRun } from './open-run.js';
 import { offerResume } from './resume-offer.js';
 import { installRunsPanel } from './runs-panel.js';
 import { createSocket } from './socket.js';
+import { createTabsNote } from './tabs-note.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, storedSession, writeHash } from './state.js';
 import { createUploadPanel } from './upload.js';
 import { createViewSlots, loadViews } from './view-loader.js';
 
 // ---- talking to the session ----------------------------------------------------------------------
+const tabsNote = createTabsNote($('tabs-note'));
+let helloSession = null; // the session of the last hello: a new one starts with this tab alone
+
+/** Pause the session this tab leaves, unless another tab still has it open (and watches it). */
+function pauseIfAlone() {
+  if (tabsNote.others() === 0) socket.send({ type: 'pause' });
+}
+
 function command(message) {
   if (room.blocks(message)) return; // watching the instructor's run: read-only
   if (!socket.send(message)) toast('Not connected to the training server — reconnecting…', 'warn', 3000);
@@ -54,6 +64,11 @@ const lessons = createLessons({ listButton: $('lessons'), startSession, command,
 // The backprop inspector's frames go to its panel; it also hears of every run-state change.
 // The formula cards follow every config and dataset the server sends.
 function handleFrame(frame) {
+  if (frame.type === 'hello' && frame.session !== helloSession) {
+    helloSession = frame.session;
+    tabsNote.reset();
+  }
+  if (frame.type === 'tabs') tabsNote.update(frame.count);
   if (frame.type === 'inspection') inspector.show(frame);
   else frameHandler(frame);
   if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
@@ -121,9 +136,27 @@ async function newSession(request) {
     reply = await api.createSession({});
   }
   // The session we leave would otherwise train on, unseen, until the server pauses it.
-  if (state.session) socket.send({ type: 'pause' });
+  if (state.session) pauseIfAlone();
   setSession(reply, reply.config, request.config ? null : request.preset ?? null);
   showPreset();
+}
+
+/** `#run=ID`: open that stored run here (its live session, shared, else resumed), else start fresh. */
+async function openLinkedRun(runId) {
+  let reply;
+  try {
+    reply = await openRun(runId);
+  } catch (err) {
+    toast(`The run in this link could not be opened (${err.message}); starting a new session.`);
+    await startSession({});
+    return;
+  }
+  if (state.session) pauseIfAlone();
+  setSession(reply, reply.config);
+  showPreset();
+  socket.connect();
+  toast(reply.shared ? `Opened the live run at epoch ${reply.epoch}: another tab has it open too.`
+    : `Opened the run at epoch ${reply.epoch}: press play to continue it.`, 'info', 4000);
 }
 
 function showPreset() {
@@ -173,7 +206,7 @@ installRunsPanel({
   button: $('runs'), overlay: $('runs-panel'), toast,
   currentSession: () => state.session && { ...state.session, run: state.run },
   openSession(reply) {
-    if (state.session) socket.send({ type: 'pause' }); // the run we leave stops training unseen
+    if (state.session) pauseIfAlone(); // the run we leave stops training unseen
     setSession(reply, reply.config);
     showPreset();
     socket.connect();
@@ -200,10 +233,11 @@ window.addEventListener('hashchange', () => {
     return;
   }
   if (lessons.isOpen()) lessons.close();
-  startSession(request).catch((err) => toast(err.message));
+  if (request.run) openLinkedRun(request.run);
+  else startSession(request).catch((err) => toast(err.message));
 });
 window.addEventListener('pagehide', () => {
-  socket.send({ type: 'pause' }); // closed or reloaded: nobody watches it train (a reload reattaches)
+  pauseIfAlone(); // closed or reloaded: nobody watches it train (a reload reattaches)
   socket.close();
 });
 window.addEventListener('pageshow', (event) => {
@@ -238,6 +272,8 @@ async function main() {
     const saved = storedSession();
     if (request.lesson && (await lessons.open(request.lesson, request.step))) {
       // #lesson=ID&step=N: the lesson sets up the run its step needs
+    } else if (request.run) {
+      await openLinkedRun(request.run);
     } else if (saved) {
       // A reload: reattach to this tab's session, whose hello redraws its whole history. Its config
       // wins over the hash's (the hash may be older than the session's latest edits); the hello

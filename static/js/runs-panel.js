@@ -1,11 +1,12 @@
 // The runs panel (the top bar's "Runs" button): every stored run, a page at a time (rows:
-// runs-row.js), and what its actions do: open (continue it from its last checkpoint, else view
-// it), rename, duplicate (its config in a new session), delete. Ticked runs open in compare (compare-view.js), and
+// runs-row.js), and what its actions do: open (join it when another tab trains it, else continue
+// it from its last checkpoint, else view it), rename, duplicate (its config in a new session), delete. Ticked runs open in compare (compare-view.js), and
 // from there in replay (replay.js). Esc closes the panel; the list keeps its page and ticks.
 
 import { api } from './api.js';
 import { showCompare } from './compare-view.js';
 import { el } from './dom.js';
+import { openRun } from './open-run.js';
 import { showReplay } from './replay.js';
 import { runsApi } from './runs-api.js';
 import { pageText, toggleSelection } from './runs-format.js';
@@ -171,11 +172,13 @@ export function installRunsPanel({ button, overlay, currentSession, openSession,
       return;
     }
     try {
-      const reply = await api.resumeRun(run.id);
+      const reply = await openRun(run.id);
       switchTo(reply);
-      toast(`Opened “${run.name}” at epoch ${n(reply.epoch)}: press play to continue it.`, 'info', 4000);
+      toast(reply.shared
+        ? `Opened “${run.name}” live at epoch ${n(reply.epoch)}: it is open in another tab too, and both control it.`
+        : `Opened “${run.name}” at epoch ${n(reply.epoch)}: press play to continue it.`, 'info', 4000);
     } catch (err) {
-      // Open in another tab, or no checkpoint to continue from: show what it recorded instead.
+      // Someone else's, or no checkpoint to continue from: show what it recorded instead.
       toast(`“${run.name}” cannot be continued here (${err.message}); showing what it recorded.`, 'info', 5000);
       openCompare([run.id]);
     }

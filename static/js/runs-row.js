@@ -43,6 +43,11 @@ function renameInline(run, name, after, toast) {
   input.select();
 }
 
+function openTitle(run, mine) {
+  if (mine) return 'This tab shows it already';
+  return run.live ? 'Open the live run here too: both tabs control it' : 'Continue it from its last checkpoint';
+}
+
 /**
  * The <tr> of `run` (`mine`: this tab's run, which cannot be deleted; `ticked`: picked to compare).
  * `onTick(id, box)`, `onOpen(run)`, `onDuplicate(run)`, `onDelete(run)` are the panel's; `toast` tells.
@@ -72,7 +77,7 @@ export function runRow(run, mine, ticked, { onTick, onOpen, onDuplicate, onDelet
     const del = act('Delete', 'run-delete', () => confirmDelete(), mine ? 'This tab trains it: open another run first' : 'Delete this run');
     del.disabled = mine;
     actions.replaceChildren(
-      act('Open', 'run-open', () => onOpen(run), mine ? 'This tab shows it already' : 'Continue it from its last checkpoint'),
+      act('Open', 'run-open', () => onOpen(run), openTitle(run, mine)),
       act('Rename', 'run-rename', () => renameInline(run, name, () => find('run-rename'), toast), 'Rename'),
       act('Duplicate', 'run-duplicate', () => onDuplicate(run), 'A new run with the same settings'),
       del);

@@ -3,6 +3,9 @@
 // Reconnects with exponential backoff. When the server says the session is gone (close code 4404,
 // or the handshake keeps failing while /api/health answers, which is how an HTTP 404 on the
 // upgrade looks from a browser), it asks the caller for a new session and connects to that.
+// It asks for the compact encoding (binary numeric frames, docs/protocol.md) unless told not to.
+
+import { decodeMessage } from './compact.js';
 
 const SESSION_GONE_CODES = new Set([4404, 4401, 4410]);
 const BACKOFF_MS = [300, 600, 1200, 2500, 5000, 8000];
@@ -15,8 +18,9 @@ const BACKOFF_MS = [300, 600, 1200, 2500, 5000, 8000];
  * @param {() => Promise<boolean>} opts.onSessionGone  create a new session; resolve true to retry
  * @param {() => Promise<boolean>} [opts.serverAlive]  true when the HTTP server answers
  * @param {(session: object) => string} [opts.url]    the socket's URL (default: the session's)
+ * @param {boolean} [opts.compact]  ask for the compact encoding (default true)
  */
-export function createSocket({ getSession, onFrame, onStatus, onSessionGone, serverAlive, url }) {
+export function createSocket({ getSession, onFrame, onStatus, onSessionGone, serverAlive, url, compact = true }) {
   let ws = null;
   let status = 'closed';
   let attempt = 0;
@@ -30,10 +34,19 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
   }
 
   function urlFor(session) {
-    if (url) return url(session);
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const id = encodeURIComponent(session.id);
-    return `${scheme}://${location.host}/ws/sessions/${id}?token=${encodeURIComponent(session.token)}`;
+    let address = url?.(session);
+    if (!address) {
+      const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+      const id = encodeURIComponent(session.id);
+      address = `${scheme}://${location.host}/ws/sessions/${id}?token=${encodeURIComponent(session.token)}`;
+    }
+    return compact ? `${address}${address.includes('?') ? '&' : '?'}encoding=compact` : address;
+  }
+
+  /** The frames of one message: a JSON text, or the compact encoding's binary blocks. */
+  function framesOf(data) {
+    if (data instanceof ArrayBuffer) return decodeMessage(data);
+    return [JSON.parse(data)];
   }
 
   function connect() {
@@ -43,6 +56,7 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
     if (!session || stopped) return;
     setStatus('connecting');
     const sock = new WebSocket(urlFor(session));
+    sock.binaryType = 'arraybuffer';
     ws = sock;
     let opened = false;
 
@@ -55,20 +69,22 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
 
     sock.addEventListener('message', (event) => {
       if (ws !== sock) return;
-      let frame;
+      let frames;
       try {
-        frame = JSON.parse(event.data);
+        frames = framesOf(event.data);
       } catch {
-        onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame that is not JSON.' });
+        onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame that cannot be decoded.' });
         return;
       }
-      if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') {
-        onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame without a type.' });
-        return;
+      for (const frame of frames) {
+        if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') {
+          onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame without a type.' });
+          continue;
+        }
+        // 'open' means a live session, not just a socket: an unknown session is refused after accept.
+        if (frame.type === 'hello') setStatus('open');
+        onFrame(frame);
       }
-      // 'open' means a live session, not just a socket: an unknown session is refused after accept.
-      if (frame.type === 'hello') setStatus('open');
-      onFrame(frame);
     });
 
     sock.addEventListener('close', (event) => {

@@ -112,6 +112,8 @@ export function readHash(hash = location.hash) {
   const params = new URLSearchParams(raw);
   const lesson = params.get('lesson');
   if (lesson) return { lesson, step: params.get('step') };
+  const run = params.get('run');
+  if (run) return { run }; // open a stored run: the live session if any tab has it, else resume it
   const preset = params.get('preset');
   if (preset) return { preset };
   const encoded = params.get('config');

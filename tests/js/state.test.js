@@ -40,6 +40,7 @@ test('readHash reads presets, base64url and plain configs, and reports garbage',
   const encoded = Buffer.from(JSON.stringify({ training: { learning_rate: 0.1 } })).toString('base64url');
   assert.deepEqual(readHash(`#config=${encoded}`), { config: { training: { learning_rate: 0.1 } } });
   assert.ok(readHash('#config=%%%').error);
+  assert.deepEqual(readHash('#run=abc123'), { run: 'abc123' });
   assert.deepEqual(readHash(''), {});
 });
 
