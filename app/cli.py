@@ -50,6 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"where runs are kept (default ${DATA_DIR_ENV}, else the per-user data folder)",
     )
 
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes that train sessions, one core each (default: the cores, or "
+        "$BACKPROP_LAB_WORKERS; 0 trains in threads of the server process)",
+    )
     train = commands.add_parser("train", help="train without a server and write per-epoch metrics")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--preset", help="a preset id (see GET /api/presets)")
@@ -66,12 +72,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_export.run(args)
     if args.command == "serve":
         host = args.host or ("0.0.0.0" if args.room else "127.0.0.1")
-        return _serve(host, args.port, args.log_level, args.data_dir, args.open, args.room)
+        return _serve(
+            host, args.port, args.log_level, args.data_dir, args.open, args.room, args.workers
+        )
     return _train(args)
 
 
 def _serve(
-    host: str, port: int, log_level: str, data_dir: Path | None, open_browser: bool, room: bool
+    host: str,
+    port: int,
+    log_level: str,
+    data_dir: Path | None,
+    open_browser: bool,
+    room: bool = False,
+    workers: int | None = None,
 ) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
@@ -80,9 +94,18 @@ def _serve(
     from app.main import MissingAssets, create_app
     from app.web.redact import RedactSecrets, logging_config
 
-    settings = Settings(host=host, port=port, room=room)
+    if workers is not None and workers < 0:
+        sys.stderr.write(f"backprop-lab: --workers must be 0 or more, got {workers}\n")
+        return 2
+    try:
+        settings = Settings(host=host, port=port, room=room)
+    except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS
+        sys.stderr.write(f"backprop-lab: {exc}\n")
+        return 2
     if room:  # a class of attendees, each with a session (unwatched ones are paused)
         settings = dataclasses.replace(settings, max_sessions=ROOM_MAX_SESSIONS)
+    if workers is not None:
+        settings = dataclasses.replace(settings, workers=workers)
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:
@@ -97,7 +120,11 @@ def _serve(
         except OSError as exc:
             sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
             return 1
-    sys.stdout.write(f"Backprop Lab {__version__}, data directory {stored_in}\n")
+    sys.stdout.write(
+        f"Backprop Lab {__version__}, data directory {stored_in}, "
+        f"{settings.workers} worker process{'es' if settings.workers != 1 else ''}"
+        f"{' (training in threads of this process)' if not settings.workers else ''}\n"
+    )
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
     for handler in logging.getLogger().handlers:

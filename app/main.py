@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 from app import __version__
 from app.settings import Settings
 from app.store import RunStore
+from app.training.executors import make_executor
 from app.training.lessons import load_lessons
 from app.training.manager import SessionManager
 from app.web import api, lessons, pages, run_attach, runs, runs_panel, ws
@@ -42,16 +43,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One BLAS thread per training thread: parallelism comes from sessions (see DESIGN.md).
         with threadpool_limits(limits=1):
+            await executor.start()
             app.state.manager.start()
             try:
                 yield
             finally:
-                await app.state.manager.stop()
+                try:
+                    await app.state.manager.stop()
+                finally:
+                    await executor.stop()
 
     app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     store = None if settings.data_dir is None else RunStore.open(settings.data_dir)
-    app.state.manager = SessionManager(max_sessions=settings.max_sessions, store=store)
+    executor = make_executor(settings.workers)
+    app.state.manager = SessionManager(
+        max_sessions=settings.max_sessions, store=store, executor=executor
+    )
     app.state.token_limiter = FailureLimiter(
         settings.token_failure_burst,
         settings.token_failure_per_second,

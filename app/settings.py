@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 APP_NAME = "backprop-lab"
 DATA_DIR_ENV = "BACKPROP_LAB_DATA_DIR"
+WORKERS_ENV = "BACKPROP_LAB_WORKERS"
 PACKAGED_PREFIX = "_"  # a wheel carries static/ and templates/ as app/_static and app/_templates
 LESSONS_DIR = Path(__file__).resolve().parent / "lessons"  # package data: in the wheel too
 
@@ -33,6 +34,29 @@ def default_data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """$BACKPROP_LAB_WORKERS when set (0: train in threads of the web process), else the cores."""
+    from_env = os.environ.get(WORKERS_ENV, "").strip()
+    if not from_env:
+        return cores()
+    try:
+        workers = int(from_env)
+    except ValueError:
+        message = f"{WORKERS_ENV} must be a whole number of processes, got {from_env!r}"
+        raise ValueError(message) from None
+    if workers < 0:
+        raise ValueError(f"{WORKERS_ENV} must be 0 or more, got {workers}")
+    return workers
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the server needs to know; everything has a safe default."""
@@ -45,6 +69,8 @@ class Settings:
     data_dir: Path | None = field(default_factory=default_data_dir)
     lessons_dir: Path = LESSONS_DIR  # the scripted lessons served at /api/lessons
     max_sessions: int = 16
+    # Worker processes that train sessions (one core each); 0: threads of the web process.
+    workers: int = field(default_factory=default_workers)
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
     max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)

@@ -7,8 +7,10 @@ driver's own work (decoding frames) does not count as the server's event-loop la
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -33,13 +35,15 @@ PARSED = ('{"type":"metrics"', '{"type":"state"', '{"type":"config"', '{"type":"
 class Server:
     """`python -m app serve` on a free loopback port, with its resident memory from /proc."""
 
-    def __init__(self, *extra: str, ready: str = "/api/health") -> None:
+    def __init__(self, *extra: str, ready: str = "/api/health", workers: int | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
         self._data = tempfile.TemporaryDirectory(prefix="backprop-loadtest-")  # not the user's runs
         cmd = [sys.executable, "-m", "app", "serve", "--port", str(self.port)]
         cmd += ["--data-dir", self._data.name, "--log-level", "warning", *extra]
+        if workers is not None:
+            cmd += ["--workers", str(workers)]
         self.log_path = Path(self._data.name) / "server.log"
         with open(self.log_path, "wb") as out:  # the child keeps its own copy of the file
             self.process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
@@ -54,8 +58,13 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def rss_mib(self) -> float:
-        """The server's resident set size in MiB (VmRSS)."""
-        return rss_mib(self.process.pid)
+        """The server's resident set size in MiB (VmRSS), its worker processes included."""
+        return sum(rss_mib(pid) for pid in [self.process.pid, *descendants(self.process.pid)])
+
+    def cpu_seconds(self, workers: bool = False) -> float:
+        """CPU time the web process (and, if asked, its worker processes) has used."""
+        pids = [self.process.pid, *(descendants(self.process.pid) if workers else [])]
+        return sum(cpu_seconds(pid) for pid in pids)
 
     def create(self, config: dict[str, Any] | None = None) -> tuple[str, str]:
         """POST /api/sessions; returns (id, token)."""
@@ -79,12 +88,38 @@ class Server:
 
 
 def rss_mib(pid: int) -> float:
-    """Resident set size of a process in MiB, from /proc/<pid>/status."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS line in /proc/{pid}/status")
+    """Resident set size of a process in MiB, from /proc/<pid>/status (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        return 0.0
+    return 0.0  # a zombie has no VmRSS line
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                kids = [int(k) for k in task.read_text().split()]
+                found += kids
+                frontier += kids
+    return found
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """`python -m bench.loadtest`: drive a real server as a crowded workshop would, print its figures.
 
-Starts `backprop-lab serve` on a free 127.0.0.1 port and runs, in order: one light session alone;
+Starts `backprop-lab serve` on a free 127.0.0.1 port and runs, in order: one, two and sixteen
+light sessions (epochs/s against one alone and against cores x one alone); one light session alone;
 N light sessions together; heavy sessions (5,000 samples, batch 1, 3x256) next to a light one;
 a long run (many epochs) that clients keep reconnecting to while every session trains; then, on
 a fresh server, the largest allowed network and a 3x64 net playing for --memory-seconds while the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -193,6 +195,65 @@ async def crowd(args: argparse.Namespace, server: Server) -> None:
         await driver.close()
 
 
+class Usage:
+    """Epochs/s of some sessions, with the CPU the server (web process and workers) used."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    async def measure(self, clients: list[Client], seconds: float) -> tuple[float, float, float]:
+        """(epochs/s, cores busy in the server's processes, web process alone in cores)."""
+        cpu, web, started = self._cpu(), self.server.cpu_seconds(), time.perf_counter()
+        rate = await throughput(clients, seconds)
+        elapsed = time.perf_counter() - started
+        return (
+            rate,
+            (self._cpu() - cpu) / elapsed,
+            (self.server.cpu_seconds() - web) / elapsed,
+        )
+
+    def _cpu(self) -> float:
+        return self.server.cpu_seconds(workers=True)
+
+
+async def scaling(args: argparse.Namespace, server: Server) -> None:
+    """Phase 0: one light session alone, two together, sixteen together; commands under load.
+
+    On a machine other work also loads, epochs/s per busy core (epochs per CPU-second of the
+    server's processes) tells the overhead apart from the share of the machine the server got."""
+    driver, probe, usage = Driver(server), LagProbe(server.base), Usage(server)
+    cores = os.cpu_count() or 1
+    try:
+        first = await driver.open(LIGHT)
+        probe.take()
+        alone, busy1, _ = await usage.measure([first], args.seconds)
+        say(
+            f"[0 scaling] {cores} cores; 1 light session: {alone:,.0f} epochs/s on {busy1:.2f} "
+            f"busy cores ({alone / busy1:,.0f} per busy core); {lag(probe)}"
+        )
+        pair = [first, await driver.open(LIGHT)]
+        probe.take()
+        two, busy2, _ = await usage.measure(pair, args.seconds)
+        say(
+            f"[0 scaling] 2 light sessions: {two:,.0f} epochs/s in all ({two / alone:.2f}x one "
+            f"alone) on {busy2:.2f} busy cores ({two / busy2:,.0f} per busy core)"
+        )
+        crowd = pair + [await driver.open(LIGHT) for _ in range(14)]
+        probe.take()
+        sixteen, busy16, web = await usage.measure(crowd, args.seconds)
+        lr_t, pause_t = await all_commands(crowd, args.rounds)
+        say(
+            f"[0 scaling] 16 light sessions: {sixteen:,.0f} epochs/s in all ("
+            f"{sixteen / (cores * alone):.2f}x cores x one alone, {sixteen / 16:,.0f} each) on "
+            f"{busy16:.2f} busy cores ({sixteen / busy16:,.0f} per busy core, web process "
+            f"{web:.2f}); lr change {ms(lr_t)}; pause {ms(pause_t)}; {lag(probe)}; "
+            f"RSS {server.rss_mib():.0f} MiB"
+        )
+    finally:
+        probe.stop()
+        await driver.close()
+
+
 async def memory(args: argparse.Namespace, server: Server) -> None:
     """Phase 6: RSS while the largest allowed network and a 3x64 net train, watched."""
     driver = Driver(server)
@@ -229,6 +290,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reconnectors", type=int, default=4)
     parser.add_argument("--memory-seconds", type=float, default=600.0)
     parser.add_argument(
+        "--workers", type=int, help="the server's --workers (default: its own, the cores)"
+    )
+    parser.add_argument(
+        "--phases",
+        default="scaling,crowd,memory",
+        help="comma-separated phases to run, each on a fresh server (scaling, crowd, memory)",
+    )
+    parser.add_argument(
         "--room", action="store_true", help="only the workshop room scenario (bench/roomload.py)"
     )
     parser.add_argument("--attendees", type=int, default=30, help="room: attendees training")
@@ -238,8 +307,13 @@ def main(argv: list[str] | None = None) -> None:
         roomload.main(args)
         return
     say(__doc__.splitlines()[0])
-    for phase in (crowd, memory):
-        server = Server()
+    phases = {"scaling": scaling, "crowd": crowd, "memory": memory}
+    for name in args.phases.split(","):
+        if name not in phases:
+            parser.error(f"unknown phase {name!r}; expected some of {', '.join(phases)}")
+    for name in args.phases.split(","):
+        phase = phases[name]
+        server = Server(workers=args.workers)
         try:
             asyncio.run(phase(args, server))
         finally:

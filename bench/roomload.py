@@ -118,7 +118,7 @@ async def alone(args: argparse.Namespace) -> None:
 
 
 async def _alone(args: argparse.Namespace, name: str, config: dict[str, Any]) -> None:
-    server = Server()
+    server = Server(workers=args.workers)
     try:
         sid, token = await asyncio.to_thread(server.create, config)
         url = f"{server.ws_base}/ws/sessions/{sid}?token={token}"
@@ -143,7 +143,7 @@ async def _alone(args: argparse.Namespace, name: str, config: dict[str, Any]) ->
 
 async def room(args: argparse.Namespace) -> None:
     """Phase 2: attendees training, watchers of the live run, the instructor commanding it."""
-    server = Server("--room", "--host", "127.0.0.1", ready="/join")  # the rest needs a pass
+    server = Server("--room", "--host", "127.0.0.1", ready="/join", workers=args.workers)
     clients: list[Client] = []
     probe = None
     try:

@@ -1,7 +1,7 @@
 """`python -m bench.store`: what the run store costs: epochs/s with it on vs off, bytes on disk.
 
 A session's loop in one thread (train an epoch, hand the record and histograms to the Recorder,
-which queues them and takes checkpoints on its CADENCE) against the same loop
+which queues them, and the checkpoints its host captures on the CADENCE) against the same loop
 without a Recorder, on the default config (2-8-8-1 tanh, spiral, about 1000 epochs/s), BLAS
 pinned to one thread. Measured as CPU time per epoch of the training thread, of its calls into
 the Recorder and of the writer thread (another process's load hardly moves those), alternating
@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from app.schemas.config import SessionConfig
 from app.store import DB_NAME, RunStore
+from app.training.executors.host import CheckpointPolicy
 from app.training.recorder import Recorder
 from app.training.run import Run
 
@@ -34,15 +35,19 @@ def _size(data_dir: Path) -> int:
 def session_loop(run: Run, recorder: Recorder | None, epochs: int) -> tuple[float, float]:
     """CPU seconds of this (training) thread for `epochs` epochs, and of that in the Recorder."""
     started, recording = time.thread_time(), 0.0
+    policy = CheckpointPolicy(None if recorder is None else recorder.cadence)
     for _ in range(epochs):
         record = run.train_epoch()
         hist = record.pop("histograms", None)
+        checkpoint = policy.at_epoch_end(run)  # captured where the Run lives (the host)
         if recorder is not None:
             handed = time.thread_time()
-            recorder.observe("record", record, run)
+            recorder.observe("record", record, run.epoch)
             if hist:
                 frame = {"type": "histograms", "epoch": record["epoch"], "layers": hist}
-                recorder.observe("histograms", frame, run)
+                recorder.observe("histograms", frame, run.epoch)
+            if checkpoint is not None:
+                recorder.saved(checkpoint)
             recording += time.thread_time() - handed
     return time.thread_time() - started, recording
 

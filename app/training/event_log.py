@@ -40,6 +40,8 @@ class Subscriber:
 
     cursor: int
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # A control frame (a command's answer) waits: it need not wait out the frame interval.
+    urgent: asyncio.Event = field(default_factory=asyncio.Event)
     outbox: deque[Frame] = field(default_factory=lambda: deque(maxlen=OUTBOX_SIZE))
 
 
@@ -73,6 +75,14 @@ class EventLog:
             len(self._entries) > self.capacity or self.bytes > self.max_bytes
         ):
             self.bytes -= self._entries.popleft()[2]
+
+    def resync(self) -> None:
+        """Drop every entry: each reader gets a fresh `hello` at its next read."""
+        self._entries.clear()
+        self.bytes = 0
+        self.end += 1  # past every reader's cursor, so each one counts as behind
+        self._last.clear()
+        self._last_control = -1
 
     def read(self, sub: Subscriber) -> list[Outgoing] | None:
         """Frames for `sub` since its last read, or None if entries it had not read were dropped."""

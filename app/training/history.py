@@ -50,6 +50,36 @@ def record_rows(records: Sequence[dict[str, Any]]) -> np.ndarray:
     return np.array([[nan if v is None else v for v in row] for row in values], dtype=np.float64)
 
 
+def record_dicts(
+    rows: np.ndarray, layer_names: Sequence[str], stopped_last: bool = False
+) -> list[dict[str, Any]]:
+    """Rows back as the trainer's records (NaN as None), for the diagnoses and the store."""
+    n_scalar, width = len(SCALAR_COLUMNS), len(LAYER_COLUMNS)
+    records = []
+    for row in rows.tolist():
+        values = [v if math.isfinite(v) else None for v in row]
+        record: dict[str, Any] = dict(zip(SCALAR_COLUMNS, values[:n_scalar], strict=True))
+        record["epoch"] = int(row[0])
+        record["stopped"] = False
+        record["layers"] = [
+            {
+                "name": name,
+                **dict(
+                    zip(
+                        LAYER_COLUMNS,
+                        values[n_scalar + i * width : n_scalar + (i + 1) * width],
+                        strict=True,
+                    )
+                ),
+            }
+            for i, name in enumerate(layer_names)
+        ]
+        records.append(record)
+    if records and stopped_last:
+        records[-1]["stopped"] = True
+    return records
+
+
 def _column_list(values: np.ndarray, integer: bool = False) -> list[Any]:
     if integer:
         return values.astype(np.int64).tolist()
@@ -168,6 +198,14 @@ class RecordHistory:
         """A copy of the kept rows, oldest first."""
         return self._rows[: self._n].copy()
 
+    def truncate(self, epoch: int) -> None:
+        """Forget the rows after `epoch` (a run continued from an earlier checkpoint)."""
+        if self._n:
+            kept = self._rows[: self._n][self._rows[: self._n, 0] <= epoch]
+            self._n = len(kept)
+            self._rows[: self._n] = kept
+        self.version += 1
+
     def sample(self, columns: Sequence[int], count: int, since: float = 0) -> np.ndarray:
         """About `count` kept rows from epoch `since` on, evenly spread (the last always), only
         `columns`."""
@@ -210,6 +248,10 @@ class DecimatedList(Generic[T]):
         while len(self.items) > self.capacity:
             self.stride *= 2
             self.items = [(e, x) for e, x in self.items if e % self.stride == 0]
+
+    def truncate(self, epoch: int) -> None:
+        """Forget the items after `epoch`."""
+        self.items = [(e, x) for e, x in self.items if e <= epoch]
 
     def clear(self) -> None:
         """Forget everything."""

@@ -7,14 +7,18 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from app.data import Table
 from app.schemas.config import SessionConfig
 from app.store import RunStore
+from app.training.executors import Executor
+from app.training.executors.messages import OpenSpec, WorkerLost
+from app.training.executors.thread import ThreadExecutor
 from app.training.recorder import Recorder
-from app.training.run import ConfigError, Run
+from app.training.run import ConfigError
 from app.training.session import SessionState, TrainingSession
+from app.training.session_commands import REOPEN_ATTEMPTS
 from app.training.stored_uploads import StoredUploads
 from app.training.uploads import Upload, UploadsFull, UploadStore
 
@@ -36,9 +40,11 @@ class SessionManager:
         pause_after: float = 15.0,  # grace for a reload or a dropped connection
         expire_after: float = 30 * 60.0,
         store: RunStore | None = None,  # None: runs live in memory only
+        executor: Executor | None = None,  # where Runs train; None: threads of this process
     ) -> None:
         self.sessions: dict[str, TrainingSession] = {}
         self.store = store
+        self.executor: Executor = executor or ThreadExecutor()
         self.uploads = UploadStore() if store is None else StoredUploads(store)
         self.max_sessions = max_sessions
         self.pause_after = pause_after
@@ -48,27 +54,60 @@ class SessionManager:
         self._closing: set[asyncio.Task[None]] = set()
 
     async def create(self, config: SessionConfig) -> TrainingSession:
-        """Build a session from a validated config (the NumPy work runs off the event loop)."""
+        """Build a session from a validated config (its Run is built where it will train)."""
 
-        def build(session_id: str, token: str) -> TrainingSession:
-            run = Run(config, self.lookup_table)
-            recorder = (
-                None
-                if self.store is None
-                else Recorder(self.store, session_id, config.model_dump())
-            )
-            return TrainingSession(session_id, token, run, recorder)
+        async def build(session_id: str, token: str) -> TrainingSession:
+            recorder = None
+            if self.store is not None:
+                store, dump = self.store, config.model_dump()
+                recorder = await asyncio.to_thread(Recorder, store, session_id, dump)
+            return await self.open_session(session_id, token, config, recorder)
 
         return await self.start_session(build)
 
-    async def start_session(self, build: Callable[[str, str], TrainingSession]) -> TrainingSession:
-        """Within the limits, build a session with a new id and token (off the loop), start it."""
+    async def open_session(
+        self,
+        session_id: str,
+        token: str,
+        config: SessionConfig,
+        recorder: Recorder | None,
+        checkpoint: bytes | None = None,
+        last_checkpoint: int = -1,
+    ) -> TrainingSession:
+        """Open a session's Run on the executor (from `checkpoint` if given)."""
+        upload_id = config.dataset.upload_id
+        table = self.lookup_table(upload_id) if config.dataset.name == "csv" and upload_id else None
+        spec = OpenSpec(
+            config=config.model_dump(),
+            tables={upload_id: table} if upload_id and table is not None else {},
+            checkpoint=checkpoint,
+            cadence=None if recorder is None else recorder.cadence,
+            last_checkpoint=last_checkpoint,
+        )
+        runtime = self.executor.runtime(session_id)
+        try:
+            for attempt in range(REOPEN_ATTEMPTS):
+                try:
+                    view = await runtime.open(spec)
+                    break
+                except WorkerLost:  # the worker died meanwhile: another one takes the session
+                    if attempt == REOPEN_ATTEMPTS - 1:
+                        raise
+        except BaseException:
+            await runtime.close()
+            raise
+        return TrainingSession(session_id, token, runtime, view, recorder, self.lookup_table)
+
+    async def start_session(
+        self, build: Callable[[str, str], Awaitable[TrainingSession]]
+    ) -> TrainingSession:
+        """Within the limits, build a session with a new id and token, start it."""
         # Claim a slot before the first await: concurrent creations see each other's claims.
         victims = self._claim_slot()
         try:
             await self._close_all(victims)
             session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
-            session = await asyncio.to_thread(build, session_id, token)
+            session = await build(session_id, token)
         finally:
             self._building -= 1
         self.sessions[session_id] = session
@@ -95,7 +134,7 @@ class SessionManager:
     def uploads_for(self, session: TrainingSession) -> list[Upload]:
         """What `session` may list: its own uploads and the one its config trains on."""
         listed = self.uploads.owned_by(session.id)
-        used = session.run.config.dataset.upload_id
+        used = session.config.dataset.upload_id
         upload = self.uploads.get(used) if used else None
         if upload is not None and upload not in listed:
             listed.append(upload)
@@ -103,7 +142,7 @@ class SessionManager:
 
     def _held_uploads(self) -> set[str]:
         """Upload ids a live session owns or trains on: eviction spares them."""
-        held = {s.run.config.dataset.upload_id for s in self.sessions.values()}
+        held = {s.config.dataset.upload_id for s in self.sessions.values()}
         for session_id in self.sessions:
             held.update(u.id for u in self.uploads.owned_by(session_id))
         return {upload_id for upload_id in held if upload_id}

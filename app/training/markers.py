@@ -99,6 +99,10 @@ class Markers:
         """Forget every marker (a fresh start)."""
         self.items = []
 
+    def truncate(self, epoch: int) -> None:
+        """Forget the markers after `epoch` (a run continued from an earlier checkpoint)."""
+        self.items = [m for m in self.items if m["epoch"] <= epoch]
+
     def observe(self, frame: dict[str, Any], epoch: int) -> Marker | None:
         """The marker a frame the session emitted makes, if any (it is kept)."""
         kind = frame.get("type")
@@ -109,7 +113,7 @@ class Markers:
             self._data_explained = True
         elif kind == "dataset":
             if not self._data_explained:  # no config change came first: points were edited
-                sizes = {"train": len(frame["train"]["y"]), "val": len(frame["val"]["y"])}
+                sizes = {"train": _size(frame["train"]), "val": _size(frame["val"])}
                 marker = {"epoch": epoch, "kind": "points", "changes": [], **sizes}
             self._data_explained = False
         elif kind == "state" and frame.get("state") in STATE_KINDS:
@@ -120,6 +124,11 @@ class Markers:
             self.items.append(marker)
             del self.items[:-MAX_MARKERS]
         return marker
+
+
+def _size(part: Any) -> int:
+    """Points in a dataset frame's part, or the count a session reports in its place."""
+    return part if isinstance(part, int) else len(part["y"])
 
 
 def marker_from_event(event: dict[str, Any]) -> Marker | None:

@@ -10,14 +10,15 @@ the whole story, network edits included (records of other layers are re-keyed as
 
 from __future__ import annotations
 
-from app.engine.checkpoint import from_bytes, restore
+import asyncio
+
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
+from app.training.executors.messages import Checkpoint
 from app.training.history import rekeyed_rows
 from app.training.manager import SessionManager
 from app.training.markers import Markers, stored_markers
 from app.training.recorder import Recorder
-from app.training.run import Run
 from app.training.session import TrainingSession
 
 
@@ -61,15 +62,12 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
     ]
     markers = stored_markers(store.events(run_id), segment, epoch)
 
-    def build(session_id: str, token: str) -> TrainingSession:
-        run = Run(config, manager.lookup_table)
-        restore(run.trainer, from_bytes(data))
-        recorder = Recorder(
-            store, run_id, config_dump, segment=segment, create=False, last_checkpoint=epoch
-        )
-        session = TrainingSession(session_id, token, run, recorder)
+    async def build(session_id: str, token: str) -> TrainingSession:
+        last = Checkpoint(epoch, config_dump, data)
+        recorder = Recorder(store, run_id, config_dump, segment=segment, create=False, last=last)
+        session = await manager.open_session(session_id, token, config, recorder, data, epoch)
         if history:
-            session.history.add(*rekeyed_rows(history))
+            session.history.add(*(await asyncio.to_thread(rekeyed_rows, history)))
         session.markers = Markers(config_dump, markers)
         for frame_epoch, frame in frames:
             session.histograms.add(frame_epoch, encode_frame(frame))
@@ -77,6 +75,8 @@ async def resume(manager: SessionManager, run_id: str) -> TrainingSession:
 
     session = await manager.start_session(build)
     assert session.recorder is not None
-    session.recorder.event(session.run, "resume", {"from_epoch": epoch, "state": summary["state"]})
+    session.recorder.event(
+        session.epoch, "resume", {"from_epoch": epoch, "state": summary["state"]}
+    )
     store.update_run(run_id, state="idle", config=config_dump)
     return session

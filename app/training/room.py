@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
-from app.engine.checkpoint import capture, restore
+from app.schemas.config import SessionConfig
+from app.training.executors.messages import Checkpoint
 from app.training.manager import SessionManager
+from app.training.markers import Markers
 from app.training.recorder import Recorder
-from app.training.run import Run
 from app.training.session import TrainingSession
 
 log = logging.getLogger(__name__)
@@ -36,32 +38,34 @@ async def fork_sessions(
     manager: SessionManager, source: TrainingSession, count: int
 ) -> list[TrainingSession]:
     """`count` new sessions that continue `source` from the same moment: its config, weights,
-    optimiser state, schedule, random streams and history, at the epoch it has reached.
+    optimiser state, schedule, random streams, history and markers, at the epoch it has reached.
 
-    The state is copied once, in the source's own engine thread, between two of its chunks, so the
-    source never stops. A copy taken inside an epoch keeps that epoch's steps already taken; the
-    fork's next epoch is then a fresh one (so it is a branch, not a bit-identical continuation).
-    If not all fit, the ones started are closed again and TooManySessions propagates.
+    The state is captured once by the host of the source's Run (a request down its runtime, like
+    any command, between two of its training slices), so the source never stops; each fork opens
+    from those bytes as a resumed run does. A copy taken inside an epoch keeps that epoch's steps
+    already taken; the fork's next epoch is then a fresh one (so it is a branch, not a
+    bit-identical continuation). If not all fit, the ones started are closed again and
+    TooManySessions propagates.
     """
-    config = source.run.config
-    state = await source.in_engine_thread(lambda: capture(source.run.trainer))
+    state: Checkpoint = await source.runtime.call("capture")
+    config = SessionConfig.model_validate(state.config)
     rows = source.history.rows()
     layer_names = source.history.layer_names
     histograms = [(e, text) for e, text in source.histograms.items if e <= state.epoch]
+    markers = [m for m in source.markers.items if m["epoch"] <= state.epoch]
 
-    def build(session_id: str, token: str) -> TrainingSession:
-        run = Run(config, manager.lookup_table)
-        restore(run.trainer, state)
+    async def build(session_id: str, token: str) -> TrainingSession:
         recorder = (
             None
             if manager.store is None
-            else Recorder(manager.store, session_id, config.model_dump())
+            else await asyncio.to_thread(Recorder, manager.store, session_id, config.model_dump())
         )
-        session = TrainingSession(session_id, token, run, recorder)
+        session = await manager.open_session(session_id, token, config, recorder, state.data)
         if len(rows):
             session.history.add(rows[rows[:, 0] <= state.epoch], layer_names)
         for epoch, text in histograms:
             session.histograms.add(epoch, text)
+        session.markers = Markers(config.model_dump(), markers)
         return session
 
     forks: list[TrainingSession] = []
@@ -74,6 +78,6 @@ async def fork_sessions(
     for session in forks:
         if session.recorder is not None:
             session.recorder.event(
-                session.run, "fork", {"from_session": source.id, "epoch": state.epoch}
+                session.epoch, "fork", {"from_session": source.id, "epoch": state.epoch}
             )
     return forks

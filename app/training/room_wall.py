@@ -36,7 +36,7 @@ class Glimpse:
 
 def settings_of(session: TrainingSession) -> dict[str, Any]:
     """The settings the wall can colour by."""
-    config = session.run.config
+    config = session.config
     layers = config.model.layers
     return {
         "lr": config.training.learning_rate,
@@ -53,7 +53,7 @@ def glimpse(session: TrainingSession, key: str, name: str, branched: int | None 
     the shared past gets at most a third of the chart."""
     # The last published record, not run.epoch: that one moves while a chunk trains.
     history = session.history
-    epoch = int(history.sample([0], 1)[0, 0]) if len(history) else session.run.epoch
+    epoch = int(history.sample([0], 1)[0, 0]) if len(history) else session.epoch
     since = 0.0 if branched is None else max(0.0, branched - (epoch - branched) / 2)
     return Glimpse(
         key=key,

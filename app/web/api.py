@@ -35,8 +35,14 @@ def manager(request: Request) -> SessionManager:
 
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
-    """Liveness and a count of sessions."""
-    return {"status": "ok", "version": __version__, "sessions": len(manager(request).sessions)}
+    """Liveness, a count of sessions, and where they train."""
+    sessions = manager(request)
+    return {
+        "status": "ok",
+        "version": __version__,
+        "sessions": len(sessions.sessions),
+        "training": sessions.executor.describe(),
+    }
 
 
 @router.get("/presets")
@@ -81,7 +87,7 @@ async def create_session(body: CreateSession, request: Request) -> dict[str, Any
         raise HTTPException(422, exc.message) from None
     except ValueError as exc:
         raise HTTPException(422, f"invalid config: {exc}") from None
-    return {"id": session.id, "token": session.token, "config": session.run.config.model_dump()}
+    return {"id": session.id, "token": session.token, "config": session.config.model_dump()}
 
 
 @router.get("/datasets")

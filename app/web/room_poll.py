@@ -153,7 +153,7 @@ async def reveal(body: LiveBody, request: Request) -> dict[str, Any]:
         raise HTTPException(404, "unknown session or wrong token: reveal from your own run")
     for choice in poll.choices:  # refuse before forking anything
         try:
-            merge_config(source.run.config, choice.patch)
+            merge_config(source.config, choice.patch)
         except ValidationError as exc:
             detail = describe_validation_error(exc)
             raise HTTPException(422, f"“{choice.label}” cannot apply: {detail}") from None
@@ -168,7 +168,7 @@ async def reveal(body: LiveBody, request: Request) -> dict[str, Any]:
             branch.submit(Configure(type="configure", config=choice.patch))
         branch.submit(Play(type="play"))
     poll.branches = [b.id for b in branches]
-    poll.branch_epoch = source.run.epoch
+    poll.branch_epoch = source.epoch
     return poll.describe(None, counts=True)
 
 

@@ -215,8 +215,8 @@ async def fork_live(request: Request) -> dict[str, Any]:
     return {
         "id": session.id,
         "token": session.token,
-        "config": session.run.config.model_dump(),
-        "epoch": session.run.epoch,
+        "config": session.config.model_dump(),
+        "epoch": session.epoch,
     }
 
 

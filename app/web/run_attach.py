@@ -46,7 +46,7 @@ async def attach(run_id: str, request: Request) -> dict[str, Any]:
     return {
         "id": session.id,
         "token": session.token,
-        "config": session.run.config.model_dump(),
+        "config": session.config.model_dump(),
         "run": run_id,
-        "epoch": session.run.epoch,
+        "epoch": session.epoch,
     }

@@ -100,11 +100,15 @@ async def _send_loop(
     while True:
         await sub.wake.wait()
         sub.wake.clear()
+        sub.urgent.clear()  # before the drain: what it does not carry ends the next wait
         started = loop.time()
         for text in await encode_all(session.drain(sub)):
             await websocket.send_text(text)
-        # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
-        await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+        # Frames coalesce while we wait: at most one burst per interval, however fast training
+        # runs; a control frame (a command's answer, a state change) ends the wait at once.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, interval - (loop.time() - started))):
+                await sub.urgent.wait()
 
 
 def send_loop(
@@ -123,4 +127,5 @@ def send_loop(
 
 def _tell(sub: Subscriber, code: str, message: str) -> None:
     sub.outbox.append(error_frame(code, message))
+    sub.urgent.set()
     sub.wake.set()

@@ -12,6 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from app.cli import main
 from app.schemas.config import SessionConfig, merge_config
 from app.store import RunStore
+from app.training.executors.host import RunHost
 from app.training.export import export_run, read_metrics_csv
 from app.training.recorder import Recorder
 from app.training.run import Run
@@ -27,8 +28,12 @@ def record_a_run(data_dir: Path, epochs: int = 6) -> SessionConfig:
     for _ in range(epochs):
         record = run.train_epoch()
         record.pop("histograms")
-        recorder.observe("record", record, run)
-    recorder.observe("frame", {"type": "state", "state": "paused"}, run)
+        recorder.observe("record", record, run.epoch)
+    recorder.observe("frame", {"type": "state", "state": "paused"}, run.epoch)
+    assert recorder.wants_checkpoint  # a session now has the host of its Run capture one
+    checkpoint = RunHost(run, recorder.cadence).checkpoint()
+    assert checkpoint is not None
+    recorder.saved(checkpoint)
     store.close()
     return config
 

@@ -12,7 +12,8 @@ from app.engine.checkpoint import from_bytes, restore
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import parse_command
 from app.store import RunStore
-from app.training.recorder import Cadence, Recorder, config_changes
+from app.training.executors.host import RunHost
+from app.training.recorder import CADENCE, Cadence, Recorder, config_changes
 from app.training.run import Run
 from app.training.session import SessionState, TrainingSession
 from tests.training.test_session import run_isolated
@@ -37,25 +38,29 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
 
     async def scenario() -> None:
         recorder = Recorder(store, "r1", config.model_dump(), cadence=Cadence(40, 10, 40))
-        session = TrainingSession("r1", "t", Run(config), recorder)
+        session = TrainingSession.local("r1", "t", Run(config), recorder)
         session.start()
 
         def send(text: str) -> None:
             session.submit(parse_command(text))
 
         send('{"type": "play"}')
-        await wait_for(lambda: session.run.epoch >= 200)
+        await wait_for(lambda: session.local_run.epoch >= 200)
         send('{"type": "configure", "config": {"training": {"learning_rate": 0.05}}}')
         send('{"type": "pause"}')
         await wait_for(lambda: session.state is SessionState.PAUSED)
-        paused_at = session.run.epoch
-        finished_epoch = session.run.trainer.in_epoch
+        paused_at = session.local_run.epoch
+        finished_epoch = session.local_run.trainer.in_epoch
         if finished_epoch:  # paused mid-epoch: the checkpoint waits for its end
             send('{"type": "step", "epochs": 1}')
             await wait_for(
-                lambda: session.state is SessionState.PAUSED and not session.run.trainer.in_epoch
+                lambda: (
+                    session.state is SessionState.PAUSED and not session.local_run.trainer.in_epoch
+                )
             )
-            paused_at = session.run.epoch
+            paused_at = session.local_run.epoch
+        # The host of the Run captures the pause's checkpoint just after the state changes.
+        await wait_for(lambda: recorder.last is not None and recorder.last.epoch == paused_at)
         store.flush()
         latest = store.latest_checkpoint("r1")
         assert latest is not None and from_bytes(latest[3]).epoch == paused_at
@@ -63,12 +68,12 @@ def test_a_session_records_epochs_events_and_checkpoints(tmp_path: Path) -> None
         send('{"type": "step", "epochs": 5}')
         edited_at = paused_at + 5  # a network edit keeps the epoch count
         await wait_for(
-            lambda: session.state is SessionState.PAUSED and session.run.epoch == edited_at
+            lambda: session.state is SessionState.PAUSED and session.local_run.epoch == edited_at
         )
         send('{"type": "reset"}')
         send('{"type": "regenerate"}')
         send('{"type": "add_point", "x": 0.5, "y": 0.5, "label": 1}')
-        await wait_for(lambda: len(session.run.data.y_train) == 71)  # the point is in
+        await wait_for(lambda: len(session.local_run.data.y_train) == 71)  # the point is in
         await asyncio.sleep(0.1)
         await session.close()
         store.flush()
@@ -128,7 +133,9 @@ def test_a_checkpoint_continues_the_run_exactly(tmp_path: Path) -> None:
         recorder = Recorder(store, "r1", config.model_dump())
         for _ in range(12):
             run.train_epoch()
-        recorder.checkpoint(run)
+        checkpoint = RunHost(run, CADENCE).checkpoint()
+        assert checkpoint is not None
+        recorder.saved(checkpoint)
         expected = [run.train_epoch()["train_loss"] for _ in range(4)]
         store.flush()
         segment, epoch, saved_config, data = store.latest_checkpoint("r1")  # type: ignore[misc]
@@ -149,10 +156,12 @@ def test_a_failing_store_never_stops_training(
     async def scenario() -> None:
         recorder = Recorder(store, "r1", config.model_dump())
         store.close()  # every later write now fails
-        session = TrainingSession("r1", "t", Run(config), recorder)
+        session = TrainingSession.local("r1", "t", Run(config), recorder)
         session.start()
         session.submit(parse_command('{"type": "step", "epochs": 30}'))
-        await wait_for(lambda: session.state is SessionState.PAUSED and session.run.epoch == 30)
+        await wait_for(
+            lambda: session.state is SessionState.PAUSED and session.local_run.epoch == 30
+        )
         await session.close()
 
     run_isolated(scenario())

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.schemas.config import SessionConfig, merge_config
 from app.store import RunStore
+from app.training.executors.host import RunHost
 from app.training.export import stored_tables
 from app.training.recorder import Recorder
 from app.training.run import Run
@@ -26,23 +27,36 @@ def record_run(
     config = merge_config(SessionConfig(), patch)
     run = Run(config, stored_tables(store))
     recorder = Recorder(store, run_id, config.model_dump())
-    recorder.observe("frame", {"type": "state", "state": "running"}, run)
+    host = RunHost(run, recorder.cadence)  # captures checkpoints, as where a session's Run lives
+
+    def observe(kind: str, payload: dict[str, Any]) -> None:
+        recorder.observe(kind, payload, run.epoch)
+        if recorder.wants_checkpoint:  # as the session has its host capture one
+            recorder.wants_checkpoint = False
+            if (checkpoint := host.checkpoint()) is not None:
+                recorder.saved(checkpoint)
+
+    observe("frame", {"type": "state", "state": "running"})
     records = []
     for _ in range(epochs):
         if change is not None and run.epoch == change_at:
             new = merge_config(run.config, change)
             rebuilt = run.apply(new)
+            if rebuilt:
+                host.policy.rebuilt()
             frame = {"type": "config", "config": new.model_dump(), "rebuilt": rebuilt}
             if run.last_edit is not None:  # as the session says: a network edit keeps the history
                 frame["kept_history"] = True
-            recorder.observe("frame", frame, run)
+            observe("frame", frame)
         record = run.train_epoch()
         hists = record.pop("histograms")
-        recorder.observe("record", record, run)
+        observe("record", record)
         if hists:
-            recorder.observe("histograms", {"epoch": record["epoch"], "layers": hists}, run)
+            observe("histograms", {"epoch": record["epoch"], "layers": hists})
+        if (checkpoint := host.policy.at_epoch_end(run)) is not None:
+            recorder.saved(checkpoint)  # after the record it continues
         records.append(record)
-    recorder.observe("frame", {"type": "state", "state": "paused"}, run)
+    observe("frame", {"type": "state", "state": "paused"})
     store.flush()
     return records
 

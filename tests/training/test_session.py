@@ -32,7 +32,7 @@ WAIT_SECONDS = 20.0  # one condition
 
 def make_session(patch: dict[str, Any] | None = None) -> TrainingSession:
     config = merge_config(SessionConfig(), patch or {})
-    return TrainingSession("s1", "t1", Run(config))
+    return TrainingSession.local("s1", "t1", Run(config))
 
 
 @contextlib.asynccontextmanager
@@ -138,7 +138,7 @@ def test_step_runs_exactly_n_epochs_then_pauses() -> None:
             send(session, sub, '{"type": "step", "epochs": 7}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused")
             assert epochs_of(frames) == list(range(1, 8))
-            assert session.run.epoch == 7
+            assert session.local_run.epoch == 7
 
     run_isolated(scenario())
 
@@ -171,7 +171,7 @@ def test_regenerate_keeps_weights_and_history_but_draws_new_points() -> None:
             sub, hello = hello_of(session)
             send(session, sub, '{"type": "step", "epochs": 3}')
             await collect(session, sub, lambda f: f.get("state") == "paused")
-            weights = session.run.model.theta.copy()
+            weights = session.local_run.model.theta.copy()
             send(session, sub, '{"type": "regenerate"}')
             frames = await collect(session, sub, lambda f: f["type"] == "snapshot")
             config = next(f for f in frames if f["type"] == "config")
@@ -179,7 +179,7 @@ def test_regenerate_keeps_weights_and_history_but_draws_new_points() -> None:
             assert config["config"]["dataset"]["seed"] == hello["config"]["dataset"]["seed"] + 1
             dataset = next(f for f in frames if f["type"] == "dataset")
             assert dataset["train"]["x"] != hello["dataset"]["train"]["x"]
-            assert (session.run.model.theta == weights).all()
+            assert (session.local_run.model.theta == weights).all()
             send(session, sub, '{"type": "step", "epochs": 1}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused")
             assert epochs_of(frames) == [4]
@@ -267,14 +267,14 @@ def test_a_pause_finishes_an_epoch_that_ends_within_its_budget(
     async def scenario() -> None:
         async with running(LONG_EPOCH) as session:
             steps: list[int] = []
-            session.run.trainer.add_step_hook(lambda info: steps.append(info.batch))
+            session.local_run.trainer.add_step_hook(lambda info: steps.append(info.batch))
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
             await until(lambda: len(steps) > 0)
             send(session, sub, '{"type": "pause"}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused")
-            assert not session.run.trainer.in_epoch, "the pause waited for the epoch's end"
-            assert epochs_of(frames)[-1] == session.run.epoch >= 1
+            assert not session.local_run.trainer.in_epoch, "the pause waited for the epoch's end"
+            assert epochs_of(frames)[-1] == session.local_run.epoch >= 1
 
     run_isolated(scenario())
 
@@ -284,13 +284,13 @@ def test_pause_is_obeyed_within_an_epoch_and_step_finishes_it_as_the_cli_would()
     async def scenario() -> None:
         async with running(LONG_EPOCH) as session:
             steps: list[int] = []
-            session.run.trainer.add_step_hook(lambda info: (steps.append(info.batch), pace()))
+            session.local_run.trainer.add_step_hook(lambda info: (steps.append(info.batch), pace()))
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
             await until(lambda: len(steps) > 0)
             send(session, sub, '{"type": "pause"}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused")
-            assert session.run.epoch == 0 and session.run.trainer.in_epoch, (
+            assert session.local_run.epoch == 0 and session.local_run.trainer.in_epoch, (
                 "paused between two batches of the first epoch, not at its end"
             )
             assert not epochs_of(frames)
@@ -302,7 +302,7 @@ def test_pause_is_obeyed_within_an_epoch_and_step_finishes_it_as_the_cli_would()
             assert epochs_of(frames) == [1]
             assert steps == list(range(STEPS)), "the epoch resumed where it stopped"
             metrics = next(f for f in frames if f["type"] == "metrics")
-            cli = Run(session.run.config)
+            cli = Run(session.local_run.config)
             expected = to_columns(record_rows([cli.train_epoch()]), metrics_names(metrics))
             assert {k: v for k, v in metrics.items() if k != "type"} == expected
 
@@ -318,7 +318,7 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
     async def scenario() -> None:
         async with running(LONG_EPOCH) as session:
             rates: list[float] = []
-            session.run.trainer.add_step_hook(lambda info: (rates.append(info.lr), pace()))
+            session.local_run.trainer.add_step_hook(lambda info: (rates.append(info.lr), pace()))
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
             await until(lambda: len(rates) > 0)
@@ -334,12 +334,17 @@ def test_a_setting_changed_mid_epoch_applies_from_the_next_batch_and_a_rebuild_d
             assert next(f for f in frames if f["type"] == "metrics")["lr"] == [0.005]
 
             send(session, sub, '{"type": "play"}')
-            await until(lambda: session.run.trainer.in_epoch)
+            await until(lambda: session.local_run.trainer.in_epoch)
             send(session, sub, '{"type": "configure", "config": {"model": {"layers": []}}}')
             frames = await collect(session, sub, lambda f: f["type"] == "config")
             assert frames[-1]["rebuilt"] and frames[-1]["kept_history"]
-            assert session.run.epoch == 1 and not session.run.trainer.in_epoch, "dropped"
+            # The edit kept the finished epoch and dropped the half-done one: the network goes on
+            # from epoch 1 (the host trains on at once, so the Run itself is not read here).
+            assert session.epoch == 1 and frames[-1]["config"]["model"]["layers"] == []
             send(session, sub, '{"type": "pause"}')
+            frames = await collect(session, sub, lambda f: f.get("state") == "paused")
+            later = epochs_of(frames)
+            assert later == list(range(2, 2 + len(later))), "epoch 1 is not trained again"
 
     run_isolated(scenario())
 

@@ -60,7 +60,7 @@ def test_full_speed_is_far_faster_than_slow_motion() -> None:
         async with running(SMALL) as session:
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
-            await until(lambda: session.run.epoch > 20)  # 2 epochs/s would need 10 s
+            await until(lambda: session.local_run.epoch > 20)  # 2 epochs/s would need 10 s
 
     run_isolated(scenario())
 
@@ -72,10 +72,10 @@ def test_stop_at_epoch_pauses_exactly_there_and_play_continues_past_it() -> None
             send(session, sub, '{"type": "play"}')
             frames = await collect(session, sub, lambda f: f.get("state") == "paused")
             assert epochs_of(frames)[-1] == 30
-            assert session.run.epoch == 30
+            assert session.local_run.epoch == 30
             assert session.reason is not None and "Stopped at epoch 30" in session.reason
             send(session, sub, '{"type": "play"}')
-            await until(lambda: session.run.epoch > 31)
+            await until(lambda: session.local_run.epoch > 31)
             assert session.state is SessionState.RUNNING
 
     run_isolated(scenario())
@@ -86,11 +86,11 @@ def test_stop_at_epoch_set_live_stops_a_running_session() -> None:
         async with running(SMALL) as session:
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
-            await until(lambda: session.run.epoch >= 1)
-            limit = session.run.epoch + 300  # far enough ahead for the command to land first
+            await until(lambda: session.local_run.epoch >= 1)
+            limit = session.local_run.epoch + 300  # far enough ahead for the command to land first
             send(session, sub, configure({"stop_at_epoch": limit}))
             await until(lambda: session.state is SessionState.PAUSED)
-            assert session.run.epoch == limit
+            assert session.local_run.epoch == limit
 
     run_isolated(scenario())
 
@@ -100,12 +100,12 @@ def test_a_pause_in_slow_motion_is_obeyed_without_waiting_for_the_next_epoch() -
         async with running({**SMALL, "training": {"epochs_per_second": 0.5}}) as session:
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
-            await until(lambda: session.run.epoch >= 1)  # now a 2 s wait for the next epoch
+            await until(lambda: session.local_run.epoch >= 1)  # now a 2 s wait for the next epoch
             started = time.monotonic()
             send(session, sub, '{"type": "pause"}')
             await until(lambda: session.state is SessionState.PAUSED)
             assert time.monotonic() - started < 1.0  # far less than the 2 s interval
-            assert session.run.epoch == 1
+            assert session.local_run.epoch == 1
 
     run_isolated(scenario())
 
@@ -115,10 +115,12 @@ def test_speed_changes_live_without_a_rebuild() -> None:
         async with running({**SMALL, "training": {"epochs_per_second": 1}}) as session:
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
-            await until(lambda: session.run.epoch >= 1)
-            assert session.run.epoch <= 3
+            await until(lambda: session.local_run.epoch >= 1)
+            assert session.local_run.epoch <= 3
             send(session, sub, configure({"epochs_per_second": None}))
-            await until(lambda: session.run.epoch > 40, timeout=10)  # 1 epoch/s would need 40 s
+            await until(
+                lambda: session.local_run.epoch > 40, timeout=10
+            )  # 1 epoch/s would need 40 s
             frames = decode(session.drain(sub))
             configs = [f for f in frames if f["type"] == "config"]
             assert configs and not any(f["rebuilt"] for f in configs)

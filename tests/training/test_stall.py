@@ -77,7 +77,7 @@ def test_the_stalling_config_keeps_training_in_a_session() -> None:
             sub, _ = session.subscribe()
             send(session, sub, '{"type": "play"}')
             frames = await collect(session, sub, lambda f: max(epochs_of([f]), default=0) >= PAST)
-            assert session.state.value == "running" and session.run.epoch >= PAST
+            assert session.state.value == "running" and session.epoch >= PAST
             assert any(f["type"] == "diagnosis" and f["diagnoses"] for f in frames)
             send(session, sub, '{"type": "pause"}')
             await collect(session, sub, lambda f: f.get("state") == "paused")

@@ -27,6 +27,7 @@ class LiveServer:
     host: str
     port: int
     log_path: Path
+    pid: int = 0  # the server process
 
     @property
     def url(self) -> str:
@@ -64,29 +65,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server() -> Iterator[LiveServer]:
-    """Start the server as `make run` does, wait for /api/health, stop it afterwards."""
+def live_server(*extra: str) -> Iterator[LiveServer]:
+    """Start the server as `make run` does (with `extra` arguments), wait for /api/health, stop
+    it afterwards."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="backprop-hardening-") as folder:
         log_path = Path(folder) / "server.log"
         with log_path.open("w") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    *(sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"),
+                    *("--port", str(port), *extra),
+                ],
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            server = LiveServer("127.0.0.1", port, log_path)
+            server = LiveServer("127.0.0.1", port, log_path, proc.pid)
             try:
                 _wait_healthy(proc, server)
                 yield server
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
+                if proc.poll() is None:  # a test may have stopped it already
+                    proc.terminate()
+                    try:
+                        proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait(timeout=5)
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], server: LiveServer) -> None:

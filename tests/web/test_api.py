@@ -9,6 +9,7 @@ def test_health(client: TestClient) -> None:
     body = client.get("/api/health").json()
     assert body["status"] == "ok"
     assert body["sessions"] == 0
+    assert "worker process" in body["training"]  # the default: a pool of worker processes
 
 
 def test_page_serves_the_app_shell(client: TestClient) -> None:

@@ -48,7 +48,7 @@ async def _watch_hellos(session: TrainingSession) -> list[tuple[str, int]]:
 
 async def _scenario(restart: Play | Step | Configure) -> list[tuple[str, int]]:
     config = merge_config(SessionConfig(), STOPS_AT_EPOCH_2)
-    session = TrainingSession("s", "t", Run(config))
+    session = TrainingSession.local("s", "t", Run(config))
     session.start()
     try:
         session.submit(Play(type="play"))

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.schemas.config import SessionConfig
+from app.training.inspection import apply_sample
+from app.training.run import Run
 from tests.web.test_ws import live, read_until
 
 
-def _engine_loss(client: TestClient, session_id: str, index: int) -> float:
-    run = client.app.state.manager.sessions[session_id].run  # type: ignore[attr-defined]
+def _engine_loss(config: dict[str, Any], index: int, applied: bool = False) -> float:
+    """The sample's loss in a Run built here from the same config (and seed) as the session's,
+    whose Run trains in a worker process: the numbers must agree."""
+    run = Run(SessionConfig.model_validate(config))
+    if applied:
+        apply_sample(run, index)
     model, data = run.model, run.data
     logits = model.forward(data.x_train[index : index + 1], False)
     return float(model.loss.value(logits, model.loss.prepare(data.y_train[index : index + 1])))
@@ -18,12 +27,12 @@ def _engine_loss(client: TestClient, session_id: str, index: int) -> float:
 
 def test_inspect_then_apply_the_single_step(client: TestClient) -> None:
     with live(client) as (ws, hello):
-        sid = hello["session"]
+        config = hello["config"]
         ws.send_json({"type": "inspect", "index": 3})
         frame = read_until(ws, lambda f: f["type"] in ("inspection", "error"))[-1]
         assert frame["type"] == "inspection", frame
         assert frame["index"] == 3 and frame["epoch"] == 0
-        assert frame["loss"] == pytest.approx(_engine_loss(client, sid, 3), rel=1e-5)
+        assert frame["loss"] == pytest.approx(_engine_loss(config, 3), rel=1e-5)
         assert [layer["name"] for layer in frame["layers"]] == ["dense0", "dense1", "dense2"]
         first = frame["layers"][0]
         assert len(first["z"]) == first["units"] and len(first["W"]) == first["n_in"]
@@ -34,7 +43,7 @@ def test_inspect_then_apply_the_single_step(client: TestClient) -> None:
         applied = next(f for f in frames if f["type"] == "inspection")
         assert applied["applied"]["loss_before"] == pytest.approx(frame["loss"])
         assert applied["loss"] < frame["loss"]  # one step of gradient descent on this sample
-        assert applied["loss"] == pytest.approx(_engine_loss(client, sid, 3), rel=1e-5)
+        assert applied["loss"] == pytest.approx(_engine_loss(config, 3, applied=True), rel=1e-5)
         w_before = np.array(first["W"])
         w_after = np.array(applied["layers"][0]["W"])
         np.testing.assert_allclose(w_after - w_before, first["update"]["W"], atol=1e-6)

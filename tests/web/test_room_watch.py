@@ -140,7 +140,7 @@ def test_watchers_see_the_live_run_and_cannot_command_it(room_client: TestClient
                 frame = read_until(watch, lambda f: f["type"] == "error")[-1]
                 assert frame["code"] == "read_only", frame
             assert manager.sessions[sid].state.value == "idle"
-            assert manager.sessions[sid].run.epoch == 0
+            assert manager.sessions[sid].epoch == 0
             own.send_json({"type": "play"})
             frames = read_until(watch, lambda f: f["type"] == "snapshot" and f["epoch"] >= 20)
             kinds = {f["type"] for f in frames}

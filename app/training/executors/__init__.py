@@ -1,0 +1,75 @@
+"""Where sessions' Runs live: the seam between a session and the host of its engine.
+
+A session talks to a `Runtime`: `open` builds its Run from an `OpenSpec`, `call` sends a request
+by name with plain arguments (see host.HOST_METHODS), `hurry` asks for a queued training slice to
+be answered at once (a command is waiting), `close` forgets the Run. An `Executor` hands out
+runtimes: `ThreadExecutor` keeps each Run in a thread of this process (`--workers 0`, tests),
+`ProcessExecutor` spreads them over a pool of worker processes. Requests and answers are plain
+picklable data, so another executor (a Ray actor) fits the same seam.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from app.training.executors.messages import OpenSpec, View, WorkerLost
+from app.training.run import Run
+
+
+class Runtime(Protocol):
+    """One session's handle on the host of its Run."""
+
+    async def open(self, spec: OpenSpec) -> View:
+        """Build the Run (again, after a lost worker) and return what to show of it."""
+        ...
+
+    async def call(self, method: str, *args: Any) -> Any:
+        """A request to the host; raises the host's error, or WorkerLost."""
+        ...
+
+    def hurry(self) -> None:
+        """A command waits: answer this session's queued training slice now, untrained."""
+        ...
+
+    async def close(self) -> None:
+        """Forget the Run (an unfinished request's answer is dropped)."""
+        ...
+
+    @property
+    def local_run(self) -> Run | None:
+        """The Run itself when it lives in this process (tests), else None."""
+        ...
+
+
+class Executor(Protocol):
+    """Hands out runtimes; started and stopped with the server."""
+
+    def runtime(self, session_id: str) -> Runtime:
+        """A runtime for a new session (not opened yet)."""
+        ...
+
+    async def start(self) -> None:
+        """Start whatever hosts the Runs."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop it; no process is left behind."""
+        ...
+
+    def describe(self) -> str:
+        """Where sessions train, in a few words (GET /api/health)."""
+        ...
+
+
+def make_executor(workers: int) -> Executor:
+    """Threads of this process for 0 workers, else a pool of `workers` processes."""
+    if workers <= 0:
+        from app.training.executors.thread import ThreadExecutor
+
+        return ThreadExecutor()
+    from app.training.executors.process import ProcessExecutor
+
+    return ProcessExecutor(workers)
+
+
+__all__ = ["Executor", "OpenSpec", "Runtime", "View", "WorkerLost", "make_executor"]

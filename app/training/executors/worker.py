@@ -1,0 +1,126 @@
+"""A worker process: hosts several sessions' Runs and gives their training fair turns.
+
+Requests arrive over a pipe as (kind, session, request id, payload) and answers go back as
+(request id, ok, value). Between two slices the worker reads everything that arrived; a request
+other than training (a command) goes before every queued slice, and running sessions take
+turns in arrival order. Slices shorten as more sessions run here, so each one still reports
+often and a command never waits long for the slice in progress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import traceback
+from collections import deque
+from functools import partial
+from multiprocessing.connection import Connection
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+from app.training.executors.host import CHUNK_SECONDS, RunHost
+from app.training.executors.messages import OpenSpec, RemoteError
+
+ROUND_SECONDS = 0.12  # a worker's running sessions all get a slice within about this long
+MIN_SLICE_SECONDS = 0.005
+Message = tuple[str, str, int, Any]  # kind, session id, request id, payload
+
+
+def slice_seconds(running: int) -> float:
+    """How long one session trains before the next one's turn, with `running` sessions here."""
+    return min(CHUNK_SECONDS, max(MIN_SLICE_SECONDS, ROUND_SECONDS / max(running, 1)))
+
+
+class Scheduler:
+    """The worker's loop: commands first, then training slices in turn."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.hosts: dict[str, RunHost] = {}
+        self.urgent: deque[Message] = deque()
+        self.slices: dict[str, tuple[int, tuple[Any, ...]]] = {}  # session -> queued chunk request
+
+    def run(self) -> None:
+        """Serve until told to exit or the web process goes away."""
+        while self._receive(block=not (self.urgent or self.slices)):
+            if self.urgent:
+                self._answer(self.urgent.popleft())
+            elif self.slices:
+                session = next(iter(self.slices))
+                rid, (steps, asked) = self.slices.pop(session)
+                seconds = min(asked, slice_seconds(len(self.slices) + 1))
+                self._reply(rid, partial(self.hosts[session].chunk, steps, seconds))
+
+    def _receive(self, block: bool) -> bool:
+        """Take in every message that arrived (waiting for one if `block`); False: stop."""
+        try:
+            while block or self.conn.poll(0):
+                block = False
+                if not self._accept(self.conn.recv()):
+                    return False
+        except (EOFError, OSError):  # the web process is gone
+            return False
+        return True
+
+    def _accept(self, message: Message) -> bool:
+        kind, session, rid, payload = message
+        if kind == "exit":
+            return False
+        if kind == "hurry":
+            queued = self.slices.pop(session, None)
+            if queued is not None:  # answered untrained: the session handles its command first
+                host = self.hosts[session]
+                self._reply(queued[0], partial(host.idle_result))
+        elif kind == "close":
+            self.hosts.pop(session, None)
+            self.slices.pop(session, None)
+        elif kind == "call" and payload[0] == "chunk":
+            self.slices[session] = (rid, tuple(payload[1]))
+        else:
+            self.urgent.append(message)
+        return True
+
+    def _answer(self, message: Message) -> None:
+        kind, session, rid, payload = message
+        if kind == "open":
+            self._reply(rid, partial(self._open, session, payload))
+        else:
+            method, args = payload
+            self._reply(rid, partial(self._call, session, method, tuple(args)))
+
+    def _call(self, session: str, method: str, args: tuple[Any, ...]) -> Any:
+        host = self.hosts.get(session)
+        if host is None:
+            raise RuntimeError(f"no Run for session {session} in this worker")
+        return host.handle(method, args)
+
+    def _open(self, session: str, spec: OpenSpec) -> Any:
+        host = RunHost.open(spec)
+        self.hosts[session] = host
+        return host.view()
+
+    def _reply(self, rid: int, work: Any) -> None:
+        try:
+            answer: tuple[int, bool, Any] = (rid, True, work())
+        except Exception as exc:
+            error = RemoteError.of(exc)
+            if error.kind == "internal":
+                traceback.print_exc(file=sys.stderr)
+            answer = (rid, False, error)
+        with contextlib.suppress(OSError):  # the web process is gone: the next read ends us
+            self.conn.send(answer)
+
+
+def serve(conn: Connection, nice: int) -> None:
+    """The worker process's entry point."""
+    signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # Ctrl-C reaches the whole group: the server stops us
+    if nice:
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(nice)
+    with threadpool_limits(limits=1):  # one BLAS thread per worker: the pool is the parallelism
+        Scheduler(conn).run()
