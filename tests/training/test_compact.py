@@ -27,6 +27,7 @@ from app.training.compact import (
 from app.training.compact_decode import decode_message
 from app.training.compact_metrics import merge_column, metrics_block, metrics_column
 from tests.js.compact_fixtures import OUT, two_entries
+from tests.training.test_session import run_isolated
 
 CASES: list[dict[str, Any]] = json.loads(OUT.read_text())
 
@@ -139,10 +140,13 @@ def test_connections_wanting_one_entry_share_one_trip_to_the_encoder_threads(
 
     monkeypatch.setattr(compact_wire, "in_encoder", counted)
 
-    async def watchers() -> list[list[compact_wire.Encoded]]:
-        return await asyncio.gather(*(compact_wire.encode_all_compact([text]) for _ in range(30)))
+    results: list[list[compact_wire.Encoded]] = []
 
-    results = asyncio.run(watchers())
+    async def watchers() -> None:
+        encodings = (compact_wire.encode_all_compact([text]) for _ in range(30))
+        results.extend(await asyncio.gather(*encodings))
+
+    run_isolated(watchers())  # Playwright's e2e fixtures own this thread's loop
     assert hops == [1]
     assert all(r[0].data == results[0][0].data and r[0].kind == "snapshot" for r in results)
     assert decode_message(results[0][0].data) == [binary["json"]]
