@@ -90,8 +90,11 @@ async def send_compact(
         if waiting:
             need = min(budget.room_for(m) for m, _ in waiting.values())
             timeout = min(max(budget.wait(need), OPTIONAL_MIN_GAP), OPTIONAL_MAX_WAIT)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that lands
+        # as the wake-up does, and the sender then outlives its socket's close.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(sub.wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await sub.wake.wait()
         sub.wake.clear()
         started = loop.time()
         for message in await encode_all_compact(session.drain(sub)):
