@@ -14,20 +14,13 @@ from typing import Any
 import numpy as np
 
 from app.store import RunStore
+from app.training.history import SCALAR_COLUMNS
 
 MAX_COMPARE = 8  # runs overlaid at once; the page reads it from GET /api/runs/limits
 DEFAULT_POINTS = 600  # rows per run returned by default (a chart is rarely wider in pixels)
 MIN_POINTS, MAX_POINTS = 20, 4000
-COLUMNS = (
-    "train_loss",
-    "val_loss",
-    "train_acc",
-    "val_acc",
-    "train_mae",
-    "val_mae",
-    "lr",
-    "grad_norm_global",
-)
+# The history's scalar columns but the epoch axis and the clipped norm (compare draws the raw one)
+COLUMNS = tuple(c for c in SCALAR_COLUMNS if c not in ("epoch", "grad_norm_clipped"))
 SHOWN = ("train_loss", "val_loss", "val_acc")  # figures a checkpoint carries (replay shows them)
 
 
