@@ -151,7 +151,7 @@ class Client:
         )
         hello = await asyncio.wait_for(self._ws.recv(), 60)
         self.hello_bytes = len(hello)
-        frame = json.loads(hello)
+        frame = decode_message(hello)[0] if isinstance(hello, bytes) else json.loads(hello)
         elapsed = time.perf_counter() - started
         self.state = frame["state"]
         epochs = frame["history"]["epoch"]
@@ -190,7 +190,9 @@ class Client:
             self.bytes += len(message)
             if isinstance(message, bytes):
                 self.binary_bytes += len(message)
-                if b'"type":"metrics"' in message[:40]:  # only metrics are decoded
+                if b'"type":"hello"' in message[:40]:
+                    self.resyncs += 1
+                elif b'"type":"metrics"' in message[:40]:  # only metrics are decoded
                     for frame in decode_message(message):
                         self._saw(frame, now)
                 continue

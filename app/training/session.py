@@ -160,7 +160,7 @@ class TrainingSession(SessionCommands):
         Captured now (copies, immutable texts); `Hello.encode` builds the text off the loop.
         """
         history, version = self.history, self.history.version
-        cached = self._history_text.get(version) is not None
+        cached = self._history_text.complete(version)
         return Hello(
             head={
                 "type": "hello",

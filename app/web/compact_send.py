@@ -16,9 +16,10 @@ import contextlib
 
 from fastapi import WebSocket
 
-from app.training.compact_wire import Encoded, encode_all_compact
+from app.training.compact_wire import Encoded, encode_all_compact, hello_message
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
+from app.training.wire import Hello, in_encoder
 
 COMPACT = "compact"
 ENCODINGS = ("json", COMPACT)
@@ -51,6 +52,11 @@ class Budget:
     def spend(self, nbytes: int) -> None:
         """Take `nbytes` (the bucket may go below zero: metrics are never held back)."""
         self.tokens -= nbytes
+
+
+async def send_compact_hello(websocket: WebSocket, hello: Hello) -> None:
+    """A compact connection's first `hello`, as one binary message."""
+    await websocket.send_bytes(await in_encoder(lambda: hello_message(hello)))
 
 
 async def send_compact(

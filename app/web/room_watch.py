@@ -16,10 +16,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.schemas.messages import encode_frame, error_frame
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
-from app.training.wire import encode_all
 from app.web.origin import origin_allowed
 from app.web.room import Room
-from app.web.ws import CLOSE_POLICY, send_loop
+from app.web.ws import CLOSE_POLICY, send_hello, send_loop
 
 router = APIRouter()
 
@@ -59,7 +58,7 @@ async def stream_read_only(
     (then close with CLOSE_NOT_LIVE) or the client leaves."""
     sub, hello = session.subscribe()
     try:
-        await websocket.send_text((await encode_all([hello]))[0])
+        await send_hello(websocket, hello, encoding)
         tasks = [
             asyncio.create_task(send_loop(websocket, session, sub, encoding)),
             asyncio.create_task(_refuse_commands(websocket, sub, refusal)),
