@@ -135,6 +135,7 @@ class Client:
     bytes: int = 0
     hello_bytes: int = 0
     binary_bytes: int = 0  # of `bytes`: the compact encoding's binary messages
+    metrics_bytes: int = 0  # of those: metrics messages
     gaps: int = 0  # metrics frames that did not start at the epoch after the last one seen
     resyncs: int = 0  # hellos after the first: the connection fell so far behind it was reset
     _ws: Any = None
@@ -193,6 +194,7 @@ class Client:
                 if b'"type":"hello"' in message[:40]:
                     self.resyncs += 1
                 elif b'"type":"metrics"' in message[:40]:  # only metrics are decoded
+                    self.metrics_bytes += len(message)
                     for frame in decode_message(message):
                         self._saw(frame, now)
                 continue
