@@ -209,7 +209,10 @@ class TrainingSession(SessionCommands):
 
     async def _run_chunk(self) -> None:
         try:
-            result: ChunkResult = await self.runtime.call("chunk", self._steps_left, CHUNK_SECONDS)
+            shared = len(self.subscribers) > 1  # e.g. a room's live run: its turns come often
+            result: ChunkResult = await self.runtime.call(
+                "chunk", self._steps_left, CHUNK_SECONDS, shared
+            )
             self._publish(result)  # inside: a failure here would end the driver, stuck "running"
             await self._checkpoint_if_wanted()
         except WorkerLost as lost:
