@@ -64,10 +64,6 @@ class HistoryText:
         packed = self.packed
         return packed[1] if packed[0] == version else None
 
-    def complete(self, version: int) -> bool:
-        """Both encodings show `version`: a hello needs no copy of the rows."""
-        return self.get(version) is not None and self.get_packed(version) is not None
-
 
 @dataclass(frozen=True)
 class Hello:

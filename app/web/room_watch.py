@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.schemas.messages import encode_frame, error_frame
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
+from app.web.compact_send import COMPACT
 from app.web.origin import origin_allowed
 from app.web.room import Room
 from app.web.ws import CLOSE_POLICY, send_hello, send_loop
@@ -56,7 +57,7 @@ async def stream_read_only(
 ) -> None:
     """Send `session`'s frames to an accepted socket, refusing commands, until `ended` is set
     (then close with CLOSE_NOT_LIVE) or the client leaves."""
-    sub, hello = session.subscribe()
+    sub, hello = session.subscribe(encoding == COMPACT)
     try:
         await send_hello(websocket, hello, encoding)
         tasks = [

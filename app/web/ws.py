@@ -51,7 +51,7 @@ async def session_socket(
         )
         await websocket.close(code=CLOSE_NO_SESSION, reason="unknown session")
         return
-    sub, hello = session.subscribe()
+    sub, hello = session.subscribe(encoding == COMPACT)
     settings = websocket.app.state.settings
     try:
         await send_hello(websocket, hello, encoding)
