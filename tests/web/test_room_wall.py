@@ -152,6 +152,21 @@ def test_reveal_branches_the_run_from_one_checkpoint(room_client: TestClient) ->
         assert epochs[0] <= 12 < epochs[-1] and epochs[-1] == b["epoch"]
         assert sum(e > 12 for e in epochs) >= len(epochs) * 2 // 3 - 1
     ids = [b["session"] for b in branches]
+    # An attendee gets the branches alone (not the others' runs), and may watch a branch only.
+    ada = as_member(join(room_client, name="Ada"))
+    seen = room_client.get("/api/room/branches", headers=ada).json()
+    assert seen["branch_epoch"] == 12 and [b["session"] for b in seen["branches"]] == ids
+    assert "runs" not in seen
+    with room_client.websocket_connect(f"/ws/room/wall/{ids[1]}", headers=ada) as ws:
+        hello = json.loads(ws.receive_text())
+        assert hello["type"] == "hello" and hello["session"] == ids[1]
+        assert hello["config"]["training"]["learning_rate"] == 3.0
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        room_client.websocket_connect(f"/ws/room/wall/{mine['id']}", headers=ada),
+    ):
+        pass
+    assert refused.value.code == 1008
     assert room_client.delete("/api/room/poll", headers=teacher).status_code == 204
     assert not any(i in manager.sessions for i in ids) and mine["id"] in manager.sessions
 
