@@ -102,6 +102,7 @@ async def send_compact(
             async with asyncio.timeout(timeout):
                 await sub.wake.wait()
         sub.wake.clear()
+        sub.urgent.clear()  # before the drain: what it does not carry ends the next wait
         started = loop.time()
         for message in await encode_all_compact(session.drain(sub)):
             if message.optional:
@@ -114,5 +115,8 @@ async def send_compact(
             await send(message)
         budget.refill(loop.time())
         await flush_waiting(only_due=True)
-        # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
-        await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+        # Frames coalesce while we wait: at most one burst per interval, however fast training
+        # runs; a control frame (a command's answer, a state change) ends the wait at once.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, interval - (loop.time() - started))):
+                await sub.urgent.wait()

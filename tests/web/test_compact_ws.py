@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -204,3 +205,18 @@ def test_a_broadcast_is_encoded_once_for_every_watcher(
     assert sum(len(rows) for rows in entries) == 60
     # Snapshots and histograms: each one encoded once, whichever watchers it reached.
     assert done.get("snapshot", 0) >= 1 and len(encoded) == len(set(encoded)) >= 1
+
+
+def test_a_command_answer_does_not_wait_out_the_frame_interval() -> None:
+    app = make_test_app()
+    app.state.settings = dataclasses.replace(app.state.settings, frame_interval=3.0)
+    with TestClient(app) as client:
+        sid, token = open_session(client)
+        with compact_client(client, sid, token) as reader:
+            reader.ws.send_json({"type": "play"})
+            reader.read_until(lambda f: f["type"] == "state" and f["state"] == "running")
+            started = time.monotonic()
+            reader.ws.send_json({"type": "pause"})  # the sender has just begun a 3 s wait
+            reader.read_until(paused)
+            took = time.monotonic() - started
+    assert took < 1.5, f"the pause took {took:.2f} s to arrive; the interval is 3 s"
