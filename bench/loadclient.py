@@ -135,6 +135,7 @@ class Client:
     bytes: int = 0
     hello_bytes: int = 0
     binary_bytes: int = 0  # of `bytes`: the compact encoding's binary messages
+    metrics_bytes: int = 0  # of those: metrics messages
     gaps: int = 0  # metrics frames that did not start at the epoch after the last one seen
     resyncs: int = 0  # hellos after the first: the connection fell so far behind it was reset
     _ws: Any = None
@@ -151,7 +152,7 @@ class Client:
         )
         hello = await asyncio.wait_for(self._ws.recv(), 60)
         self.hello_bytes = len(hello)
-        frame = json.loads(hello)
+        frame = decode_message(hello)[0] if isinstance(hello, bytes) else json.loads(hello)
         elapsed = time.perf_counter() - started
         self.state = frame["state"]
         epochs = frame["history"]["epoch"]
@@ -190,7 +191,10 @@ class Client:
             self.bytes += len(message)
             if isinstance(message, bytes):
                 self.binary_bytes += len(message)
-                if b'"type":"metrics"' in message[:40]:  # only metrics are decoded
+                if b'"type":"hello"' in message[:40]:
+                    self.resyncs += 1
+                elif b'"type":"metrics"' in message[:40]:  # only metrics are decoded
+                    self.metrics_bytes += len(message)
                     for frame in decode_message(message):
                         self._saw(frame, now)
                 continue

@@ -29,6 +29,7 @@ FASTEST = {  # as many epochs per second as a session records: every byte is met
     "model": {"layers": [{"units": 2, "activation": "tanh"}]},
     "training": {"batch_size": 64},
 }
+DEEPER = {"model": {"layers": [{"units": 16, "activation": "tanh"}] * 6}}  # 7 layers' columns
 ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b")
 
 
@@ -113,7 +114,12 @@ async def per_second(clients: list[Client], seconds: float) -> list[tuple[float,
 
 async def alone(args: argparse.Namespace) -> None:
     """Phase 1: bytes/s of a JSON and a compact client of one session at full speed."""
-    for name, config in (("default spiral", {}), ("fastest (20 points, 1x2)", FASTEST)):
+    cases: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("default spiral", {}),
+        ("six hidden layers", DEEPER),
+        ("fastest (20 points, 1x2)", FASTEST),
+    )
+    for name, config in cases:
         await _alone(args, name, config)
 
 
@@ -127,13 +133,17 @@ async def _alone(args: argparse.Namespace, name: str, config: dict[str, Any]) ->
             await client.open()
         await plain.timed({"type": "play"}, is_state("running"), 30.0)
         epochs, started = compact.epochs_seen, time.perf_counter()
+        metric_bytes = compact.metrics_bytes
         (pf, pb), (cf, cb) = await per_second([plain, compact], args.seconds)
-        rate = (compact.epochs_seen - epochs) / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        rate, seen = (compact.epochs_seen - epochs) / elapsed, compact.epochs_seen - epochs
+        metrics = compact.metrics_bytes - metric_bytes
         say(
             f"[room 1 alone] {name} at full speed (~{rate:,.0f} epochs/s): JSON "
             f"{pb / 1e3:,.0f} kB/s in {pf:.0f} frames/s; compact {cb / 1e3:,.0f} kB/s in "
-            f"{cf:.0f} frames/s ({pb / max(cb, 1):.1f}x less); epochs missed: JSON "
-            f"{plain.gaps}, compact {compact.gaps}"
+            f"{cf:.0f} frames/s ({pb / max(cb, 1):.1f}x less), of which metrics "
+            f"{metrics / elapsed / 1e3:,.0f} kB/s ({metrics / max(seen, 1):.0f} bytes/epoch); "
+            f"epochs missed: JSON {plain.gaps}, compact {compact.gaps}"
         )
         await plain.close()
         await compact.close()

@@ -7,8 +7,9 @@ A binary message is one or more blocks. A block is a JSON header plus typed arra
     u32 array count A, then A x u32 (kind | d << 4 | count << 8), then each array padded to 4 bytes
 
 A `metrics` block's header names its columns ({type, columns, layer_columns: names joined by
-commas, layers: [names]}) and its
-arrays are those columns in order: the scalar columns, then each layer's. Any other frame's header
+commas, layers: [names]}) and its arrays are PACKED log entries in order (app/training/
+compact_metrics.py): each holds its epochs' scalar columns, then each layer's. A PACKED array's
+payload is u32 length L and L bytes of zlib data. Any other frame's header
 is the frame itself with each long list of numbers replaced by {"#": index of its array}.
 Encodings are cached per log entry (the same object every connection reads), so a broadcast is
 encoded once however many connections watch it.
@@ -26,7 +27,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 # Array kinds: the low 4 bits; the next 4 hold d for the scaled integers (value = stored / 10**d).
-F32, F64, CONST, RANGE, U8, I16, I32 = range(7)
+F32, F64, CONST, RANGE, U8, I16, I32, PACKED = range(8)
 MIN_ARRAY = 16  # shorter lists stay in the JSON header
 MAX_COUNT = 2**24 - 1  # numbers in one array
 MAX_DECIMALS = 4  # the most decimals a server frame rounds its numbers to

@@ -1,5 +1,6 @@
 """The compact encoding read back in Python (the page's is static/js/compact.js): for tools,
-the load test and the tests. Frames come out as the JSON encoding would give them."""
+the load test and the tests. Frames come out as the JSON encoding would give them (metrics
+columns to float32 precision)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from app.training.compact import CONST, F32, F64, I16, I32, RANGE, U8
+from app.training.compact import CONST, F32, F64, I16, I32, PACKED, RANGE, U8
+from app.training.compact_metrics import unpack_entry
 
 TYPED = {F32: "<f4", F64: "<f8", U8: "<u1", I16: "<i2", I32: "<i4"}
 
@@ -43,19 +45,61 @@ def _restore(value: Any, arrays: list[list[Any]]) -> Any:
     return value
 
 
-def _metrics(header: dict[str, Any], arrays: list[list[Any]]) -> dict[str, Any]:
+def _column(values: np.ndarray) -> list[Any]:
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+def _metrics(header: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
     columns, layer_columns = header["columns"].split(","), header["layer_columns"].split(",")
-    frame: dict[str, Any] = {"type": "metrics", **dict(zip(columns, arrays, strict=False))}
+    frame: dict[str, Any] = {"type": "metrics", "epoch": rows[:, 0].astype(np.int64).tolist()}
+    frame |= {key: _column(rows[:, j]) for j, key in enumerate(columns) if j}
     width = len(layer_columns)
     frame["layers"] = [
-        {"name": name, **dict(zip(layer_columns, arrays[len(columns) + i * width :], strict=False))}
+        {"name": name}
+        | {
+            key: _column(rows[:, len(columns) + i * width + j])
+            for j, key in enumerate(layer_columns)
+        }
         for i, name in enumerate(header["layers"])
     ]
     return frame
 
 
+def _packed(data: bytes, at: int, table: tuple[int, ...], width: int) -> np.ndarray:
+    """A metrics block's PACKED entries as one (epochs, width) matrix."""
+    parts = []
+    for word in table:
+        if word & 0xF != PACKED:
+            raise ValueError(f"a metrics block holds an array of kind {word & 0xF}, not PACKED")
+        (length,) = struct.unpack_from("<I", data, at)
+        parts.append(unpack_entry(data[at : at + 4 + length], word >> 8, width))
+        at += -(-(4 + length) // 4) * 4
+    return np.concatenate(parts) if parts else np.zeros((0, width))
+
+
+def _attach(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A hello's `parts` (history, dataset, snapshot, histograms) put back into it."""
+    out: list[dict[str, Any]] = []
+    waiting: list[str] = []  # the names of the blocks that still belong to the last hello
+    for frame in frames:
+        if not waiting:
+            out.append(frame)
+            if frame.get("type") == "hello" and "parts" in frame:
+                waiting = list(frame.pop("parts"))
+            continue
+        key = waiting.pop(0)
+        if key == "history":
+            out[-1]["history"] = {k: v for k, v in frame.items() if k != "type"}
+        elif key == "histograms":
+            out[-1]["histograms"].append(frame)
+        else:
+            out[-1][key] = frame
+    return out
+
+
 def decode_message(data: bytes) -> list[dict[str, Any]]:
-    """The frames of one binary message, one per block (metrics blocks are not merged here)."""
+    """The frames of one binary message, one per block (metrics blocks are not merged here;
+    a hello's parts are put back into it)."""
     frames, offset = [], 0
     while offset < len(data):
         length, header_length = struct.unpack_from("<II", data, offset)
@@ -63,12 +107,18 @@ def decode_message(data: bytes) -> list[dict[str, Any]]:
         at = offset + 8 + -(-header_length // 4) * 4
         (count,) = struct.unpack_from("<I", data, at)
         table = struct.unpack_from(f"<{count}I", data, at + 4)
-        cursor, arrays = at + 4 + 4 * count, []
-        for word in table:
-            values, used = _array(data, cursor, word & 0xFF, word >> 8)
-            arrays.append(values)
-            cursor += used
-        is_metrics = header.get("type") == "metrics" and "columns" in header
-        frames.append(_metrics(header, arrays) if is_metrics else _restore(header, arrays))
+        cursor = at + 4 + 4 * count
+        if header.get("type") == "metrics" and "columns" in header:
+            width = len(header["columns"].split(",")) + len(header["layers"]) * len(
+                header["layer_columns"].split(",")
+            )
+            frames.append(_metrics(header, _packed(data, cursor, table, width)))
+        else:
+            arrays = []
+            for word in table:
+                values, used = _array(data, cursor, word & 0xFF, word >> 8)
+                arrays.append(values)
+                cursor += used
+            frames.append(_restore(header, arrays))
         offset += length
-    return frames
+    return _attach(frames)

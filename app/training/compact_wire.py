@@ -1,10 +1,11 @@
 """What a compact connection sends: each outgoing item as JSON text or binary blocks, cached.
 
-Control frames and the `hello` stay JSON text (small, or once per connection). Metrics travel as
-one binary block per message, joined from the columns of each log entry it covers (each entry
-encoded once); snapshots, histograms and dataset frames as one generic block each. Blocks are
-cached by the entries they show, so N connections reading the same entries cost one encoding;
-misses are encoded off the event loop.
+Control frames stay JSON text. Metrics travel as one binary block per message, joined from the
+packed log entries it covers (each entry packed once); snapshots, histograms and dataset frames
+as one generic block each. A `hello` is one binary message: its head as a generic block naming
+its `parts`, then the history as a metrics block, the dataset, snapshot and histograms blocks.
+Blocks are cached by what they show, so N connections reading the same entries cost one
+encoding; misses are encoded off the event loop.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from app.training.compact import cache, frame_block, identity, text_type
-from app.training.compact_metrics import entries_block
-from app.training.wire import INLINE_NUMBERS, Hello, Metrics, Outgoing, encode_one, in_encoder
+from app.training.compact_metrics import entries_block, entries_ready, metrics_block
+from app.training.wire import Hello, Metrics, Outgoing, encode_one, in_encoder
 
 log = logging.getLogger(__name__)
 OPTIONAL = ("histograms", "snapshot")
@@ -47,7 +48,7 @@ def encode_compact(item: Outgoing) -> Encoded:
     """One outgoing item in the compact encoding (JSON text for control frames)."""
     if isinstance(item, Metrics):
         parts = _parts(item)
-        return Encoded(cache.get(parts, lambda: entries_block(parts, item.layer_names)), "metrics")
+        return Encoded(entries_block(parts, item.layer_names), "metrics")  # entries are cached
     if isinstance(item, str):
         kind = text_type(item)
         if kind is None:
@@ -58,16 +59,41 @@ def encode_compact(item: Outgoing) -> Encoded:
             log.exception("could not encode a %s frame compactly", kind)
             data = item
         return Encoded(data, kind if kind in OPTIONAL else "control")
-    return Encoded(encode_one(item), "hello" if isinstance(item, Hello) else "control")
+    if isinstance(item, Hello):
+        return Encoded(hello_message(item), "hello")
+    return Encoded(encode_one(item))
+
+
+def hello_message(hello: Hello) -> bytes:
+    """A `hello` as one binary message: the head block, then its parts' blocks in order."""
+    head: dict[str, Any] = {**hello.head, "histograms": []}
+    history = hello.cache.get_packed(hello.version) if hello.cache is not None else None
+    if history is None:
+        history = metrics_block(hello.rows, hello.layer_names)
+        if hello.cache is not None:
+            hello.cache.packed = (hello.version, history)
+    parts, blocks = ["history"], [history]
+    texts = [("dataset", hello.dataset), ("snapshot", hello.snapshot)]
+    for key, text in texts + [("histograms", h) for h in hello.histograms]:
+        if text_type(text) is None:  # null (nothing drawn yet): it stays in the head
+            head[key] = json.loads(text)
+            continue
+        parts.append(key)
+        blocks.append(_text_block(text))
+    head["parts"] = parts
+    return frame_block(head) + b"".join(blocks)
+
+
+def _text_block(text: str) -> bytes:
+    return cache.get(text, lambda: frame_block(json.loads(text)))
 
 
 def _ready(item: Outgoing) -> bool:
-    """Cheap to encode here: a control frame, a small metrics frame, or bytes in the cache.
-
-    A thread hop costs more than a small encoding, and much more while training threads hold
-    the GIL: 30 watchers queueing for the encoder threads got a third of the frames."""
+    """Cheap to encode here: a control frame, metrics whose entries are packed (joining them is
+    a copy), or bytes in the cache. A thread hop costs more than that: 30 watchers queueing for
+    the encoder threads got a third of the frames."""
     if isinstance(item, Metrics):
-        return item.rows.size <= INLINE_NUMBERS or cache.peek(_parts(item)) is not None
+        return entries_ready(_parts(item))
     if isinstance(item, str):
         return text_type(item) is None or cache.peek(item) is not None
     return not isinstance(item, Hello)

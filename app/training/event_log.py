@@ -43,6 +43,7 @@ class Subscriber:
     # A control frame (a command's answer) waits: it need not wait out the frame interval.
     urgent: asyncio.Event = field(default_factory=asyncio.Event)
     outbox: deque[Frame] = field(default_factory=lambda: deque(maxlen=OUTBOX_SIZE))
+    compact: bool = False  # it reads the compact encoding (its hellos are encoded that way)
 
 
 class EventLog:

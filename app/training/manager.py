@@ -16,6 +16,7 @@ from app.training.executors import Executor
 from app.training.executors.messages import OpenSpec, WorkerLost
 from app.training.executors.thread import ThreadExecutor
 from app.training.recorder import Recorder
+from app.training.room_votes import MAX_CHOICES
 from app.training.run import ConfigError
 from app.training.session import SessionState, TrainingSession
 from app.training.session_commands import REOPEN_ATTEMPTS
@@ -50,7 +51,9 @@ class SessionManager:
         self.pause_after = pause_after
         self.expire_after = expire_after
         self._reaper: asyncio.Task[None] | None = None
-        self._building = 0  # slots claimed by creations still building their Run
+        self.branches: set[str] = set()  # a reveal's branches: bounded apart from the rest
+        self.max_branches = MAX_CHOICES  # one question's branches (a new question closes them)
+        self._building = {False: 0, True: 0}  # slots claimed by creations still building, by kind
         self._closing: set[asyncio.Task[None]] = set()
 
     async def create(self, config: SessionConfig) -> TrainingSession:
@@ -99,32 +102,46 @@ class SessionManager:
         return TrainingSession(session_id, token, runtime, view, recorder, self.lookup_table)
 
     async def start_session(
-        self, build: Callable[[str, str], Awaitable[TrainingSession]]
+        self, build: Callable[[str, str], Awaitable[TrainingSession]], branch: bool = False
     ) -> TrainingSession:
-        """Within the limits, build a session with a new id and token, start it."""
+        """Within the limits, build a session with a new id and token, start it. A `branch`
+        (of a reveal) counts against `max_branches`, not against everyone's `max_sessions`."""
         # Claim a slot before the first await: concurrent creations see each other's claims.
-        victims = self._claim_slot()
+        victims = self._claim_slot(branch)
         try:
             await self._close_all(victims)
             session_id, token = secrets.token_urlsafe(9), secrets.token_urlsafe(18)
             session = await build(session_id, token)
         finally:
-            self._building -= 1
+            self._building[branch] -= 1
         self.sessions[session_id] = session
+        if branch:
+            self.branches.add(session_id)
         session.start()
         return session
 
-    def _claim_slot(self) -> list[TrainingSession]:
+    def _in_use(self, branch: bool) -> int:
+        """Sessions of one kind (branches, or the rest), running or being built."""
+        self.branches &= self.sessions.keys()  # closed branches leave the set here
+        return (
+            sum((sid in self.branches) == branch for sid in self.sessions) + self._building[branch]
+        )
+
+    def _claim_slot(self, branch: bool) -> list[TrainingSession]:
         """Reserve room for one session (reaping idle ones if full); returns the reaped ones."""
+        limit = self.max_branches if branch else self.max_sessions
         victims: list[TrainingSession] = []
-        if len(self.sessions) + self._building >= self.max_sessions:
+        if self._in_use(branch) >= limit:
             victims = self._take_idle(force=True)
-        if len(self.sessions) + self._building >= self.max_sessions:
+        if self._in_use(branch) >= limit:
             self._background_close(victims)
             raise TooManySessions(
-                f"this server runs at most {self.max_sessions} sessions; close a tab and retry"
+                f"a reveal runs at most {limit} branches at once; end the question on the wall "
+                "(its branches close) and reveal again"
+                if branch
+                else f"this server runs at most {limit} sessions; close a tab and retry"
             )
-        self._building += 1
+        self._building[branch] += 1
         return victims
 
     def add_upload(self, owner: TrainingSession, filename: str, table: Table) -> Upload:

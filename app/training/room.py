@@ -35,7 +35,7 @@ async def fork_session(manager: SessionManager, source: TrainingSession) -> Trai
 
 
 async def fork_sessions(
-    manager: SessionManager, source: TrainingSession, count: int
+    manager: SessionManager, source: TrainingSession, count: int, branches: bool = False
 ) -> list[TrainingSession]:
     """`count` new sessions that continue `source` from the same moment: its config, weights,
     optimiser state, schedule, random streams, history and markers, at the epoch it has reached.
@@ -45,7 +45,7 @@ async def fork_sessions(
     from those bytes as a resumed run does. A copy taken inside an epoch keeps that epoch's steps
     already taken; the fork's next epoch is then a fresh one (so it is a branch, not a
     bit-identical continuation). If not all fit, the ones started are closed again and
-    TooManySessions propagates.
+    TooManySessions propagates. A reveal's `branches` have their own bound (the manager's).
     """
     state: Checkpoint = await source.runtime.call("capture")
     config = SessionConfig.model_validate(state.config)
@@ -71,7 +71,7 @@ async def fork_sessions(
     forks: list[TrainingSession] = []
     try:
         for _ in range(count):
-            forks.append(await manager.start_session(build))
+            forks.append(await manager.start_session(build, branch=branches))
     except Exception:
         await close_sessions(manager, [f.id for f in forks])
         raise

@@ -125,12 +125,12 @@ class TrainingSession(SessionCommands):
 
     # ---- connections -----------------------------------------------------------------------
 
-    def subscribe(self) -> tuple[Subscriber, Hello]:
+    def subscribe(self, compact: bool = False) -> tuple[Subscriber, Hello]:
         """Register a connection; returns it with the `hello` frame that brings it up to date."""
-        sub = Subscriber(cursor=self._log.end)
+        sub = Subscriber(cursor=self._log.end, compact=compact)
         self.subscribers.add(sub)
         self.last_active = time.monotonic()
-        return sub, self.hello()
+        return sub, self.hello(compact)
 
     def unsubscribe(self, sub: Subscriber) -> None:
         """Forget a connection."""
@@ -154,13 +154,15 @@ class TrainingSession(SessionCommands):
         """Pause on behalf of the server (nobody is watching)."""
         self.submit(Pause(type="pause"))
 
-    def hello(self) -> Hello:
+    def hello(self, compact: bool = False) -> Hello:
         """Everything a new connection needs: config, state, history, data, last snapshot.
 
-        Captured now (copies, immutable texts); `Hello.encode` builds the text off the loop.
+        Captured now (copies, immutable texts); it is encoded off the loop, in the encoding of
+        the connection (`compact`), whose encoded history is reused while it is current.
         """
         history, version = self.history, self.history.version
-        cached = self._history_text.get(version) is not None
+        text = self._history_text
+        cached = (text.get_packed(version) if compact else text.get(version)) is not None
         return Hello(
             head={
                 "type": "hello",
@@ -192,7 +194,7 @@ class TrainingSession(SessionCommands):
         sub.outbox.clear()
         unread = self._log.read(sub)
         # A connection too far behind gets a fresh hello rather than a silent gap.
-        frames.extend(unread if unread is not None else [self.hello()])
+        frames.extend(unread if unread is not None else [self.hello(sub.compact)])
         return frames
 
     # ---- the driver ------------------------------------------------------------------------
@@ -209,7 +211,10 @@ class TrainingSession(SessionCommands):
 
     async def _run_chunk(self) -> None:
         try:
-            result: ChunkResult = await self.runtime.call("chunk", self._steps_left, CHUNK_SECONDS)
+            shared = len(self.subscribers) > 1  # e.g. a room's live run: its turns come often
+            result: ChunkResult = await self.runtime.call(
+                "chunk", self._steps_left, CHUNK_SECONDS, shared
+            )
             self._publish(result)  # inside: a failure here would end the driver, stuck "running"
             await self._checkpoint_if_wanted()
         except WorkerLost as lost:

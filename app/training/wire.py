@@ -52,11 +52,17 @@ class HistoryText:
 
     def __init__(self) -> None:
         self.entry: tuple[int, str] = (-1, "")
+        self.packed: tuple[int, bytes] = (-1, b"")  # the compact encoding's history block
 
     def get(self, version: int) -> str | None:
         """The text if it shows `version`."""
         entry = self.entry
         return entry[1] if entry[0] == version else None
+
+    def get_packed(self, version: int) -> bytes | None:
+        """The compact history block if it shows `version`."""
+        packed = self.packed
+        return packed[1] if packed[0] == version else None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ import contextlib
 
 from fastapi import WebSocket
 
-from app.training.compact_wire import Encoded, encode_all_compact
+from app.training.compact_wire import Encoded, encode_all_compact, hello_message
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
+from app.training.wire import Hello, in_encoder
 
 COMPACT = "compact"
 ENCODINGS = ("json", COMPACT)
@@ -51,6 +52,11 @@ class Budget:
     def spend(self, nbytes: int) -> None:
         """Take `nbytes` (the bucket may go below zero: metrics are never held back)."""
         self.tokens -= nbytes
+
+
+async def send_compact_hello(websocket: WebSocket, hello: Hello) -> None:
+    """A compact connection's first `hello`, as one binary message."""
+    await websocket.send_bytes(await in_encoder(lambda: hello_message(hello)))
 
 
 async def send_compact(
@@ -96,6 +102,7 @@ async def send_compact(
             async with asyncio.timeout(timeout):
                 await sub.wake.wait()
         sub.wake.clear()
+        sub.urgent.clear()  # before the drain: what it does not carry ends the next wait
         started = loop.time()
         for message in await encode_all_compact(session.drain(sub)):
             if message.optional:
@@ -108,5 +115,8 @@ async def send_compact(
             await send(message)
         budget.refill(loop.time())
         await flush_waiting(only_due=True)
-        # Frames coalesce while we wait: at most one burst per interval, however fast training runs.
-        await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+        # Frames coalesce while we wait: at most one burst per interval, however fast training
+        # runs; a control frame (a command's answer, a state change) ends the wait at once.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, interval - (loop.time() - started))):
+                await sub.urgent.wait()

@@ -159,7 +159,7 @@ async def reveal(body: LiveBody, request: Request) -> dict[str, Any]:
             raise HTTPException(422, f"“{choice.label}” cannot apply: {detail}") from None
     poll.open = False
     try:
-        branches = await fork_sessions(manager, source, len(poll.choices))
+        branches = await fork_sessions(manager, source, len(poll.choices), branches=True)
     except TooManySessions as exc:
         raise HTTPException(503, str(exc)) from None
     for branch, choice in zip(branches, poll.choices, strict=True):

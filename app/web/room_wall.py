@@ -1,6 +1,7 @@
 """The class wall: one bounded summary of every attendee's run (and of a reveal's branches),
 rebuilt at most every WALL_INTERVAL seconds in a worker thread and sent as the same bytes to
-every wall viewer; and the instructor's read-only socket onto any one of those runs."""
+every wall viewer; the reveal's branches alone, as the same bytes to every attendee; and a
+read-only socket onto one of those runs (any, for the instructor; a branch, for attendees)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from app.training.room_wall import Glimpse, Thumbnails, glimpse, loss_columns, s
 from app.web.origin import origin_allowed
 from app.web.room import Room
 from app.web.room_gate import member_of
-from app.web.room_routes import require_instructor
+from app.web.room_routes import require_instructor, require_member
 from app.web.room_watch import CLOSE_NOT_LIVE, stream_read_only
 from app.web.ws import CLOSE_POLICY
 
@@ -28,7 +29,7 @@ router = APIRouter()
 WALL_INTERVAL = 0.6  # seconds: the wall's refresh rate is at most 1/WALL_INTERVAL
 WALL_WATCH_PATH = "/ws/room/wall/{session_id}"
 GONE_CHECK_SECONDS = 1.0
-WATCH_ONLY = "this is an attendee's run, shown read-only: go back to the wall to use your own"
+WATCH_ONLY = "this run is shown read-only: stop watching to use your own"
 
 
 class WallFeed:
@@ -38,20 +39,30 @@ class WallFeed:
         self.interval = interval
         self.builds = 0
         self._payload = b""
+        self._branches = b""  # the branches part alone, for attendees
         self._built_at = -math.inf
         self._lock = asyncio.Lock()
         self._thumbs = Thumbnails()
 
     async def payload(self, room: Room, classroom: Classroom, manager: SessionManager) -> bytes:
         """The current encoded payload (rebuilt off the event loop when stale)."""
+        await self._refresh(room, classroom, manager)
+        return self._payload
+
+    async def branches(self, room: Room, classroom: Classroom, manager: SessionManager) -> bytes:
+        """The reveal's branches alone: {branch_epoch, branches: [...]} (rebuilt with the wall)."""
+        await self._refresh(room, classroom, manager)
+        return self._branches
+
+    async def _refresh(self, room: Room, classroom: Classroom, manager: SessionManager) -> None:
         async with self._lock:
             now = time.monotonic()
             if now - self._built_at >= self.interval:
                 runs, branches, poll = self._glimpses(room, classroom, manager)
-                self._payload = await asyncio.to_thread(self._build, runs, branches, poll)
+                built = await asyncio.to_thread(self._build, runs, branches, poll)
+                self._payload, self._branches = built
                 self._built_at = time.monotonic()
                 self.builds += 1
-            return self._payload
 
     def _glimpses(
         self, room: Room, classroom: Classroom, manager: SessionManager
@@ -78,8 +89,8 @@ class WallFeed:
 
     def _build(
         self, runs: list[Glimpse], branches: list[Glimpse], poll: dict[str, Any] | None
-    ) -> bytes:
-        """Worker thread: thumbnails (cached per snapshot) and the JSON text."""
+    ) -> tuple[bytes, bytes]:
+        """Worker thread: thumbnails (cached per snapshot); the wall's and the branches' JSON."""
         self._thumbs.keep_only({g.session for g in runs})
         body = {
             "runs": [summary(g, self._thumbs) for g in runs],
@@ -97,7 +108,13 @@ class WallFeed:
                 for g in branches
             ],
         }
-        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+        alone = {"branch_epoch": poll.get("branch_epoch") if poll else None}
+        alone["branches"] = body["branches"]
+
+        def text(value: Any) -> bytes:
+            return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+
+        return text(body), text(alone)
 
 
 def wall_feed(request: Request) -> WallFeed:
@@ -114,15 +131,28 @@ async def wall(request: Request) -> Response:
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
+@router.get("/api/room/branches")
+async def branches(request: Request) -> Response:
+    """The reveal's branches for any member: {branch_epoch, branches: [...]} (empty: none)."""
+    require_member(request)
+    state = request.app.state
+    body = await wall_feed(request).branches(state.room, state.classroom, state.manager)
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
 @router.websocket(WALL_WATCH_PATH)
 async def wall_watch(websocket: WebSocket, session_id: str, encoding: str = "json") -> None:
-    """The instructor watches one run from the wall, large and read-only."""
+    """The instructor watches one run from the wall, large and read-only; an attendee, one
+    branch of the reveal."""
     if not origin_allowed(websocket.headers.get("origin"), websocket.headers.get("host")):
         await websocket.close(code=CLOSE_POLICY, reason="cross-origin websocket refused")
         return
     member = member_of(websocket.scope)
-    if member is None or member.role != "instructor":
-        await websocket.close(code=CLOSE_POLICY, reason="only the instructor watches from the wall")
+    poll = websocket.app.state.classroom.poll
+    branch = poll is not None and session_id in poll.branches
+    if member is None or (member.role != "instructor" and not branch):
+        reason = "only the instructor watches attendees' runs; attendees, a reveal's branches"
+        await websocket.close(code=CLOSE_POLICY, reason=reason)
         return
     session = websocket.app.state.manager.sessions.get(session_id)
     await websocket.accept()

@@ -16,10 +16,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.schemas.messages import encode_frame, error_frame
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
-from app.training.wire import encode_all
+from app.web.compact_send import COMPACT
 from app.web.origin import origin_allowed
 from app.web.room import Room
-from app.web.ws import CLOSE_POLICY, send_loop
+from app.web.ws import CLOSE_POLICY, send_hello, send_loop
 
 router = APIRouter()
 
@@ -57,9 +57,9 @@ async def stream_read_only(
 ) -> None:
     """Send `session`'s frames to an accepted socket, refusing commands, until `ended` is set
     (then close with CLOSE_NOT_LIVE) or the client leaves."""
-    sub, hello = session.subscribe()
+    sub, hello = session.subscribe(encoding == COMPACT)
     try:
-        await websocket.send_text((await encode_all([hello]))[0])
+        await send_hello(websocket, hello, encoding)
         tasks = [
             asyncio.create_task(send_loop(websocket, session, sub, encoding)),
             asyncio.create_task(_refuse_commands(websocket, sub, refusal)),

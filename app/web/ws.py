@@ -13,8 +13,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.schemas.messages import ProtocolError, encode_frame, error_frame, parse_command
 from app.training.event_log import Subscriber
 from app.training.session import TrainingSession
-from app.training.wire import encode_all
-from app.web.compact_send import COMPACT, ENCODINGS, send_compact
+from app.training.wire import Hello, encode_all
+from app.web.compact_send import COMPACT, ENCODINGS, send_compact, send_compact_hello
 from app.web.credentials import TooManyFailures, check_session
 from app.web.origin import origin_allowed
 from app.web.tabs import joined, left
@@ -51,10 +51,10 @@ async def session_socket(
         )
         await websocket.close(code=CLOSE_NO_SESSION, reason="unknown session")
         return
-    sub, hello = session.subscribe()
+    sub, hello = session.subscribe(encoding == COMPACT)
     settings = websocket.app.state.settings
     try:
-        await websocket.send_text((await encode_all([hello]))[0])  # encoded off the event loop
+        await send_hello(websocket, hello, encoding)
         joined(session, sub)
         sender = asyncio.create_task(send_loop(websocket, session, sub, encoding))
         try:
@@ -109,6 +109,14 @@ async def _send_loop(
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max(0.0, interval - (loop.time() - started))):
                 await sub.urgent.wait()
+
+
+async def send_hello(websocket: WebSocket, hello: Hello, encoding: str) -> None:
+    """A connection's first frame, encoded off the event loop: binary for a compact client."""
+    if encoding == COMPACT:
+        await send_compact_hello(websocket, hello)
+    else:
+        await websocket.send_text((await encode_all([hello]))[0])
 
 
 def send_loop(

@@ -1,6 +1,8 @@
 // The compact encoding's decoder (docs/protocol.md, app/training/compact.py): a binary message of
 // blocks, each a JSON header plus typed arrays, back into the frames the JSON encoding sends.
 // Pure: no DOM, no state. Numbers are little-endian; float NaN becomes null, as in JSON.
+// Metrics arrive as PACKED log entries (deflated byte planes of XOR-delta 32-bit words), so
+// decoding is async: DecompressionStream inflates them, all of a message's at once.
 
 const F32 = 0;
 const F64 = 1;
@@ -9,6 +11,7 @@ const RANGE = 3;
 const U8 = 4;
 const I16 = 5;
 const I32 = 6;
+const PACKED = 7;
 const TYPED = { [F32]: Float32Array, [F64]: Float64Array, [U8]: Uint8Array, [I16]: Int16Array, [I32]: Int32Array };
 const utf8 = new TextDecoder();
 
@@ -44,17 +47,48 @@ function restore(value, arrays) {
   return Object.fromEntries(keys.map((k) => [k, restore(value[k], arrays)]));
 }
 
-/** A metrics block's columns as a `metrics` frame. */
-function metricsFrame(header, arrays) {
-  const frame = { type: 'metrics' };
+/** Inflate zlib data (DecompressionStream 'deflate' is RFC 1950, what Python's zlib writes). */
+async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** One inflated PACKED entry: `width` columns of `count` values (column 0: int32 epochs). */
+function unpack(data, count, width) {
+  const words = new Uint32Array(count);
+  const f32 = new Float32Array(words.buffer);
+  const i32 = new Int32Array(words.buffer);
+  const columns = [];
+  for (let j = 0; j < width; j++) {
+    const base = j * 4 * count;
+    let prev = 0;
+    for (let i = 0; i < count; i++) {
+      const b = base + i;
+      const delta = data[b] | (data[b + count] << 8) | (data[b + 2 * count] << 16) | (data[b + 3 * count] << 24);
+      prev = (prev ^ delta) >>> 0;
+      words[i] = prev;
+    }
+    columns.push(j === 0 ? Array.from(i32) : Array.from(f32, finite));
+  }
+  return columns;
+}
+
+/** A metrics block's packed entries (already inflated) as a `metrics` frame. */
+function metricsFrame(header, entries) {
   const columns = header.columns.split(',');
   const layerColumns = header.layer_columns.split(',');
-  columns.forEach((key, j) => (frame[key] = arrays[j]));
+  const width = columns.length + header.layers.length * layerColumns.length;
+  const merged = Array.from({ length: width }, () => []);
+  for (const { data, count } of entries) {
+    if (data.length !== width * 4 * count) throw new Error('a packed entry of the wrong size');
+    unpack(data, count, width).forEach((column, j) => (merged[j] = merged[j].concat(column)));
+  }
+  const frame = { type: 'metrics' };
+  columns.forEach((key, j) => (frame[key] = merged[j]));
   const n = columns.length;
-  const width = layerColumns.length;
   frame.layers = header.layers.map((name, i) => {
     const layer = { name };
-    layerColumns.forEach((key, j) => (layer[key] = arrays[n + i * width + j]));
+    layerColumns.forEach((key, j) => (layer[key] = merged[n + i * layerColumns.length + j]));
     return layer;
   });
   return frame;
@@ -72,7 +106,7 @@ function merge(a, b) {
   return a;
 }
 
-/** One block at `offset`: [frame, its length in bytes]. */
+/** One block at `offset`: [{header, arrays} or {header, packed}, its length in bytes]. */
 function readBlock(buffer, view, offset) {
   const length = view.getUint32(offset, true);
   const headerLength = view.getUint32(offset + 4, true);
@@ -81,32 +115,72 @@ function readBlock(buffer, view, offset) {
   let at = offset + 8 + pad4(headerLength);
   const count = view.getUint32(at, true);
   let data = at + 4 + count * 4;
+  const isMetrics = header.type === 'metrics' && typeof header.columns === 'string';
   const arrays = [];
   for (let i = 0; i < count; i++) {
     at += 4;
     const word = view.getUint32(at, true);
-    const [values, used] = readArray(buffer, view, data, word & 0xff, word >>> 8);
-    arrays.push(values);
-    data += used;
+    const [kind, n] = [word & 0xf, word >>> 8];
+    if (isMetrics !== (kind === PACKED)) throw new Error(`an array of kind ${kind} in a ${header.type} block`);
+    if (kind === PACKED) {
+      const size = view.getUint32(data, true);
+      if (data + 4 + size > offset + length) throw new Error('truncated block');
+      arrays.push({ zipped: new Uint8Array(buffer, data + 4, size), count: n });
+      data += pad4(4 + size);
+    } else {
+      const [values, used] = readArray(buffer, view, data, word & 0xff, n);
+      arrays.push(values);
+      data += used;
+    }
   }
-  const isMetrics = header.type === 'metrics' && typeof header.columns === 'string';
-  const frame = isMetrics ? metricsFrame(header, arrays) : restore(header, arrays);
-  return [frame, length];
+  return [{ header, arrays, isMetrics }, length];
+}
+
+/** A hello's `parts` (history, dataset, snapshot, histograms blocks) put back into it. */
+function attach(frames) {
+  const out = [];
+  let waiting = [];
+  for (const frame of frames) {
+    if (!waiting.length) {
+      out.push(frame);
+      if (frame.type === 'hello' && Array.isArray(frame.parts)) {
+        waiting = frame.parts;
+        delete frame.parts;
+      }
+      continue;
+    }
+    const key = waiting.shift();
+    const hello = out[out.length - 1];
+    if (key === 'history') {
+      delete frame.type;
+      hello.history = frame;
+    } else if (key === 'histograms') hello.histograms.push(frame);
+    else hello[key] = frame;
+  }
+  return out;
 }
 
 /**
  * Decode one binary message into frames, in order; consecutive metrics blocks of the same layers
- * become one metrics frame. Throws on a malformed message.
+ * become one metrics frame, and a hello's parts go back into it. Rejects a malformed message.
  */
-export function decodeMessage(buffer) {
+export async function decodeMessage(buffer) {
   const view = new DataView(buffer);
-  const frames = [];
+  const blocks = [];
   let offset = 0;
   while (offset < buffer.byteLength) {
-    const [frame, length] = readBlock(buffer, view, offset);
+    const [block, length] = readBlock(buffer, view, offset);
+    blocks.push(block);
     offset += length;
+  }
+  const packed = blocks.filter((b) => b.isMetrics).flatMap((b) => b.arrays);
+  const inflated = await Promise.all(packed.map((entry) => inflate(entry.zipped)));
+  packed.forEach((entry, i) => (entry.data = inflated[i]));
+  const frames = [];
+  for (const { header, arrays, isMetrics } of blocks) {
+    const frame = isMetrics ? metricsFrame(header, arrays) : restore(header, arrays);
     const prev = frames[frames.length - 1];
     if (!(frame.type === 'metrics' && prev?.type === 'metrics' && merge(prev, frame))) frames.push(frame);
   }
-  return frames;
+  return attach(frames);
 }

@@ -5,15 +5,18 @@
 import { el } from './dom.js';
 import { roomApi } from './room-api.js';
 import { voteShares } from './wall-model.js';
+import { createBranchesView } from './branches.js';
 
 /** Install the vote card and push banner; returns {update(room)} for each /api/room reply. */
-export function installAttendeeRoom({ root, toast, load }) {
+export function installAttendeeRoom({ root, toast, load, watchBranch }) {
   const card = el('section', { class: 'vote-card', testid: 'vote-card', hidden: true, 'aria-label': 'The instructor’s question' },
     el('p', { class: 'vote-kicker', text: 'The instructor asks' }),
     el('h2', { class: 'vote-question', testid: 'vote-question' }),
     el('ol', { class: 'vote-choices', testid: 'vote-choices' }),
     el('p', { class: 'vote-note', testid: 'vote-note' }),
     el('button', { type: 'button', class: 'vote-hide', testid: 'vote-hide', text: 'Hide' }));
+  const branches = createBranchesView({ watch: watchBranch, toast });
+  card.append(branches.element);
   const pushTitle = el('span', { class: 'push-title', testid: 'push-title' });
   const loadButton = el('button', { type: 'button', class: 'push-load', testid: 'push-load', text: 'Load' });
   const dismiss = el('button', { type: 'button', class: 'close-btn', testid: 'push-dismiss', 'aria-label': 'Dismiss', text: '×' });
@@ -25,6 +28,7 @@ export function installAttendeeRoom({ root, toast, load }) {
   let push = null;
   let handledPush = null; // the id of the push loaded or dismissed
   let hiddenPoll = null; // the poll the attendee hid (a new question shows again)
+  let watchingBranch = false;
 
   async function vote(choice) {
     try {
@@ -38,13 +42,13 @@ export function installAttendeeRoom({ root, toast, load }) {
   let drawn = ''; // what the card shows: rebuilt only when it changes (a press is never lost)
 
   function showPoll() {
-    card.hidden = !poll || hiddenPoll === poll.id;
+    card.hidden = !poll || hiddenPoll === poll.id || watchingBranch;
     if (!poll) return;
     const key = JSON.stringify([poll.id, poll.open, poll.revealed, poll.yours, poll.counts ?? null]);
     if (key === drawn) return;
     drawn = key;
     card.dataset.pollId = String(poll.id);
-    card.dataset.state = poll.open ? 'open' : 'closed';
+    card.dataset.state = poll.open ? 'open' : poll.revealed ? 'revealed' : 'closed';
     card.querySelector('.vote-question').textContent = poll.question;
     const shares = poll.counts ? voteShares(poll.counts) : null;
     const choices = poll.choices.map((choice, i) => {
@@ -59,7 +63,7 @@ export function installAttendeeRoom({ root, toast, load }) {
     card.querySelector('.vote-choices').replaceChildren(...choices);
     let note = 'Tap your prediction. You can change it until the instructor closes the vote.';
     if (poll.yours !== null && poll.open) note = 'Vote counted. You can still change it.';
-    if (!poll.open) note = poll.revealed ? 'Revealed: watch the branches on the wall.' : 'Voting closed: watch the wall.';
+    if (!poll.open) note = poll.revealed ? 'Revealed: each answer trains as a branch of the run, below.' : 'Voting closed: watch the wall.';
     card.querySelector('.vote-note').textContent = note;
   }
 
@@ -91,6 +95,11 @@ export function installAttendeeRoom({ root, toast, load }) {
   });
 
   return {
+    /** While the page watches a branch the card steps aside; it comes back afterwards. */
+    setWatchingBranch(on) {
+      watchingBranch = on;
+      showPoll();
+    },
     update(room) {
       const incoming = room.poll ?? null;
       if (incoming?.id !== poll?.id) hiddenPoll = null;
@@ -98,6 +107,7 @@ export function installAttendeeRoom({ root, toast, load }) {
       push = room.push ?? null;
       showPoll();
       showPush();
+      if (!card.hidden) branches.update(poll);
     },
   };
 }

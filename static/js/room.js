@@ -119,7 +119,11 @@ export function installRoom({ socket, handleFrame, indicators, toast, load }) {
 
   function setWatching(on) {
     if (on) root.dataset.watching = 'true';
-    else delete root.dataset.watching;
+    else {
+      delete root.dataset.watching;
+      delete root.dataset.watchingWhat;
+      classroom?.setWatchingBranch(false);
+    }
     banner.hidden = !on;
     watchButton.setAttribute('aria-pressed', String(on));
     watchButton.textContent = on ? 'Stop watching' : 'Watch the instructor';
@@ -128,28 +132,51 @@ export function installRoom({ socket, handleFrame, indicators, toast, load }) {
     }
   }
 
-  function startWatching() {
-    if (watchSocket) return;
-    socket.send({ type: 'pause' }); // nobody watches our own run meanwhile
-    socket.close();
+  const LIVE = { path: WATCH_PATH, title: 'Watching the instructor', fork: true };
+
+  /** Watch the live run, or `target` {path, title, fork}: a branch of the reveal. */
+  function startWatching(target = LIVE) {
+    if (watchSocket) {
+      if (target === LIVE) return;
+      const old = watchSocket; // from one watched run to another: our own stays closed
+      watchSocket = null;
+      old.close();
+    } else {
+      socket.send({ type: 'pause' }); // nobody watches our own run meanwhile
+      socket.close();
+    }
     setWatching(true);
-    watchSocket = createSocket({
-      getSession: () => ({ id: 'live', token: '' }),
-      url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WATCH_PATH}`,
+    root.dataset.watchingWhat = target === LIVE ? 'live' : 'branch';
+    classroom?.setWatchingBranch(target !== LIVE);
+    banner.querySelector('.watch-title').textContent = target.title;
+    forkButton.hidden = !target.fork;
+    const mine = createSocket({
+      getSession: () => ({ id: 'watched', token: '' }),
+      url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${target.path}`,
       onFrame: (frame) => {
         if (frame.type === 'error' && frame.code === 'not_live') return; // the close follows
         handleFrame(frame);
       },
       onStatus: (status) => indicators.setWsState(status),
       onSessionGone: async () => {
-        await poll(); // the instructor may have switched to another run: follow it
-        if (room?.live) return true;
-        stopWatching();
-        toast('The instructor stopped sharing: back to your own run.', 'info', 5000);
+        if (target === LIVE) {
+          await poll(); // the instructor may have switched to another run: follow it
+          if (room?.live) return true;
+        }
+        if (watchSocket === mine) {
+          stopWatching();
+          toast(target === LIVE ? 'The instructor stopped sharing: back to your own run.' : 'That branch has ended: back to your own run.', 'info', 5000);
+        }
         return false;
       },
     });
-    watchSocket.connect();
+    watchSocket = mine;
+    mine.connect();
+  }
+
+  /** Follow one branch of the reveal (from the branches card). */
+  function watchBranch(branch) {
+    startWatching({ path: `/ws/room/wall/${encodeURIComponent(branch.session)}`, title: `Watching the branch “${branch.label}”`, fork: false });
   }
 
   /** Leave watch mode in a session of our own that continues the instructor's run from now. */
@@ -183,7 +210,7 @@ export function installRoom({ socket, handleFrame, indicators, toast, load }) {
 
   // Pushes and questions (attendees), the class wall (instructor).
   const classroom = role === 'attendee'
-    ? installAttendeeRoom({ root, toast, load: (request) => { stopWatching(); return load(request); } })
+    ? installAttendeeRoom({ root, toast, load: (request) => { stopWatching(); return load(request); }, watchBranch })
     : null;
   const wall = role === 'instructor' ? installWall({ socket, handleFrame, indicators, toast, modes, root }) : null;
 

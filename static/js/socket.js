@@ -49,6 +49,22 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
     return [JSON.parse(data)];
   }
 
+  /** Deliver one message's frames (those of a socket replaced meanwhile are dropped). */
+  function deliver(sock, frames) {
+    if (ws !== sock) return;
+    for (const frame of frames) {
+      if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') {
+        onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame without a type.' });
+        continue;
+      }
+      // 'open' means a live session, not just a socket: an unknown session is refused after accept.
+      if (frame.type === 'hello') setStatus('open');
+      onFrame(frame);
+    }
+  }
+
+  const badFrame = { type: 'error', code: 'bad_frame', message: 'The server sent a frame that cannot be decoded.' };
+
   function connect() {
     clearTimeout(timer);
     timer = null;
@@ -67,24 +83,29 @@ export function createSocket({ getSession, onFrame, onStatus, onSessionGone, ser
       failedHandshakes = 0;
     });
 
+    // Binary messages decode asynchronously (inflating metrics): frames still go out in order,
+    // each message after the one before it; a text arriving while none is pending goes at once.
+    let pending = null;
     sock.addEventListener('message', (event) => {
       if (ws !== sock) return;
-      let frames;
-      try {
-        frames = framesOf(event.data);
-      } catch {
-        onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame that cannot be decoded.' });
+      const ready = (frames) => deliver(sock, frames);
+      const failed = () => ws === sock && onFrame(badFrame);
+      if (!pending && typeof event.data === 'string') {
+        try {
+          ready(framesOf(event.data));
+        } catch {
+          failed();
+        }
         return;
       }
-      for (const frame of frames) {
-        if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') {
-          onFrame({ type: 'error', code: 'bad_frame', message: 'The server sent a frame without a type.' });
-          continue;
-        }
-        // 'open' means a live session, not just a socket: an unknown session is refused after accept.
-        if (frame.type === 'hello') setStatus('open');
-        onFrame(frame);
-      }
+      const mine = (pending ?? Promise.resolve())
+        .then(() => framesOf(event.data))
+        .then(ready, failed)
+        .catch((err) => setTimeout(() => { throw err; })) // reported, and the next message still goes
+        .finally(() => {
+          if (pending === mine) pending = null;
+        });
+      pending = mine;
     });
 
     sock.addEventListener('close', (event) => {

@@ -2,7 +2,7 @@
 // axes for the overlay and a reveal's branches) and the boundary thumbnail, cell by cell.
 
 import { classTint, diverging } from './colors.js';
-import { extent } from './wall-model.js';
+import { branchColor, extent } from './wall-model.js';
 import { fmt } from './format.js';
 
 const FONT = '16px system-ui, sans-serif';
@@ -96,6 +96,23 @@ const MANTISSAS = [[1], [1, 2, 5], [1, 2, 3, 5, 7], [1, 1.5, 2, 3, 4, 5, 6, 7, 8
 
 /** Loss ticks for a log axis over [lo, hi] (log10): decades, else the first of ever denser
  * 1-2-5 style sets to give at least three ticks in range. */
+/**
+ * A reveal's branches overlaid: the shared past once, in grey (each branch samples it at other
+ * epochs), then each branch in its choice's colour from epoch `at`, marked. The shared past
+ * takes at most a third of the width: the branches are the story.
+ */
+export function drawBranches(canvas, branches, at, ink) {
+  const latest = Math.max(...branches.map((b) => b.epoch));
+  const xFrom = Math.max(0, at - (latest - at) / 2);
+  const part = (b, keep) => {
+    const idx = b.loss.epoch.map((x, i) => i).filter((i) => keep(b.loss.epoch[i]));
+    return { x: idx.map((i) => b.loss.epoch[i]), y: idx.map((i) => b.loss.val[i]) };
+  };
+  const past = { ...part(branches[0], (x) => x <= at), color: ink, width: 2, alpha: 0.45 };
+  const after = branches.map((b) => ({ ...part(b, (x) => x >= at), color: branchColor(b.choice), width: 3, label: b.label }));
+  drawCurves(canvas, [past, ...after], { axes: true, ink, xFrom, marker: { x: at, text: `branched at ${at}` } });
+}
+
 export function logTicks(lo, hi) {
   let ticks = [];
   for (const mantissas of MANTISSAS) {

@@ -6,7 +6,7 @@ import { label, fmt } from './format.js';
 
 /** Settings the wall can colour by: key in run.settings and how it reads. */
 export const COLOR_BY = {
-  lr: { title: 'Learning rate', scale: 'log' },
+  lr: { title: 'Learning rate', scale: 'log', short: 'lr' },
   optimizer: { title: 'Optimiser', scale: 'category' },
   depth: { title: 'Depth', scale: 'category' },
   activation: { title: 'Activation', scale: 'category' },
@@ -58,7 +58,10 @@ function ramp(t) {
   return rgb(RAMP[i].map((a, k) => a + (RAMP[i + 1][k] - a) * (x - i)));
 }
 
-/** A colour for every run by setting `key`: {colorOf(run), legend: [{text, color}]}. */
+/**
+ * A colour for every run by setting `key`: {colorOf(run), badgeOf(run), legend: [{text, color}]};
+ * badgeOf is the run's value in a few characters, printed on the colour (read from the back).
+ */
 export function colorScale(runs, key) {
   const spec = COLOR_BY[key] ?? COLOR_BY.lr;
   const values = runs.map((r) => r.settings?.[key]).filter((v) => v !== undefined && v !== null);
@@ -71,6 +74,7 @@ export function colorScale(runs, key) {
     const shown = distinct.length <= 6 ? distinct : [distinct[0], distinct[distinct.length - 1]];
     return {
       colorOf: (run) => (run.settings?.[key] > 0 ? ramp(at(run.settings[key])) : '#888'),
+      badgeOf: (run) => `${spec.short} ${fmt(run.settings?.[key])}`,
       legend: shown.map((v) => ({ text: `${spec.title} ${fmt(v)}`, color: ramp(at(v)) })),
     };
   }
@@ -79,6 +83,7 @@ export function colorScale(runs, key) {
   const name = (v) => (key === 'depth' ? `${v} hidden layer${Number(v) === 1 ? '' : 's'}` : label(v));
   return {
     colorOf: (run) => colorFor(run.settings?.[key]),
+    badgeOf: (run) => name(run.settings?.[key]),
     legend: order.map((v) => ({ text: name(v), color: colorFor(v) })),
   };
 }

@@ -5,7 +5,7 @@
 import { el } from './dom.js';
 import { roomApi } from './room-api.js';
 import { state } from './state.js';
-import { drawCurves } from './wall-draw.js';
+import { drawBranches } from './wall-draw.js';
 import { PATCHABLE, branchColor, choicePatch, describePatch, voteShares } from './wall-model.js';
 import { fmt } from './format.js';
 
@@ -84,20 +84,7 @@ export function createPollBoard({ toast, pause }) {
       return el('li', { testid: 'poll-branch', 'data-epoch': b.epoch }, dot, el('span', { text: b.label }),
         el('span', { class: 'poll-branch-fig', text: `epoch ${b.epoch} · val loss ${fmt(last)}` }));
     }));
-    if (branches.length) {
-      // The shared past takes at most a third of the width: the branches are the story.
-      const at = poll.branch_epoch ?? 0;
-      const latest = Math.max(...branches.map((b) => b.epoch));
-      const xFrom = Math.max(0, at - (latest - at) / 2);
-      // The shared past once, in grey (each branch samples it at other epochs); then each branch.
-      const part = (b, keep) => {
-        const idx = b.loss.epoch.map((x, i) => i).filter((i) => keep(b.loss.epoch[i]));
-        return { x: idx.map((i) => b.loss.epoch[i]), y: idx.map((i) => b.loss.val[i]) };
-      };
-      const past = { ...part(branches[0], (x) => x <= at), color: ink, width: 2, alpha: 0.45 };
-      const after = branches.map((b) => ({ ...part(b, (x) => x >= at), color: branchColor(b.choice), width: 3, label: b.label }));
-      drawCurves(parts.chart, [past, ...after], { axes: true, ink, xFrom, marker: { x: at, text: `branched at ${at}` } });
-    }
+    if (branches.length) drawBranches(parts.chart, branches, poll.branch_epoch ?? 0, ink);
   }
 
   // ---- the ask form ------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ export function installWall({ socket, handleFrame, indicators, toast, modes, roo
       const nodes = runs.map((run) => {
         let node = cards.get(run.session);
         if (!node) cards.set(run.session, (node = card()));
-        node.show(run, scale.colorOf(run));
+        node.show(run, scale.colorOf(run), scale.badgeOf(run));
         return node;
       });
       for (const [session, node] of cards) if (!nodes.includes(node)) cards.delete(session);
@@ -108,24 +108,25 @@ export function installWall({ socket, handleFrame, indicators, toast, modes, roo
   function card() {
     const curve = el('canvas', { class: 'wall-curve', 'aria-hidden': 'true' });
     const thumb = el('canvas', { class: 'wall-thumb', 'aria-hidden': 'true' });
-    const dot = swatch('#888');
     const name = el('span', { class: 'wall-name' });
+    const badge = el('span', { class: 'wall-badge', testid: 'wall-badge' }); // the colour, with its value
     const epoch = el('span', { class: 'wall-epoch' });
     const figure = el('span', { class: 'wall-figure', testid: 'wall-figure' });
     const setting = el('span', { class: 'wall-setting' });
     const node = el('button', { type: 'button', class: 'wall-card', testid: 'wall-card' },
-      el('span', { class: 'wall-card-head' }, dot, name),
+      el('span', { class: 'wall-card-head' }, name, badge),
       el('span', { class: 'wall-card-body' }, curve, thumb),
       el('span', { class: 'wall-card-foot' }, epoch, figure),
       setting);
     let shown = null;
     let color = '#888';
-    node.show = (run, runColor) => {
+    node.show = (run, runColor, badgeText) => {
       shown = run;
       color = runColor;
       Object.assign(node.dataset, { session: run.session, name: run.name, epoch: String(run.epoch) });
       node.title = `Watch ${run.name}’s run large`;
-      dot.style.background = color;
+      badge.style.background = color;
+      badge.textContent = badgeText;
       name.textContent = run.name;
       epoch.textContent = run.state === 'running' || run.state === 'idle' ? `epoch ${run.epoch}` : `epoch ${run.epoch} · ${run.state}`;
       node.dataset.state = run.state;

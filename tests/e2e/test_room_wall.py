@@ -134,6 +134,44 @@ def test_wall_push_vote_reveal(browser: Any) -> None:
         assert teacher.is_visible("[data-testid=poll-chart]")
         teacher.screenshot(path=str(ARTIFACTS / "room-wall-reveal.png"))
 
+        # Each attendee sees the branches overlaid on their own page, and can watch one.
+        for page in (ada, bob):
+            page.wait_for_selector("[data-testid=branches-view][data-branches='3']:not([hidden])")
+        labels = bob.eval_on_selector_all(
+            "[data-testid=branch-item] .branch-label", "(nodes) => nodes.map((n) => n.textContent)"
+        )
+        assert labels == ["As it is", "× 10", "÷ 10"]
+        assert bob.evaluate(
+            "() => { const c = document.querySelector('[data-testid=branches-chart]');"
+            " return c.width > 100 && c.height > 100; }"
+        )
+        bob.screenshot(path=str(ARTIFACTS / "room-branches.png"))
+        watched = bob.eval_on_selector_all(
+            "[data-testid=branch-item]", "(items) => items.map((i) => i.dataset.session)"
+        )[1]
+        opened: list[str] = []
+        bob.on("websocket", lambda ws: opened.append(ws.url))
+        bob.click("[data-testid=branch-item]:nth-child(2) [data-testid=branch-watch]")
+        bob.wait_for_selector("#app[data-watching=true][data-watching-what=branch]")
+        assert "× 10" in bob.text_content("[data-testid=watch-banner]")
+        assert bob.is_hidden("[data-testid=room-fork]")  # a branch is watched, not forked
+        assert bob.is_hidden("[data-testid=vote-card]")  # the card steps aside meanwhile
+        ten_times = teacher.evaluate("() => window.backpropLab.state.config.training.learning_rate")
+        bob.wait_for_function(
+            f"([n, lr]) => {EPOCH} > n"
+            " && window.backpropLab.state.config.training.learning_rate === lr",
+            arg=[branched + 5, float(f"{ten_times * 10:.3g}")],
+        )
+        assert [url for url in opened if "/ws/room/wall/" in url] == [
+            f"{base.replace('http', 'ws')}/ws/room/wall/{watched}?encoding=compact"
+        ], opened
+        bob.click("[data-testid=room-watch]")  # "Stop watching": back to Bob's own run
+        bob.wait_for_function(
+            "() => !document.getElementById('app').dataset.watching"
+            " && window.backpropLab.state.config.training.learning_rate === 0.1"
+        )
+        bob.wait_for_selector("[data-testid=branches-view]:not([hidden])")
+
         # Watch Ada's run large, read-only; then back to the wall.
         teacher.click("[data-testid=wall-card][data-name=Ada]")
         teacher.wait_for_selector("[data-testid=wall-watch-banner]:not([hidden])")

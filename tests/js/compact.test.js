@@ -33,13 +33,37 @@ function same(actual, expected, tol, path = 'frame') {
 }
 
 for (const c of CASES) {
-  test(`${c.name}: the binary message decodes to the JSON frame`, () => {
-    const frames = decodeMessage(bufferOf(c.binary));
+  test(`${c.name}: the binary message decodes to the JSON frame`, async () => {
+    const frames = await decodeMessage(bufferOf(c.binary));
     assert.equal(frames.length, 1);
-    // Metrics columns travel as float32; everything else comes back exactly.
-    same(frames[0], c.json, c.json.type === 'metrics' ? 1e-6 : 0);
+    // Metrics columns (and a hello's history) travel as float32; the rest comes back exactly.
+    same(frames[0], c.json, c.json.type === 'metrics' || c.json.type === 'hello' ? 1e-6 : 0);
   });
 }
+
+test('packed metrics give back float32 values bit for bit, and nulls', async () => {
+  const c = CASES.find((x) => x.name === 'regression metrics');
+  const [frame] = await decodeMessage(bufferOf(c.binary));
+  const f32 = (column) => column.map((v) => (v === null ? null : Math.fround(v)));
+  for (const key of ['train_loss', 'train_acc', 'train_mae', 'lr']) assert.deepEqual(frame[key], f32(c.json[key]), key);
+  const binary = CASES.find((x) => x.name === 'binary metrics');
+  const [classified] = await decodeMessage(bufferOf(binary.binary));
+  assert.ok(classified.train_mae.length === 12 && classified.train_mae.every((v) => v === null));
+  assert.deepEqual(frame.layers[1].weight_norm, f32(c.json.layers[1].weight_norm));
+  assert.deepEqual(frame.epoch, c.json.epoch);
+});
+
+test('a hello carries its history, dataset and histograms back in place', async () => {
+  const c = CASES.find((x) => x.name === 'hello');
+  const [hello] = await decodeMessage(bufferOf(c.binary));
+  assert.equal(hello.type, 'hello');
+  assert.equal(hello.parts, undefined);
+  assert.deepEqual(hello.history.epoch, c.json.history.epoch);
+  assert.equal(hello.history.type, undefined);
+  assert.equal(hello.dataset.type, 'dataset');
+  assert.equal(hello.snapshot, null);
+  assert.equal(hello.histograms.length, 1);
+});
 
 test('the compact message is much smaller than the JSON text', () => {
   for (const c of CASES.filter((x) => x.json.type === 'snapshot' || x.json.type === 'metrics')) {
@@ -49,27 +73,35 @@ test('the compact message is much smaller than the JSON text', () => {
   }
 });
 
-test('consecutive metrics blocks of the same layers read as one frame', () => {
+test('consecutive metrics blocks of the same layers read as one frame', async () => {
   const [a, b] = CASES.filter((x) => x.json.type === 'metrics'); // binary, multiclass: 3 layers each
   const both = Buffer.concat([Buffer.from(a.binary, 'base64'), Buffer.from(b.binary, 'base64')]);
-  const frames = decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
+  const frames = await decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
   assert.equal(frames.length, 1);
   same(frames[0].epoch, [...a.json.epoch, ...b.json.epoch], 0);
   same(frames[0].layers[2].grad_norm, [...a.json.layers[2].grad_norm, ...b.json.layers[2].grad_norm], 1e-6);
 });
 
-test('metrics blocks of other layers stay separate frames, in order', () => {
+test('metrics blocks of other layers stay separate frames, in order', async () => {
   const [a, , b] = CASES.filter((x) => x.json.type === 'metrics'); // binary, multiclass, regression
   const bytesA = Buffer.from(a.binary, 'base64');
   const bytesB = Buffer.from(b.binary, 'base64');
   const both = Buffer.concat([bytesA, bytesB]);
-  const frames = decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
+  const frames = await decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
   assert.equal(frames.length, 2);
   same(frames[0], a.json, 1e-6);
   same(frames[1], b.json, 1e-6);
 });
 
-test('a truncated message throws instead of returning half a frame', () => {
-  const bytes = Buffer.from(CASES[0].binary, 'base64').subarray(0, 40);
-  assert.throws(() => decodeMessage(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+test('a truncated message rejects instead of returning half a frame', async () => {
+  for (const cut of [40, 200]) {
+    const bytes = Buffer.from(CASES[0].binary, 'base64').subarray(0, cut);
+    await assert.rejects(decodeMessage(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+  }
+});
+
+test('corrupt deflated data rejects', async () => {
+  const bytes = Buffer.from(CASES[0].binary, 'base64');
+  bytes[bytes.length - 20] ^= 0xff;
+  await assert.rejects(decodeMessage(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
 });

@@ -16,10 +16,11 @@ import numpy as np
 from app.schemas.config import SessionConfig
 from app.schemas.messages import encode_frame
 from app.training.compact import frame_block
-from app.training.compact_metrics import metrics_columns, metrics_message
+from app.training.compact_metrics import metrics_message, packed_entry
+from app.training.compact_wire import hello_message
 from app.training.history import record_rows
 from app.training.run import Run
-from app.training.wire import Metrics, encode_parts
+from app.training.wire import Hello, Metrics, encode_parts
 
 OUT = Path(__file__).with_name("compact-fixtures.json")
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -43,8 +44,25 @@ def _rows_json(rows: np.ndarray) -> list[list[float | None]]:
 
 
 def two_entries(halves: tuple[np.ndarray, ...], names: tuple[str, ...]) -> bytes:
-    """Two log entries' rows as one message (ranges and constants merge across them)."""
-    return metrics_message([metrics_columns(h, len(names)) for h in halves], names)
+    """Two log entries' rows as one message: one metrics block of two packed entries."""
+    return metrics_message([packed_entry(h, len(names)) for h in halves], names)
+
+
+def hello_case(run: Run, rows: np.ndarray, histograms: list[str]) -> dict[str, Any]:
+    """A `hello` of `run`: its JSON text, and the compact client's binary message."""
+    hello = Hello(
+        head={"type": "hello", "session": "fixture", "config": run.config.model_dump()},
+        rows=rows,
+        layer_names=tuple(run.model.dense_names),
+        dataset=encode_parts(run.dataset_frame()),
+        snapshot="null",  # as before the first snapshot: it stays in the head
+        histograms=histograms,
+    )
+    return {
+        "name": "hello",
+        "json": json.loads(hello.encode()),
+        "binary": _b64(hello_message(hello)),
+    }
 
 
 def cases() -> list[dict[str, Any]]:
@@ -69,6 +87,8 @@ def cases() -> list[dict[str, Any]]:
             }
         )
         histograms = {"type": "histograms", "epoch": records[-1]["epoch"], "layers": hist}
+        if name == "multiclass":
+            out.append(hello_case(run, rows, [encode_frame(histograms)]))
         for frame in (run.snapshot(), json.loads(encode_frame(histograms)), run.dataset_frame()):
             text = encode_parts(frame)
             out.append(

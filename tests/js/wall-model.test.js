@@ -28,6 +28,7 @@ test('learning rates colour on a log scale: equal ratios, equal steps; the legen
   assert.equal(new Set(colours).size, 3);
   assert.deepEqual(scale.legend.map((l) => l.color), colours);
   assert.match(scale.legend[0].text, /Learning rate 0\.001/);
+  assert.deepEqual(runs.map(scale.badgeOf), ['lr 0.001', 'lr 0.01', 'lr 0.1']); // on each card
 });
 
 test('categories get distinct colours and readable names', () => {
@@ -38,6 +39,7 @@ test('categories get distinct colours and readable names', () => {
   assert.deepEqual(scale.legend.map((l) => l.text), ['Adam', 'SGD']);
   const depth = colorScale([run('d', { depth: 1 }), run('e', { depth: 3 })], 'depth');
   assert.deepEqual(depth.legend.map((l) => l.text), ['1 hidden layer', '3 hidden layers']);
+  assert.equal(scale.badgeOf(runs[1]), 'SGD');
 });
 
 test('vote shares mark the leader and survive no votes', () => {

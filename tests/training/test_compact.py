@@ -12,21 +12,31 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.schemas.config import SessionConfig
 from app.training import compact_wire, wire
 from app.training.compact import (
-    CONST,
     F32,
     F64,
     I16,
     I32,
-    RANGE,
+    PACKED,
     U8,
     EncodedCache,
+    encodings,
     frame_block,
 )
 from app.training.compact_decode import decode_message
-from app.training.compact_metrics import merge_column, metrics_block, metrics_column
-from tests.js.compact_fixtures import OUT, two_entries
+from app.training.compact_metrics import (
+    entries_block,
+    entries_ready,
+    metrics_block,
+    metrics_message,
+    packed_entry,
+)
+from app.training.history import record_rows
+from app.training.run import Run
+from app.training.wire import Metrics
+from tests.js.compact_fixtures import OUT, hello_case, two_entries
 from tests.training.test_session import run_isolated
 
 CASES: list[dict[str, Any]] = json.loads(OUT.read_text())
@@ -46,6 +56,8 @@ def _kinds(block: bytes) -> list[int]:
 def test_the_node_fixtures_are_what_the_encoder_writes_today() -> None:
     # If this fails after a deliberate format change: python -m tests.js.compact_fixtures
     for case in CASES:
+        if case["json"]["type"] == "hello":
+            continue  # built from a live Run: test_a_compact_hello_is_the_json_hello checks it
         if case["json"]["type"] == "metrics":
             names = tuple(case["layer_names"])
             data = two_entries(tuple(_rows(part) for part in case["parts"]), names)
@@ -57,6 +69,8 @@ def test_the_node_fixtures_are_what_the_encoder_writes_today() -> None:
 def test_generic_frames_come_back_exactly_and_metrics_to_float32() -> None:
     for case in CASES:
         frames = decode_message(base64.b64decode(case["binary"]))
+        if case["json"]["type"] == "hello":
+            continue
         if case["json"]["type"] != "metrics":
             assert frames == [case["json"]], case["name"]
             continue
@@ -68,10 +82,82 @@ def test_generic_frames_come_back_exactly_and_metrics_to_float32() -> None:
         assert [layer["name"] for layer in frames[0]["layers"]] == case["layer_names"]
 
 
+def _history(epochs: int, config: dict[str, Any]) -> tuple[np.ndarray, tuple[str, ...]]:
+    run = Run(SessionConfig.model_validate(config))
+    records = [run.train_epoch() for _ in range(epochs)]
+    for record in records:
+        record.pop("histograms", None)
+    return record_rows(records), tuple(run.model.dense_names)
+
+
+DEEP = {"model": {"layers": [{"units": 16, "activation": "tanh"}] * 6}}
+
+
+@pytest.mark.parametrize("config", [{}, DEEP], ids=["default spiral", "six hidden layers"])
+def test_packed_entries_give_back_every_float32_bit_and_are_much_smaller(
+    config: dict[str, Any],
+) -> None:
+    rows, names = _history(300, config)
+    rows[5, 1] = math.nan  # a null in the middle of a column
+    rows[7, 2] = math.inf
+    parts = (rows[:100], rows[100:101], rows[101:])  # an entry of one epoch among them
+    data = metrics_message([packed_entry(p, len(names)) for p in parts], names)
+    assert _kinds(data) == [PACKED] * 3
+    (frame,) = decode_message(data)
+    expected = json.loads(Metrics(rows, names).encode())
+    assert frame["epoch"] == expected["epoch"]
+    for key in ("train_loss", "val_loss", "train_acc", "lr", "grad_norm_global"):
+        want = [None if v is None else float(np.float32(v)) for v in expected[key]]
+        assert frame[key] == want, key  # float32 to the bit; NaN back as null
+    for layer, want_layer in zip(frame["layers"], expected["layers"], strict=True):
+        assert layer["name"] == want_layer["name"]
+        assert layer["weight_norm"] == [float(np.float32(v)) for v in want_layer["weight_norm"]]
+    unpacked_float32 = rows.size * 4
+    assert len(data) < 0.8 * unpacked_float32, (len(data), unpacked_float32)
+
+
+def test_a_long_history_packs_to_a_fraction_of_its_json() -> None:
+    rows, names = _history(1000, {})
+    assert len(metrics_block(rows, names)) * 4 < len(Metrics(rows, names).encode())
+
+
+def _close(got: Any, want: Any, path: str = "hello") -> None:
+    """Equal, numbers within float32 precision."""
+    if isinstance(want, float):
+        assert isinstance(got, float) and math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-30), path
+    elif isinstance(want, dict):
+        assert isinstance(got, dict) and sorted(got) == sorted(want), path
+        for key in want:
+            _close(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            _close(g, w, f"{path}[{i}]")
+    else:
+        assert got == want, path
+
+
+@pytest.mark.parametrize("source", ["fixture", "fresh"])
+def test_a_compact_hello_is_the_json_hello(source: str) -> None:
+    if source == "fixture":
+        case = next(c for c in CASES if c["name"] == "hello")
+    else:
+        rows, _ = _history(30, {"dataset": {"name": "blobs"}})
+        run = Run(SessionConfig.model_validate({"dataset": {"name": "blobs"}}))
+        case = hello_case(run, rows, [])
+    (hello,) = decode_message(base64.b64decode(case["binary"]))
+    _close(hello, case["json"])
+    assert hello["snapshot"] is None and hello["dataset"]["type"] == "dataset"
+
+
+def test_a_long_history_hello_is_a_fraction_of_its_json() -> None:
+    rows, _ = _history(1000, {})
+    run = Run(SessionConfig.model_validate({}))
+    case = hello_case(run, rows, [])
+    assert len(base64.b64decode(case["binary"])) * 4 < len(json.dumps(case["json"]))
+
+
 def test_each_array_takes_the_smallest_exact_kind() -> None:
-    rows = np.array([[e, 0.5 + e, math.nan, 0.01] for e in (7.0, 8.0, 9.0)])
-    block = metrics_block(np.hstack([rows, np.zeros((3, 6))]), [])
-    assert _kinds(block)[:4] == [RANGE, F32, CONST, CONST]
     frame = {
         "type": "snapshot",
         "probabilities": [round(i / 17, 4) for i in range(17)],  # 4 decimals in [0, 1]
@@ -114,17 +200,16 @@ def test_the_cache_is_bounded_in_bytes() -> None:
     assert cache.peek(texts[0]) is None and cache.peek(texts[3]) == b"x" * 3000
 
 
-def test_entries_merge_into_one_column_each() -> None:
-    first, second = np.array([3.0, 4.0]), np.array([5.0, 6.0, 7.0])
-    kind, n, payload = merge_column([metrics_column(first, True), metrics_column(second, True)])
-    assert (kind, n, payload) == (RANGE, 5, struct.pack("<i", 3))  # the epochs continue
-    kind, n, _ = merge_column([metrics_column(first, True), metrics_column(first, True)])
-    assert (kind, n) == (F32, 4)  # a range that restarts is spelled out
-    lr = merge_column([metrics_column(np.full(2, 0.01)), metrics_column(np.full(3, 0.01))])
-    assert lr == (CONST, 5, struct.pack("<d", 0.01))
-    changed = merge_column([metrics_column(np.full(2, 0.01)), metrics_column(np.full(1, 0.5))])
-    assert changed[:2] == (F32, 3)
-    assert np.allclose(np.frombuffer(changed[2], "<f4"), [0.01, 0.01, 0.5])
+def test_a_packed_entry_is_packed_once_and_joined_without_packing() -> None:
+    rows, names = _history(20, {})
+    first, second = rows[:10], rows[10:]
+    assert not entries_ready((first, second))
+    entries_block((first,), names)
+    assert entries_ready((first,)) and not entries_ready((first, second))
+    before = encodings["metrics"]
+    joined = entries_block((first, second), names)
+    assert encodings["metrics"] == before + 1  # only the new entry
+    assert decode_message(joined)[0]["epoch"] == list(range(1, 21))
 
 
 def test_connections_wanting_one_entry_share_one_trip_to_the_encoder_threads(

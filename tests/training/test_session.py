@@ -18,6 +18,8 @@ import pytest
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import parse_command
 from app.training import session as session_module
+from app.training.compact_decode import decode_message
+from app.training.compact_wire import hello_message
 from app.training.event_log import Subscriber
 from app.training.history import record_rows, to_columns
 from app.training.manager import SessionManager
@@ -364,5 +366,12 @@ def test_a_hello_reuses_the_encoded_history_until_the_history_changes() -> None:
             send(session, sub, '{"type": "step", "epochs": 1}')
             await collect(session, sub, lambda f: f.get("state") == "paused")
             assert json.loads(session.hello().encode())["history"]["epoch"][-1] == 6
+            # The compact encoding keeps its own: a JSON hello's cache does not spare its rows.
+            compact = session.hello(compact=True)
+            assert compact.rows.shape[0] == 6
+            data = hello_message(compact)
+            reused = session.hello(compact=True)
+            assert reused.rows.size == 0 and hello_message(reused) == data
+            assert decode_message(data)[0]["history"]["epoch"] == list(range(1, 7))
 
     run_isolated(scenario())

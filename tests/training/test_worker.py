@@ -5,6 +5,7 @@ As sessions do, each session has at most one request waiting (hurry and close as
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing import Pipe
@@ -13,7 +14,12 @@ from typing import Any
 
 from app.schemas.config import SessionConfig, merge_config
 from app.training.executors.messages import ChunkResult, OpenSpec, RemoteError, View
-from app.training.executors.worker import MIN_SLICE_SECONDS, Scheduler, slice_seconds
+from app.training.executors.worker import (
+    MIN_SLICE_SECONDS,
+    SHARED_GAP,
+    Scheduler,
+    slice_seconds,
+)
 
 SPEC = OpenSpec(merge_config(SessionConfig(), {"dataset": {"samples": 100}}).model_dump())
 WAIT = 30.0
@@ -89,3 +95,40 @@ def test_running_sessions_take_turns_and_errors_come_back_as_data() -> None:
             False,
             RemoteError("value", "unknown host request 'no_such_request'"),
         )
+
+
+def test_a_shared_session_gets_a_turn_every_shared_gap_among_many() -> None:
+    sessions = [f"s{i}" for i in range(24)]  # "s0" is watched by many: a room's live run
+    with scheduler() as conn:
+        for rid, session in enumerate(sessions, start=1):
+            conn.send(("open", session, rid, SPEC))
+            answer(conn)
+        owner: dict[int, str] = {}
+        rid = 100
+
+        def ask(session: str) -> None:
+            nonlocal rid
+            rid += 1
+            owner[rid] = session
+            conn.send(("call", session, rid, ("chunk", (0, 0.02, session == "s0"))))
+
+        for session in sessions:
+            ask(session)
+        turns: list[str] = []
+        started = time.perf_counter()
+        while len(turns) < 240:  # slices of ~5 ms (the round's share): over a second in all
+            session = owner.pop(answer(conn)[0])
+            turns.append(session)
+            ask(session)
+        elapsed = time.perf_counter() - started
+        for _ in owner:
+            answer(conn)
+    # Round robin alone gives s0 one turn in 24; it gets one about every SHARED_GAP instead,
+    # and every other session still gets its turns.
+    fair = len(turns) // len(sessions)
+    assert turns.count("s0") >= max(0.75 * elapsed / SHARED_GAP, 1.3 * fair), (
+        turns.count("s0"),
+        fair,
+        elapsed,
+    )
+    assert all(turns.count(s) >= fair // 2 for s in sessions[1:]), turns

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,8 +61,8 @@ def compact_client(client: TestClient, sid: str, token: str) -> Iterator[Reader]
     """A compact connection past its hello."""
     url = f"/ws/sessions/{sid}?token={token}&encoding=compact"
     with client.websocket_connect(url) as ws:
-        hello = strict_json(ws.receive_text())  # the hello stays JSON
-        assert hello["type"] == "hello"
+        (hello,) = decode_message(ws.receive_bytes())  # the hello comes binary too
+        assert hello["type"] == "hello" and "epoch" in hello["history"]
         yield Reader(ws)
 
 
@@ -103,6 +104,33 @@ def test_a_json_client_beside_a_compact_one_gets_only_json_text(client: TestClie
         )
         reader.read_until(paused)
         assert reader.epochs() == list(range(1, 31))
+
+
+def test_a_compact_hello_brings_the_history_of_a_json_hello_in_binary(client: TestClient) -> None:
+    sid, token = open_session(client)
+    url = f"/ws/sessions/{sid}?token={token}"
+    with client.websocket_connect(url) as plain:
+        strict_json(plain.receive_text())
+        plain.send_json({"type": "step", "epochs": 300})
+        read_until(plain, paused)
+    with (
+        client.websocket_connect(url) as plain,
+        client.websocket_connect(f"{url}&encoding=compact") as ws,
+    ):
+        text = plain.receive_text()  # a JSON client's hello is JSON text, as before
+        expected = strict_json(text)
+        data = ws.receive_bytes()
+    (hello,) = decode_message(data)
+    assert expected["history"]["epoch"] == list(range(1, 301)) == hello["history"]["epoch"]
+    want = np.array(expected["history"]["train_loss"], dtype=np.float32)
+    assert hello["history"]["train_loss"] == want.astype(np.float64).tolist()
+    assert hello["snapshot"]["epoch"] == expected["snapshot"]["epoch"] == 300
+    assert hello["dataset"] == expected["dataset"]
+    assert len(hello["histograms"]) == len(expected["histograms"]) >= 1
+    assert {k: v for k, v in hello.items() if k not in ("history", "snapshot")} == {
+        k: v for k, v in expected.items() if k not in ("history", "snapshot")
+    }
+    assert len(data) * 2 < len(text)  # snapshot and histograms weigh most this early
 
 
 def test_an_unknown_encoding_is_named_and_json_is_sent(client: TestClient) -> None:
@@ -150,16 +178,17 @@ def test_a_broadcast_is_encoded_once_for_every_watcher(
     entries: list[np.ndarray] = []  # kept alive, so their ids stay unique
 
     def spy(frame: Frame) -> bytes:
-        encoded.append(json.dumps(frame))
+        if frame["type"] != "hello":  # a hello's head is its connection's own
+            encoded.append(json.dumps(frame))
         return compact.frame_block(frame)
 
     def columns_spy(rows: np.ndarray, n_layers: int) -> list[Any]:
         entries.append(rows)
         return original(rows, n_layers)
 
-    original = compact_metrics.metrics_columns
+    original = compact_metrics.packed_entry
     monkeypatch.setattr(compact_wire, "frame_block", spy)
-    monkeypatch.setattr(compact_metrics, "metrics_columns", columns_spy)
+    monkeypatch.setattr(compact_metrics, "packed_entry", columns_spy)
     sid, token = open_session(client)
     watchers = 5
     with contextlib.ExitStack() as stack:
@@ -176,3 +205,18 @@ def test_a_broadcast_is_encoded_once_for_every_watcher(
     assert sum(len(rows) for rows in entries) == 60
     # Snapshots and histograms: each one encoded once, whichever watchers it reached.
     assert done.get("snapshot", 0) >= 1 and len(encoded) == len(set(encoded)) >= 1
+
+
+def test_a_command_answer_does_not_wait_out_the_frame_interval() -> None:
+    app = make_test_app()
+    app.state.settings = dataclasses.replace(app.state.settings, frame_interval=3.0)
+    with TestClient(app) as client:
+        sid, token = open_session(client)
+        with compact_client(client, sid, token) as reader:
+            reader.ws.send_json({"type": "play"})
+            reader.read_until(lambda f: f["type"] == "state" and f["state"] == "running")
+            started = time.monotonic()
+            reader.ws.send_json({"type": "pause"})  # the sender has just begun a 3 s wait
+            reader.read_until(paused)
+            took = time.monotonic() - started
+    assert took < 1.5, f"the pause took {took:.2f} s to arrive; the interval is 3 s"

@@ -152,8 +152,50 @@ def test_reveal_branches_the_run_from_one_checkpoint(room_client: TestClient) ->
         assert epochs[0] <= 12 < epochs[-1] and epochs[-1] == b["epoch"]
         assert sum(e > 12 for e in epochs) >= len(epochs) * 2 // 3 - 1
     ids = [b["session"] for b in branches]
+    # An attendee gets the branches alone (not the others' runs), and may watch a branch only.
+    ada = as_member(join(room_client, name="Ada"))
+    seen = room_client.get("/api/room/branches", headers=ada).json()
+    assert seen["branch_epoch"] == 12 and [b["session"] for b in seen["branches"]] == ids
+    assert "runs" not in seen
+    with room_client.websocket_connect(f"/ws/room/wall/{ids[1]}", headers=ada) as ws:
+        hello = json.loads(ws.receive_text())
+        assert hello["type"] == "hello" and hello["session"] == ids[1]
+        assert hello["config"]["training"]["learning_rate"] == 3.0
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        room_client.websocket_connect(f"/ws/room/wall/{mine['id']}", headers=ada),
+    ):
+        pass
+    assert refused.value.code == 1008
     assert room_client.delete("/api/room/poll", headers=teacher).status_code == 204
     assert not any(i in manager.sessions for i in ids) and mine["id"] in manager.sessions
+
+
+def test_a_full_room_still_reveals_and_branches_have_their_own_named_bound(
+    room_client: TestClient,
+) -> None:
+    manager = room_client.app.state.manager  # type: ignore[attr-defined]
+    manager.max_sessions = 3
+    teacher = as_member(instructor(room_client))
+    mine = session(room_client, teacher)
+    for _ in range(2):  # attendees fill every other slot, and watch their runs
+        other = as_member(join(room_client))
+        session(room_client, other)
+    full = room_client.post("/api/sessions", json={"config": {}}, headers=teacher)
+    assert full.status_code == 503 and "at most 3 sessions" in full.text
+    step(room_client, mine["id"], mine["token"], teacher, 5)
+    body = {"id": mine["id"], "token": mine["token"]}
+    room_client.post("/api/room/poll", json=QUESTION, headers=teacher)
+    reveal = room_client.post("/api/room/poll/reveal", json=body, headers=teacher)
+    assert reveal.status_code == 201, reveal.text  # the branches do not count against the room
+    assert len(manager.sessions) == 5 and len(manager.branches) == 2
+    room_client.post("/api/room/poll", json=QUESTION, headers=teacher)  # closes the old branches
+    manager.max_branches = 1  # fewer than the question's two answers
+    refused = room_client.post("/api/room/poll/reveal", json=body, headers=teacher)
+    assert refused.status_code == 503
+    detail = refused.json()["detail"]
+    assert "at most 1 branches" in detail and "end the question" in detail, detail
+    assert len(manager.sessions) == 3, "a refused reveal closes the branches it had started"
 
 
 def test_the_wall_is_bounded_shared_and_names_attendees(room_client: TestClient) -> None:

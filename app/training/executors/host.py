@@ -143,10 +143,13 @@ class RunHost:
 
     # ---- training --------------------------------------------------------------------------
 
-    def chunk(self, steps: int, seconds: float = CHUNK_SECONDS) -> ChunkResult:
+    def chunk(
+        self, steps: int, seconds: float = CHUNK_SECONDS, shared: bool = False
+    ) -> ChunkResult:
         """Train for about `seconds` (ending between two batches, even within an epoch), at most
         `steps` epochs (0: no limit) or one when paced; or, when one is due, only take a snapshot,
-        so that a command never waits for training and a snapshot both."""
+        so that a command never waits for training and a snapshot both. `shared` (several
+        connections watch) only orders a worker's turns (executors/worker.py)."""
         training = self.run.config.training
         if Pacer.rate(training) is not None:
             result = self._train(seconds, 1, steps)

@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 import traceback
 from collections import deque
 from functools import partial
@@ -25,6 +26,7 @@ from app.training.executors.host import CHUNK_SECONDS, RunHost
 from app.training.executors.messages import OpenSpec, RemoteError
 
 ROUND_SECONDS = 0.12  # a worker's running sessions all get a slice within about this long
+SHARED_GAP = 1 / 12  # a session several connections watch gets a turn at least this often
 MIN_SLICE_SECONDS = 0.005
 Message = tuple[str, str, int, Any]  # kind, session id, request id, payload
 
@@ -42,6 +44,7 @@ class Scheduler:
         self.hosts: dict[str, RunHost] = {}
         self.urgent: deque[Message] = deque()
         self.slices: dict[str, tuple[int, tuple[Any, ...]]] = {}  # session -> queued chunk request
+        self.turns: dict[str, float] = {}  # shared session -> when its last slice began
 
     def run(self) -> None:
         """Serve until told to exit or the web process goes away."""
@@ -49,10 +52,21 @@ class Scheduler:
             if self.urgent:
                 self._answer(self.urgent.popleft())
             elif self.slices:
-                session = next(iter(self.slices))
-                rid, (steps, asked) = self.slices.pop(session)
+                session = self._next()
+                rid, (steps, asked, shared) = self.slices.pop(session)
+                if shared:
+                    self.turns[session] = time.perf_counter()
                 seconds = min(asked, slice_seconds(len(self.slices) + 1))
                 self._reply(rid, partial(self.hosts[session].chunk, steps, seconds))
+
+    def _next(self) -> str:
+        """Whose slice is next: a shared session (a room's live run: thirty pages follow it)
+        whose turn is SHARED_GAP overdue, else the one waiting longest."""
+        now = time.perf_counter()
+        for session, (_, (_, _, shared)) in self.slices.items():
+            if shared and now - self.turns.get(session, 0.0) >= SHARED_GAP:
+                return session
+        return next(iter(self.slices))
 
     def _receive(self, block: bool) -> bool:
         """Take in every message that arrived (waiting for one if `block`); False: stop."""
@@ -77,8 +91,10 @@ class Scheduler:
         elif kind == "close":
             self.hosts.pop(session, None)
             self.slices.pop(session, None)
+            self.turns.pop(session, None)
         elif kind == "call" and payload[0] == "chunk":
-            self.slices[session] = (rid, tuple(payload[1]))
+            steps, seconds, *shared = payload[1]  # shared: several connections watch it
+            self.slices[session] = (rid, (steps, seconds, bool(shared and shared[0])))
         else:
             self.urgent.append(message)
         return True
