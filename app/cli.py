@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from app import __version__, cli_export
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error, replace_non_finite
-from app.settings import DATA_DIR_ENV, Settings
+from app.settings import DATA_DIR_ENV, EXECUTORS, WORKERS_ENV, Settings
 
 EXIT_USAGE = 2
 ROOM_MAX_SESSIONS = 48
@@ -54,7 +55,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers",
         type=int,
         help="worker processes that train sessions, one core each (default: the cores, or "
-        "$BACKPROP_LAB_WORKERS; 0 trains in threads of the server process)",
+        "$BACKPROP_LAB_WORKERS; 0 trains in threads of the server process); with --executor "
+        "ray, the actors (default: one per CPU of the cluster)",
+    )
+    serve.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where sessions train: process (worker processes, the default, or "
+        "$BACKPROP_LAB_EXECUTOR), thread (threads of the server process) or ray (actors on a "
+        "Ray cluster; needs backprop-lab[cluster])",
+    )
+    serve.add_argument(
+        "--ray-address",
+        help="with --executor ray: auto (the cluster this machine joined with `ray start`; the "
+        "default, or $BACKPROP_LAB_RAY_ADDRESS), ray://HOST:PORT, or local (a Ray instance "
+        "started for this server, one CPU per worker)",
     )
     train = commands.add_parser("train", help="train without a server and write per-epoch metrics")
     source = train.add_mutually_exclusive_group(required=True)
@@ -72,10 +87,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_export.run(args)
     if args.command == "serve":
         host = args.host or ("0.0.0.0" if args.room else "127.0.0.1")
-        return _serve(
-            host, args.port, args.log_level, args.data_dir, args.open, args.room, args.workers
-        )
+        where = Where(args.workers, args.executor, args.ray_address)
+        return _serve(host, args.port, args.log_level, args.data_dir, args.open, args.room, where)
     return _train(args)
+
+
+@dataclasses.dataclass(frozen=True)
+class Where:
+    """Where sessions train, as the command line said (None: the settings' default)."""
+
+    workers: int | None = None
+    executor: str | None = None
+    ray_address: str | None = None
+
+    def applied(self, settings: Settings) -> Settings:
+        """The settings with these choices; ValueError for a combination that cannot work."""
+        if self.workers is not None and self.workers < 0:
+            raise ValueError(f"--workers must be 0 or more, got {self.workers}")
+        changes: dict[str, Any] = {}
+        if self.executor is not None:
+            changes["executor"] = self.executor
+        if self.ray_address is not None:
+            changes["ray_address"] = self.ray_address
+        if self.workers is not None:
+            changes["workers"] = self.workers
+        settings = dataclasses.replace(settings, **changes)
+        if settings.executor != "ray":
+            if self.ray_address is not None:
+                raise ValueError("--ray-address goes with --executor ray")
+            return settings
+        if self.workers == 0:
+            raise ValueError("--executor ray needs at least one actor (--workers 1 or more)")
+        if self.workers is not None or os.environ.get(WORKERS_ENV, "").strip():
+            settings = dataclasses.replace(settings, ray_actors=settings.workers)
+        return settings
+
+
+def _where_text(settings: Settings) -> str:
+    if settings.executor == "ray":
+        return f"training on Ray (--ray-address {settings.ray_address})"
+    if settings.executor == "thread" or not settings.workers:
+        return "training in threads of this process"
+    return f"{settings.workers} worker process{'es' if settings.workers != 1 else ''}"
 
 
 def _serve(
@@ -85,32 +138,29 @@ def _serve(
     data_dir: Path | None,
     open_browser: bool,
     room: bool = False,
-    workers: int | None = None,
+    where: Where | None = None,
 ) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
     from app.launch import AnnouncingServer
     from app.main import MissingAssets, create_app
+    from app.training.executors import ExecutorUnavailable
     from app.web.redact import RedactSecrets, logging_config
 
-    if workers is not None and workers < 0:
-        sys.stderr.write(f"backprop-lab: --workers must be 0 or more, got {workers}\n")
-        return 2
     try:
-        settings = Settings(host=host, port=port, room=room)
-    except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS
+        settings = (where or Where()).applied(Settings(host=host, port=port, room=room))
+    except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS, a flag that cannot work
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 2
     if room:  # a class of attendees, each with a session (unwatched ones are paused)
         settings = dataclasses.replace(settings, max_sessions=ROOM_MAX_SESSIONS)
-    if workers is not None:
-        settings = dataclasses.replace(settings, workers=workers)
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:
         app = create_app(settings)
-    except MissingAssets as exc:
+        _connect(app.state.executor)
+    except (MissingAssets, ExecutorUnavailable) as exc:
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 1
     stored_in = settings.data_dir or "none (runs are kept in memory only)"
@@ -121,9 +171,7 @@ def _serve(
             sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
             return 1
     sys.stdout.write(
-        f"Backprop Lab {__version__}, data directory {stored_in}, "
-        f"{settings.workers} worker process{'es' if settings.workers != 1 else ''}"
-        f"{' (training in threads of this process)' if not settings.workers else ''}\n"
+        f"Backprop Lab {__version__}, data directory {stored_in}, {_where_text(settings)}\n"
     )
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
@@ -148,6 +196,14 @@ def _serve(
         opens = functools.partial(instructor_url, app, host)
     AnnouncingServer(config, open_browser=open_browser, greeting=greet, open_url=opens).run()
     return 0
+
+
+def _connect(executor: Any) -> None:
+    """Join the executor's cluster now, before the server runs (a clear error, not a traceback
+    from the server's startup; Ray's signal handlers set before the server's own)."""
+    connect = getattr(executor, "connect", None)
+    if connect is not None:
+        connect()
 
 
 def _load_config(args: argparse.Namespace) -> SessionConfig:

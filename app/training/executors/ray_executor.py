@@ -1,0 +1,320 @@
+"""Sessions' Runs in Ray actors: the worker pool of process.py, spread over a Ray cluster.
+
+Placement mirrors ProcessExecutor: a fixed set of actors, one CPU and one BLAS thread each (one
+per CPU of the cluster unless `--workers N` says N), spread over the nodes; each actor is a
+`SessionsActor` hosting several sessions' Runs with a worker process's scheduler, and a new
+session goes to the actor hosting the fewest. One actor per session would cost a Python process
+(~100 MB) per attendee and leave the fair turns to the OS; a slot per CPU keeps both as on one
+machine. Requests are ObjectRefs awaited on the event loop (bulky ones are submitted from a
+thread), so nothing blocks it. An actor that dies (ray.kill, its process killed, its node lost)
+fails its sessions' requests with WorkerLost: they reopen on another actor from their last
+checkpoint, a fresh actor takes its place, and the other actors' sessions never notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+import threading
+import time
+from typing import Any
+
+from app.settings import cores
+from app.training.executors import ExecutorUnavailable
+from app.training.executors.messages import OpenSpec, RemoteError, View, WorkerLost
+from app.training.executors.process import QUICK_DEATH_SECONDS, QUICK_DEATHS
+from app.training.executors.ray_actor import SessionsActor
+from app.training.run import Run
+
+log = logging.getLogger(__name__)
+
+LOCAL = "local"  # --ray-address local: a Ray instance of this machine's, started and stopped here
+NAMESPACE = "backprop-lab"
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+LOCAL_OBJECT_STORE_BYTES = 100 * 1024 * 1024  # answers are small; checkpoints pass through
+READY_SECONDS = 60.0  # actors not running within this long: the cluster has no room for them
+BULKY_CALLS = frozenset({"apply"})  # may carry an uploaded table: submitted off the event loop
+INSTALL_HINT = "install backprop-lab[cluster] (pip install 'backprop-lab[cluster]')"
+
+
+class RayUnavailable(ExecutorUnavailable):
+    """Ray is not installed, or no cluster could run the actors; the message says which."""
+
+
+def import_ray() -> Any:
+    """The ray module, or RayUnavailable saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise RayUnavailable(f"--executor ray needs Ray: {INSTALL_HINT}") from None
+    return ray
+
+
+def lost_reason(exc: Exception, where: dict[str, Any]) -> str:
+    """Why an actor's request failed, in a few words (Ray's own message is a page long)."""
+    text = str(exc)
+    found = re.search(r"The actor is dead because (.+?)\.(?:\s|$)", text)
+    if found:
+        cause = found.group(1).replace("`", "")
+    elif getattr(exc, "actor_init_failed", False):  # the last line names the error
+        cause = "it could not start: " + text.strip().splitlines()[-1].strip()
+    else:
+        cause = type(exc).__name__
+    at = f" (pid {where['pid']} on {where['ip']})" if where else ""
+    return f"its Ray actor{at} stopped: {cause}"
+
+
+class Slot:
+    """One actor and what the web process knows of it."""
+
+    def __init__(self, pool: RayExecutor, index: int, handle: Any, quick_deaths: int = 0) -> None:
+        self.pool = pool
+        self.index = index
+        self.handle = handle
+        self.quick_deaths = quick_deaths  # of the actors that had this slot before
+        self.started = time.monotonic()
+        self.sessions: set[str] = set()
+        self.where: dict[str, Any] = {}  # pid, node, ip, version (from ready())
+        self.alive = True
+        self.stopping = False
+        self.reason = ""
+        self.settled = asyncio.Event()  # set once the actor runs (`where` known) or failed to
+        self._watch = asyncio.ensure_future(self._follow())
+
+    @property
+    def pid(self) -> int | None:
+        """The actor's process id, once it answered."""
+        pid = self.where.get("pid")
+        return None if pid is None else int(pid)
+
+    async def request(self, kind: str, session: str, payload: Any, bulky: bool = False) -> Any:
+        """A request; its answer, the host's error, or WorkerLost."""
+        if not self.alive:
+            raise WorkerLost(self.reason)
+        ray = import_ray()
+        submit = self.handle.request.remote
+        try:
+            if bulky:  # pickling a table or a checkpoint takes a while: not on the event loop
+                ref = await asyncio.to_thread(submit, kind, session, payload)
+            else:
+                ref = submit(kind, session, payload)
+            ok, value = await ref
+        except ray.exceptions.RayError as exc:
+            raise self.lost(exc) from None
+        if ok:
+            return value
+        raise value.exception() if isinstance(value, RemoteError) else RuntimeError(value)
+
+    def post(self, kind: str, session: str) -> None:
+        """A message that needs no answer (hurry, close)."""
+        if self.alive:
+            self.handle.post.options(num_returns=0).remote(kind, session)
+
+    def lost(self, exc: Exception) -> WorkerLost:
+        """A request failed: if the actor died, mark it and have a fresh one take its place."""
+        ray = import_ray()
+        reason = lost_reason(exc, self.where)
+        if not isinstance(exc, ray.exceptions.ActorDiedError):  # unavailable for now, or Ray's
+            return WorkerLost(reason)
+        if self.alive:
+            self.alive, self.reason = False, reason
+            if not self.stopping:
+                log.error("Ray actor %s (%s) stopped: %s", self.index, self.where, reason)
+                self.pool.replace(self)
+        return WorkerLost(reason)
+
+    async def _follow(self) -> None:
+        """Learn where the actor runs, then wait on it: its death ends the wait."""
+        ray = import_ray()
+        try:
+            self.where = await self.handle.ready.remote()
+            self.settled.set()
+            await self.handle.until_stopped.remote()
+        except ray.exceptions.RayError as exc:
+            self.lost(exc)
+        finally:
+            self.settled.set()
+
+    async def stop(self) -> None:
+        """Kill the actor (its Runs were closed, or are lost with the server)."""
+        self.stopping = True
+        ray = import_ray()
+        with contextlib.suppress(Exception):  # already dead, or the cluster went away
+            await asyncio.to_thread(ray.kill, self.handle, no_restart=True)
+        self._watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._watch
+
+
+class RayRuntime:
+    """One session's handle on its Run in a Ray actor."""
+
+    def __init__(self, pool: RayExecutor, session_id: str) -> None:
+        self.pool = pool
+        self.session_id = session_id
+        self.slot: Slot | None = None
+
+    @property
+    def local_run(self) -> Run | None:
+        """Never here: the Run lives in an actor."""
+        return None
+
+    async def open(self, spec: OpenSpec) -> View:
+        """Build the Run in the actor hosting the fewest sessions."""
+        if self.slot is not None:
+            self.slot.sessions.discard(self.session_id)
+        self.slot = slot = self.pool.least_loaded()
+        slot.sessions.add(self.session_id)
+        view: View = await slot.request("open", self.session_id, spec, bulky=True)
+        return view
+
+    async def call(self, method: str, *args: Any) -> Any:
+        """A request to the actor hosting this session's Run."""
+        if self.slot is None:
+            raise RuntimeError("the runtime was not opened")
+        payload = (method, args)
+        return await self.slot.request("call", self.session_id, payload, method in BULKY_CALLS)
+
+    def hurry(self) -> None:
+        """Answer this session's queued slice now, untrained: a command waits."""
+        if self.slot is not None:
+            self.slot.post("hurry", self.session_id)
+
+    async def close(self) -> None:
+        """Forget the Run in its actor."""
+        if self.slot is not None:
+            self.slot.post("close", self.session_id)
+            self.slot.sessions.discard(self.session_id)
+            self.slot = None
+
+
+class RayExecutor:
+    """A fixed set of Ray actors, one CPU each, each hosting several sessions' Runs."""
+
+    def __init__(self, address: str = "auto", actors: int = 0) -> None:
+        self.address = address  # "auto", "ray://HOST:PORT", a GCS HOST:PORT, or LOCAL
+        self.requested = actors  # 0: one actor per CPU of the cluster
+        self.slots: list[Slot] = []
+        self._owns_ray = False  # this process started (or joined) Ray and leaves it at stop
+        self._shown_address = address
+        self._actor_class: Any = None
+        import_ray()  # fail now, at `serve`, with the hint, rather than at the first session
+
+    def runtime(self, session_id: str) -> RayRuntime:
+        """A runtime for a new session."""
+        return RayRuntime(self, session_id)
+
+    def connect(self) -> None:
+        """Join the cluster at the address (or start a local one); call from the main thread
+        before the server runs, so that Ray leaves the server's own SIGTERM handling alone."""
+        ray = import_ray()
+        if ray.is_initialized():  # joined already (by the CLI, or a test's own Ray)
+            self._shown_address = ray.get_runtime_context().gcs_address
+            return
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGTERM) if main else None
+        try:
+            if self.address == LOCAL:
+                ray.init(
+                    num_cpus=self.requested or cores(),
+                    object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    namespace=NAMESPACE,
+                )
+            else:
+                ray.init(address=self.address, log_to_driver=False, namespace=NAMESPACE)
+        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
+            raise RayUnavailable(
+                f"cannot start Ray at --ray-address {self.address}: {exc}".rstrip()
+            ) from None
+        finally:
+            if main and previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        self._owns_ray = True
+        if self.address != LOCAL:
+            gcs = ray.get_runtime_context().gcs_address
+            self._shown_address = self.address if "://" in self.address else gcs
+
+    async def start(self) -> None:
+        """Start the actors (from the server's lifespan) and wait until each runs."""
+        await asyncio.to_thread(self.connect)
+        ray = import_ray()
+        cpus = int(ray.cluster_resources().get("CPU", 0))
+        size = self.requested or cpus
+        if size < 1 or size > cpus:
+            await self.stop()
+            raise RayUnavailable(
+                f"the Ray cluster at {self._shown_address} has {cpus} CPUs for "
+                f"{size or 'any'} actors of one CPU each"
+            )
+        self.slots = slots = [Slot(self, i, self._new_actor()) for i in range(size)]
+        waits = asyncio.gather(*(s.settled.wait() for s in slots))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waits, READY_SECONDS)
+        failed = next((s for s in slots if not s.alive or not s.where), None)
+        if failed is not None:
+            await self.stop()
+            why = failed.reason or f"none was running after {READY_SECONDS:.0f} s"
+            raise RayUnavailable(
+                f"the Ray cluster at {self._shown_address} did not start {size} actors: {why}"
+            )
+        from app import __version__
+
+        for slot in slots:
+            if slot.where["version"] != __version__:
+                await self.stop()
+                raise RayUnavailable(
+                    f"the node at {slot.where['ip']} runs backprop-lab {slot.where['version']}, "
+                    f"this server {__version__}: install the same version on every machine"
+                )
+
+    def _new_actor(self) -> Any:
+        if self._actor_class is None:
+            self._actor_class = import_ray().remote(SessionsActor)
+        env = dict.fromkeys(ONE_THREAD, "1")
+        return self._actor_class.options(
+            num_cpus=1,
+            max_restarts=0,  # a restarted actor would have lost its Runs: sessions reopen instead
+            scheduling_strategy="SPREAD",
+            runtime_env={"env_vars": env},
+        ).remote()
+
+    def least_loaded(self) -> Slot:
+        """The live actor hosting the fewest sessions."""
+        live = [s for s in self.slots if s.alive]
+        if not live:
+            raise WorkerLost("no Ray actor is running")
+        return min(live, key=lambda s: len(s.sessions))
+
+    def replace(self, dead: Slot) -> None:
+        """Start a fresh actor where a dead one was (unless actors there die as they start)."""
+        if dead not in self.slots:
+            return
+        quick = time.monotonic() - dead.started < QUICK_DEATH_SECONDS
+        deaths = dead.quick_deaths + 1 if quick else 0
+        if deaths >= QUICK_DEATHS:
+            log.error("Ray actor %s died %d times as it started; not again", dead.index, deaths)
+            return
+        fresh = Slot(self, dead.index, self._new_actor(), deaths)
+        self.slots[self.slots.index(dead)] = fresh
+
+    async def stop(self) -> None:
+        """Kill every actor, and leave Ray (stopping it if it was started here)."""
+        slots, self.slots = self.slots, []
+        await asyncio.gather(*(s.stop() for s in slots))
+        if self._owns_ray:
+            self._owns_ray = False
+            await asyncio.to_thread(import_ray().shutdown)
+
+    def describe(self) -> str:
+        """Where sessions train, in a few words (GET /api/health)."""
+        live = [s for s in self.slots if s.alive]
+        nodes = {s.where.get("node") for s in live if s.where}
+        place = "a local Ray instance" if self.address == LOCAL else "Ray cluster at "
+        place += "" if self.address == LOCAL else self._shown_address
+        actors = f"{len(live)} actor{'s' if len(live) != 1 else ''}"
+        return f"training in {place}: {actors} on {len(nodes)} node{'s' if len(nodes) != 1 else ''}"
