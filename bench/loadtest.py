@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--server-args",
         default="",
-        help="more `serve` arguments, e.g. \"--executor ray --ray-address local\"",
+        help='more `serve` arguments, e.g. "--executor ray --ray-address local"',
     )
     parser.add_argument(
         "--phases",

@@ -19,9 +19,10 @@ import pytest
 import ray
 from fastapi.testclient import TestClient
 
+from app.cli import Where
 from app.main import create_app
-from app.settings import LOOPBACK_HOSTS, Settings
-from app.training.executors.ray_executor import NAMESPACE
+from app.settings import EXECUTOR_ENV, LOOPBACK_HOSTS, RAY_ADDRESS_ENV, WORKERS_ENV, Settings
+from app.training.executors.ray_cluster import NAMESPACE
 from tests.web.live_server import live_server
 from tests.web.test_workers import alive, children, epochs, past, wait_gone
 from tests.web.test_ws import open_session, read_until
@@ -99,7 +100,9 @@ def test_a_session_trains_in_an_actor_and_a_killed_actor_costs_only_its_own(
 ) -> None:
     with ray_client(ray_instance, tmp_path) as client:
         health = client.get("/api/health").json()
-        assert re.fullmatch(r"training in Ray cluster at \S+: 2 actors on 1 node", health["training"])
+        assert re.fullmatch(
+            r"training in Ray cluster at \S+: 2 actors on 1 node", health["training"]
+        )
         (a_id, a_token), (b_id, b_token) = open_session(client, SMALL), open_session(client, SMALL)
         a_pid, b_pid = actor_pid(client, a_id), actor_pid(client, b_id)
         assert a_pid != b_pid, "two sessions go to two different actors"
@@ -179,15 +182,27 @@ def test_without_ray_serve_says_how_to_install_it(tmp_path: Path) -> None:
     assert "install backprop-lab[cluster]" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_ray_address_goes_with_executor_ray() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "serve", "--ray-address", "local", "--port", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def test_flags_and_environment_choose_the_executor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    monkeypatch.setenv(EXECUTOR_ENV, "ray")
+    monkeypatch.setenv(RAY_ADDRESS_ENV, "ray://head:10001")
+    settings = Where().applied(Settings())
+    assert (settings.executor, settings.ray_address, settings.ray_actors) == (
+        "ray",
+        "ray://head:10001",
+        0,  # one actor per CPU of the cluster
     )
-    assert done.returncode == 2 and "--ray-address goes with --executor ray" in done.stderr
+    settings = Where(workers=3, ray_address="local").applied(Settings())
+    assert (settings.ray_address, settings.ray_actors) == ("local", 3)
+    with pytest.raises(ValueError, match="needs at least one actor"):
+        Where(workers=0).applied(Settings())
+    monkeypatch.setenv(EXECUTOR_ENV, "threads")
+    with pytest.raises(ValueError, match="BACKPROP_LAB_EXECUTOR must be one of process, thread"):
+        Settings()
+    monkeypatch.delenv(EXECUTOR_ENV)
+    with pytest.raises(ValueError, match="--ray-address goes with --executor ray"):
+        Where(ray_address="local").applied(Settings())
+    assert Where(executor="thread").applied(Settings()).executor == "thread"
 
 
 @pytest.mark.timeout(120)

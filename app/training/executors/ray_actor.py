@@ -52,13 +52,14 @@ class SessionsActor:
         self._waiting: dict[int, asyncio.Future[tuple[bool, Any]]] = {}
         self._ids = itertools.count(1)
         self._pipe = QueuePipe(self._answered)
+        self.scheduler = Scheduler(self._pipe)  # type: ignore[arg-type]
         threading.Thread(target=self._serve, name="sessions-scheduler", daemon=True).start()
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError, AttributeError):
             os.nice(WORKER_NICE)  # on Linux this thread only: the actor's calls stay prompt
         with threadpool_limits(limits=1):  # one BLAS thread per actor: actors are the parallelism
-            Scheduler(self._pipe).run()  # type: ignore[arg-type]
+            self.scheduler.run()
 
     async def ready(self) -> dict[str, Any]:
         """Where this actor runs: its pid, node and address, and the app's version here."""

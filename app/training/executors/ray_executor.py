@@ -16,55 +16,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-import signal
-import threading
 import time
 from typing import Any
 
 from app.settings import cores
-from app.training.executors import ExecutorUnavailable
 from app.training.executors.messages import OpenSpec, RemoteError, View, WorkerLost
 from app.training.executors.process import QUICK_DEATH_SECONDS, QUICK_DEATHS
 from app.training.executors.ray_actor import SessionsActor
+from app.training.executors.ray_cluster import (
+    RayUnavailable,
+    import_ray,
+    join,
+    lost_reason,
+)
 from app.training.run import Run
 
 log = logging.getLogger(__name__)
 
-LOCAL = "local"  # --ray-address local: a Ray instance of this machine's, started and stopped here
-NAMESPACE = "backprop-lab"
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-LOCAL_OBJECT_STORE_BYTES = 100 * 1024 * 1024  # answers are small; checkpoints pass through
 READY_SECONDS = 60.0  # actors not running within this long: the cluster has no room for them
 BULKY_CALLS = frozenset({"apply"})  # may carry an uploaded table: submitted off the event loop
-INSTALL_HINT = "install backprop-lab[cluster] (pip install 'backprop-lab[cluster]')"
-
-
-class RayUnavailable(ExecutorUnavailable):
-    """Ray is not installed, or no cluster could run the actors; the message says which."""
-
-
-def import_ray() -> Any:
-    """The ray module, or RayUnavailable saying how to install it."""
-    try:
-        import ray
-    except ImportError:
-        raise RayUnavailable(f"--executor ray needs Ray: {INSTALL_HINT}") from None
-    return ray
-
-
-def lost_reason(exc: Exception, where: dict[str, Any]) -> str:
-    """Why an actor's request failed, in a few words (Ray's own message is a page long)."""
-    text = str(exc)
-    found = re.search(r"The actor is dead because (.+?)\.(?:\s|$)", text)
-    if found:
-        cause = found.group(1).replace("`", "")
-    elif getattr(exc, "actor_init_failed", False):  # the last line names the error
-        cause = "it could not start: " + text.strip().splitlines()[-1].strip()
-    else:
-        cause = type(exc).__name__
-    at = f" (pid {where['pid']} on {where['ip']})" if where else ""
-    return f"its Ray actor{at} stopped: {cause}"
 
 
 class Slot:
@@ -198,8 +169,9 @@ class RayExecutor:
         self.address = address  # "auto", "ray://HOST:PORT", a GCS HOST:PORT, or LOCAL
         self.requested = actors  # 0: one actor per CPU of the cluster
         self.slots: list[Slot] = []
-        self._owns_ray = False  # this process started (or joined) Ray and leaves it at stop
-        self._shown_address = address
+        self._joined = False
+        self._owns_ray = False  # this executor joined Ray (or started it) and leaves it at stop
+        self._place = f"Ray at {address}"  # in words, once joined
         self._actor_class: Any = None
         import_ray()  # fail now, at `serve`, with the hint, rather than at the first session
 
@@ -208,36 +180,16 @@ class RayExecutor:
         return RayRuntime(self, session_id)
 
     def connect(self) -> None:
-        """Join the cluster at the address (or start a local one); call from the main thread
-        before the server runs, so that Ray leaves the server's own SIGTERM handling alone."""
-        ray = import_ray()
-        if ray.is_initialized():  # joined already (by the CLI, or a test's own Ray)
-            self._shown_address = ray.get_runtime_context().gcs_address
+        """Join the cluster (or start the local one): from the CLI's main thread before the
+        server runs, else at start."""
+        if self._joined:
             return
-        main = threading.current_thread() is threading.main_thread()
-        previous = signal.getsignal(signal.SIGTERM) if main else None
-        try:
-            if self.address == LOCAL:
-                ray.init(
-                    num_cpus=self.requested or cores(),
-                    object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    namespace=NAMESPACE,
-                )
-            else:
-                ray.init(address=self.address, log_to_driver=False, namespace=NAMESPACE)
-        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
-            raise RayUnavailable(
-                f"cannot start Ray at --ray-address {self.address}: {exc}".rstrip()
-            ) from None
-        finally:
-            if main and previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        self._owns_ray = True
-        if self.address != LOCAL:
-            gcs = ray.get_runtime_context().gcs_address
-            self._shown_address = self.address if "://" in self.address else gcs
+        place = join(self.address, self.requested or cores())
+        self._joined = True
+        self._owns_ray = place is not None
+        if place is None:  # this process had joined Ray already (a test's own instance)
+            place = f"Ray cluster at {import_ray().get_runtime_context().gcs_address}"
+        self._place = place
 
     async def start(self) -> None:
         """Start the actors (from the server's lifespan) and wait until each runs."""
@@ -247,10 +199,8 @@ class RayExecutor:
         size = self.requested or cpus
         if size < 1 or size > cpus:
             await self.stop()
-            raise RayUnavailable(
-                f"the Ray cluster at {self._shown_address} has {cpus} CPUs for "
-                f"{size or 'any'} actors of one CPU each"
-            )
+            wanted = f"{size} actors of one CPU each" if size else "one actor"
+            raise RayUnavailable(f"{self._place} has {cpus} CPUs: too few for {wanted}")
         self.slots = slots = [Slot(self, i, self._new_actor()) for i in range(size)]
         waits = asyncio.gather(*(s.settled.wait() for s in slots))
         with contextlib.suppress(TimeoutError):
@@ -259,9 +209,7 @@ class RayExecutor:
         if failed is not None:
             await self.stop()
             why = failed.reason or f"none was running after {READY_SECONDS:.0f} s"
-            raise RayUnavailable(
-                f"the Ray cluster at {self._shown_address} did not start {size} actors: {why}"
-            )
+            raise RayUnavailable(f"{self._place} did not start {size} actors: {why}")
         from app import __version__
 
         for slot in slots:
@@ -307,14 +255,13 @@ class RayExecutor:
         slots, self.slots = self.slots, []
         await asyncio.gather(*(s.stop() for s in slots))
         if self._owns_ray:
-            self._owns_ray = False
+            self._owns_ray = self._joined = False
             await asyncio.to_thread(import_ray().shutdown)
 
     def describe(self) -> str:
         """Where sessions train, in a few words (GET /api/health)."""
         live = [s for s in self.slots if s.alive]
         nodes = {s.where.get("node") for s in live if s.where}
-        place = "a local Ray instance" if self.address == LOCAL else "Ray cluster at "
-        place += "" if self.address == LOCAL else self._shown_address
         actors = f"{len(live)} actor{'s' if len(live) != 1 else ''}"
-        return f"training in {place}: {actors} on {len(nodes)} node{'s' if len(nodes) != 1 else ''}"
+        machines = f"{len(nodes)} node{'s' if len(nodes) != 1 else ''}"
+        return f"training in {self._place}: {actors} on {machines}"
