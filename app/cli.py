@@ -59,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ray, the actors (default: one per CPU of the cluster)",
     )
     serve.add_argument(
+        "--max-sessions",
+        type=int,
+        help=f"sessions at once, each a browser tab (default 16; with --room {ROOM_MAX_SESSIONS})",
+    )
+    serve.add_argument(
         "--executor",
         choices=EXECUTORS,
         help="where sessions train: process (worker processes, the default, or "
@@ -87,24 +92,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_export.run(args)
     if args.command == "serve":
         host = args.host or ("0.0.0.0" if args.room else "127.0.0.1")
-        where = Where(args.workers, args.executor, args.ray_address)
+        where = Where(args.workers, args.executor, args.ray_address, args.max_sessions)
         return _serve(host, args.port, args.log_level, args.data_dir, args.open, args.room, where)
     return _train(args)
 
 
 @dataclasses.dataclass(frozen=True)
 class Where:
-    """Where sessions train, as the command line said (None: the settings' default)."""
+    """Where and how many sessions train, as the command line said (None: the default; a room,
+    a class of attendees each with a session, allows ROOM_MAX_SESSIONS)."""
 
     workers: int | None = None
     executor: str | None = None
     ray_address: str | None = None
+    max_sessions: int | None = None  # how many train at once (a cluster carries more)
 
     def applied(self, settings: Settings) -> Settings:
         """The settings with these choices; ValueError for a combination that cannot work."""
         if self.workers is not None and self.workers < 0:
             raise ValueError(f"--workers must be 0 or more, got {self.workers}")
         changes: dict[str, Any] = {}
+        if settings.room:
+            changes["max_sessions"] = ROOM_MAX_SESSIONS
+        if self.max_sessions is not None:
+            if self.max_sessions < 1:
+                raise ValueError(f"--max-sessions must be 1 or more, got {self.max_sessions}")
+            changes["max_sessions"] = self.max_sessions
         if self.executor is not None:
             changes["executor"] = self.executor
         if self.ray_address is not None:
@@ -153,8 +166,6 @@ def _serve(
     except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS, a flag that cannot work
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 2
-    if room:  # a class of attendees, each with a session (unwatched ones are paused)
-        settings = dataclasses.replace(settings, max_sessions=ROOM_MAX_SESSIONS)
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:

@@ -203,6 +203,10 @@ def test_flags_and_environment_choose_the_executor(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ValueError, match="--ray-address goes with --executor ray"):
         Where(ray_address="local").applied(Settings())
     assert Where(executor="thread").applied(Settings()).executor == "thread"
+    assert Where().applied(Settings(room=True)).max_sessions == 48  # a room's default
+    assert Where(max_sessions=200).applied(Settings(room=True)).max_sessions == 200
+    with pytest.raises(ValueError, match="--max-sessions must be 1 or more"):
+        Where(max_sessions=0).applied(Settings())
 
 
 @pytest.mark.timeout(120)

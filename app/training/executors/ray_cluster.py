@@ -71,5 +71,5 @@ def lost_reason(exc: Exception, where: dict[str, Any]) -> str:
         cause = "it could not start: " + text.strip().splitlines()[-1].strip()
     else:
         cause = type(exc).__name__
-    at = f" (pid {where['pid']} on {where['ip']})" if where else ""
-    return f"its Ray actor{at} stopped: {cause}"
+    at = f", pid {where['pid']} on {where['ip']}" if where else ""
+    return f"Ray actor{at}: {cause}"

@@ -4,9 +4,10 @@ Placement mirrors ProcessExecutor: a fixed set of actors, one CPU and one BLAS t
 per CPU of the cluster unless `--workers N` says N), spread over the nodes; each actor is a
 `SessionsActor` hosting several sessions' Runs with a worker process's scheduler, and a new
 session goes to the actor hosting the fewest. One actor per session would cost a Python process
-(~100 MB) per attendee and leave the fair turns to the OS; a slot per CPU keeps both as on one
-machine. Requests are ObjectRefs awaited on the event loop (bulky ones are submitted from a
-thread), so nothing blocks it. An actor that dies (ray.kill, its process killed, its node lost)
+per attendee (107 MiB each, measured) and leave the turns to the OS: 16 sessions in 16 actors on
+2 cores trained 650 epochs/s in all, against 1,118 in 2 actors (bench.loadtest, scaling).
+Requests are ObjectRefs awaited on the event loop (bulky ones are submitted from a thread), so
+nothing blocks it. An actor that dies (ray.kill, its process killed, its node lost)
 fails its sessions' requests with WorkerLost: they reopen on another actor from their last
 checkpoint, a fresh actor takes its place, and the other actors' sessions never notice.
 """
