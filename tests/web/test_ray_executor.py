@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from app.cli import Where
 from app.main import create_app
 from app.settings import EXECUTOR_ENV, LOOPBACK_HOSTS, RAY_ADDRESS_ENV, WORKERS_ENV, Settings
-from app.training.executors.ray_cluster import NAMESPACE
+from app.training.executors.ray_cluster import NAMESPACE, RayUnavailable, join
 from tests.web.live_server import live_server
 from tests.web.test_workers import alive, children, epochs, past, wait_gone
 from tests.web.test_ws import open_session, read_until
@@ -52,6 +52,7 @@ def ray_instance() -> Iterator[str]:
     before = set(children(os.getpid()))
     sigterm = signal.getsignal(signal.SIGTERM)
     ray.init(
+        address="local",  # ours, whatever else runs on this machine
         num_cpus=2,
         object_store_memory=100 * 1024 * 1024,
         include_dashboard=False,
@@ -180,6 +181,18 @@ def test_without_ray_serve_says_how_to_install_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "install backprop-lab[cluster]" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_without_a_cluster_auto_says_how_to_start_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_cluster(**_: Any) -> None:  # what ray.init(address="auto") raises with none running
+        raise ConnectionError("Could not find any running Ray instance.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_cluster)
+    with pytest.raises(RayUnavailable) as caught:
+        join("auto", 2)
+    assert "cannot start Ray at --ray-address auto: Could not find" in str(caught.value)
+    assert "ray start --head" in str(caught.value) and "--ray-address local" in str(caught.value)
 
 
 def test_flags_and_environment_choose_the_executor(monkeypatch: pytest.MonkeyPatch) -> None:

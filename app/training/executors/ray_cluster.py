@@ -13,6 +13,10 @@ from app.training.executors import ExecutorUnavailable
 LOCAL = "local"  # --ray-address local: a Ray instance of this machine's, started and stopped here
 NAMESPACE = "backprop-lab"
 LOCAL_OBJECT_STORE_BYTES = 100 * 1024 * 1024  # answers are small; checkpoints pass through
+AUTO_HINT = (
+    "\n(auto joins the cluster this machine is part of: start one with `ray start --head`, or "
+    "pass --ray-address local for a Ray of the server's own)"
+)
 INSTALL_HINT = "install backprop-lab[cluster] (pip install 'backprop-lab[cluster]')"
 
 
@@ -41,6 +45,7 @@ def join(address: str, cpus: int) -> str | None:
     try:
         if address == LOCAL:
             ray.init(
+                address=LOCAL,  # a new instance even if `ray start` or $RAY_ADDRESS names one
                 num_cpus=cpus,
                 object_store_memory=LOCAL_OBJECT_STORE_BYTES,
                 include_dashboard=False,
@@ -50,7 +55,8 @@ def join(address: str, cpus: int) -> str | None:
         else:
             ray.init(address=address, log_to_driver=False, namespace=NAMESPACE)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
-        raise RayUnavailable(f"cannot start Ray at --ray-address {address}: {exc}") from None
+        hint = AUTO_HINT if address == "auto" else ""
+        raise RayUnavailable(f"cannot start Ray at --ray-address {address}: {exc}{hint}") from None
     finally:
         if main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
