@@ -23,6 +23,7 @@ from app.cli import Where
 from app.main import create_app
 from app.settings import EXECUTOR_ENV, LOOPBACK_HOSTS, RAY_ADDRESS_ENV, WORKERS_ENV, Settings
 from app.training.executors.ray_cluster import NAMESPACE, RayUnavailable, join
+from app.training.executors.ray_executor import RayExecutor
 from tests.web.live_server import live_server
 from tests.web.test_workers import alive, children, epochs, past, wait_gone
 from tests.web.test_ws import open_session, read_until
@@ -193,6 +194,15 @@ def test_without_a_cluster_auto_says_how_to_start_one(monkeypatch: pytest.Monkey
         join("auto", 2)
     assert "cannot start Ray at --ray-address auto: Could not find" in str(caught.value)
     assert "ray start --head" in str(caught.value) and "--ray-address local" in str(caught.value)
+
+
+def test_more_actors_than_the_cluster_has_cpus_is_refused_before_serving(
+    ray_instance: str,
+) -> None:
+    executor = RayExecutor(ray_instance, actors=5)
+    with pytest.raises(RayUnavailable, match=r"has 2 CPUs: too few for 5 actors of one CPU each"):
+        executor.connect()
+    assert ray.is_initialized(), "a Ray this executor did not start stays up"
 
 
 def test_flags_and_environment_choose_the_executor(monkeypatch: pytest.MonkeyPatch) -> None:

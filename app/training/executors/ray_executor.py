@@ -169,6 +169,7 @@ class RayExecutor:
     def __init__(self, address: str = "auto", actors: int = 0) -> None:
         self.address = address  # "auto", "ray://HOST:PORT", a GCS HOST:PORT, or LOCAL
         self.requested = actors  # 0: one actor per CPU of the cluster
+        self.size = 0  # the actors, once joined
         self.slots: list[Slot] = []
         self._joined = False
         self._owns_ray = False  # this executor joined Ray (or started it) and leaves it at stop
@@ -188,20 +189,23 @@ class RayExecutor:
         place = join(self.address, self.requested or cores())
         self._joined = True
         self._owns_ray = place is not None
+        ray = import_ray()
         if place is None:  # this process had joined Ray already (a test's own instance)
-            place = f"Ray cluster at {import_ray().get_runtime_context().gcs_address}"
+            place = f"Ray cluster at {ray.get_runtime_context().gcs_address}"
         self._place = place
+        cpus = int(ray.cluster_resources().get("CPU", 0))
+        self.size = self.requested or cpus
+        if not 1 <= self.size <= cpus:
+            if self._owns_ray:
+                ray.shutdown()
+            self._joined = self._owns_ray = False
+            wanted = f"{self.size} actors of one CPU each" if self.size else "one actor"
+            raise RayUnavailable(f"{place} has {cpus} CPUs: too few for {wanted}")
 
     async def start(self) -> None:
         """Start the actors (from the server's lifespan) and wait until each runs."""
         await asyncio.to_thread(self.connect)
-        ray = import_ray()
-        cpus = int(ray.cluster_resources().get("CPU", 0))
-        size = self.requested or cpus
-        if size < 1 or size > cpus:
-            await self.stop()
-            wanted = f"{size} actors of one CPU each" if size else "one actor"
-            raise RayUnavailable(f"{self._place} has {cpus} CPUs: too few for {wanted}")
+        size = self.size
         self.slots = slots = [Slot(self, i, self._new_actor()) for i in range(size)]
         waits = asyncio.gather(*(s.settled.wait() for s in slots))
         with contextlib.suppress(TimeoutError):
