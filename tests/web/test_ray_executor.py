@@ -19,7 +19,7 @@ import pytest
 import ray
 from fastapi.testclient import TestClient
 
-from app.cli import Where
+from app.cli_where import Where
 from app.main import create_app
 from app.settings import EXECUTOR_ENV, LOOPBACK_HOSTS, RAY_ADDRESS_ENV, WORKERS_ENV, Settings
 from app.training.executors.ray_cluster import NAMESPACE, RayUnavailable, join
