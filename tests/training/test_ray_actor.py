@@ -10,7 +10,7 @@ from typing import Any
 
 from app.schemas.config import SessionConfig, merge_config
 from app.training.executors.messages import ChunkResult, OpenSpec, RemoteError, View
-from app.training.executors.ray_actor import SessionsActor
+from app.training.executors.ray_actor import QueuePipe, SessionsActor
 
 SPEC = OpenSpec(merge_config(SessionConfig(), {"dataset": {"samples": 100}}).model_dump())
 WAIT = 30.0
@@ -72,3 +72,16 @@ def test_the_actor_answers_requests_and_hurry_and_close_reach_its_scheduler() ->
         if thread.name == "sessions-scheduler" and "sessions-scheduler" not in before:
             thread.join(WAIT)
             assert not thread.is_alive(), "the scheduler ends on exit"
+
+
+def test_the_queue_pipe_polls_and_receives_as_a_connection_does() -> None:
+    answers: list[Any] = []
+    pipe = QueuePipe(answers.append)
+    assert not pipe.poll() and not pipe.poll(0.01)
+    pipe.inbox.put(("hurry", "a", 0, None))
+    pipe.inbox.put(("close", "a", 0, None))
+    assert pipe.poll(1.0) and pipe.poll()  # a message held by poll is still there
+    assert [pipe.recv(), pipe.recv()] == [("hurry", "a", 0, None), ("close", "a", 0, None)]
+    assert not pipe.poll()
+    pipe.send((7, True, "done"))
+    assert answers == [(7, True, "done")]

@@ -25,18 +25,28 @@ from app.training.executors.worker import Message, Scheduler
 
 class QueuePipe:
     """The scheduler's end of a pipe, in this process: messages in by a queue, answers out by a
-    callback (the actor's event loop resolves the waiting request)."""
+    callback (the actor's event loop resolves the waiting request). `poll` and `recv` behave as
+    a multiprocessing Connection's."""
 
     def __init__(self, answer: Any) -> None:
         self.inbox: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._answer = answer
+        self._held: Message | None = None  # taken by a waiting poll, for the next recv
 
-    def poll(self, timeout: float = 0.0) -> bool:
-        """Whether a message waits (the scheduler only asks without waiting)."""
-        return not self.inbox.empty()
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        """Whether a message waits, after waiting up to `timeout` seconds (None: until one does)."""
+        if self._held is None:
+            try:
+                self._held = self.inbox.get(timeout is None or timeout > 0, timeout)
+            except queue.Empty:
+                return False
+        return True
 
     def recv(self) -> Message:
         """The next message, waiting for one."""
+        if self._held is not None:
+            message, self._held = self._held, None
+            return message
         return self.inbox.get()
 
     def send(self, answer: tuple[int, bool, Any]) -> None:
