@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 READY_SECONDS = 60.0  # actors not running within this long: the cluster has no room for them
+UNAVAILABLE_RETRY_SECONDS = 1.0  # an actor unreachable for now is watched again this soon
 BULKY_CALLS = frozenset({"apply"})  # may carry an uploaded table: submitted off the event loop
 
 
@@ -104,7 +105,11 @@ class Slot:
         try:
             self.where = await self.handle.ready.remote()
             self.settled.set()
-            await self.handle.until_stopped.remote()
+            while self.alive:
+                try:
+                    await self.handle.until_stopped.remote()
+                except ray.exceptions.ActorUnavailableError:  # for now: it may come back
+                    await asyncio.sleep(UNAVAILABLE_RETRY_SECONDS)
         except ray.exceptions.RayError as exc:
             self.lost(exc)
         finally:
