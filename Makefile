@@ -80,7 +80,7 @@ $(STAMP_RUN): pyproject.toml | $(VENV)/bin/python
 	@touch $@
 
 $(STAMP_DEV): pyproject.toml $(STAMP_RUN)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,cluster]'
 	@touch $@
 
 $(VENDOR): package.json package-lock.json

@@ -18,12 +18,12 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app import __version__, cli_export
+from app.cli_where import ROOM_MAX_SESSIONS, Where, where_text
 from app.schemas.config import SessionConfig, merge_config
 from app.schemas.messages import describe_validation_error, replace_non_finite
-from app.settings import DATA_DIR_ENV, Settings
+from app.settings import DATA_DIR_ENV, EXECUTORS, Settings
 
 EXIT_USAGE = 2
-ROOM_MAX_SESSIONS = 48
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +54,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workers",
         type=int,
         help="worker processes that train sessions, one core each (default: the cores, or "
-        "$BACKPROP_LAB_WORKERS; 0 trains in threads of the server process)",
+        "$BACKPROP_LAB_WORKERS; 0 trains in threads of the server process); with --executor "
+        "ray, the actors (default: one per CPU of the cluster)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=int,
+        help=f"sessions at once, each a browser tab (default 16; with --room {ROOM_MAX_SESSIONS})",
+    )
+    serve.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where sessions train: process (worker processes, the default, or "
+        "$BACKPROP_LAB_EXECUTOR), thread (threads of the server process) or ray (actors on a "
+        "Ray cluster; needs backprop-lab[cluster])",
+    )
+    serve.add_argument(
+        "--ray-address",
+        help="with --executor ray: auto (the cluster this machine joined with `ray start`; the "
+        "default, or $BACKPROP_LAB_RAY_ADDRESS), ray://HOST:PORT, or local (a Ray instance "
+        "started for this server, one CPU per worker)",
     )
     train = commands.add_parser("train", help="train without a server and write per-epoch metrics")
     source = train.add_mutually_exclusive_group(required=True)
@@ -72,9 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_export.run(args)
     if args.command == "serve":
         host = args.host or ("0.0.0.0" if args.room else "127.0.0.1")
-        return _serve(
-            host, args.port, args.log_level, args.data_dir, args.open, args.room, args.workers
-        )
+        where = Where(args.workers, args.executor, args.ray_address, args.max_sessions)
+        return _serve(host, args.port, args.log_level, args.data_dir, args.open, args.room, where)
     return _train(args)
 
 
@@ -85,32 +103,27 @@ def _serve(
     data_dir: Path | None,
     open_browser: bool,
     room: bool = False,
-    workers: int | None = None,
+    where: Where | None = None,
 ) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
     from app.launch import AnnouncingServer
     from app.main import MissingAssets, create_app
+    from app.training.executors import ExecutorUnavailable
     from app.web.redact import RedactSecrets, logging_config
 
-    if workers is not None and workers < 0:
-        sys.stderr.write(f"backprop-lab: --workers must be 0 or more, got {workers}\n")
-        return 2
     try:
-        settings = Settings(host=host, port=port, room=room)
-    except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS
+        settings = (where or Where()).applied(Settings(host=host, port=port, room=room))
+    except ValueError as exc:  # a bad $BACKPROP_LAB_WORKERS, a flag that cannot work
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 2
-    if room:  # a class of attendees, each with a session (unwatched ones are paused)
-        settings = dataclasses.replace(settings, max_sessions=ROOM_MAX_SESSIONS)
-    if workers is not None:
-        settings = dataclasses.replace(settings, workers=workers)
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)
     try:
         app = create_app(settings)
-    except MissingAssets as exc:
+        _connect(app.state.executor)
+    except (MissingAssets, ExecutorUnavailable) as exc:
         sys.stderr.write(f"backprop-lab: {exc}\n")
         return 1
     stored_in = settings.data_dir or "none (runs are kept in memory only)"
@@ -121,9 +134,7 @@ def _serve(
             sys.stderr.write(f"backprop-lab: cannot create the data directory: {exc}\n")
             return 1
     sys.stdout.write(
-        f"Backprop Lab {__version__}, data directory {stored_in}, "
-        f"{settings.workers} worker process{'es' if settings.workers != 1 else ''}"
-        f"{' (training in threads of this process)' if not settings.workers else ''}\n"
+        f"Backprop Lab {__version__}, data directory {stored_in}, {where_text(settings)}\n"
     )
     sys.stdout.flush()
     logging.basicConfig(level=log_level.upper())
@@ -148,6 +159,14 @@ def _serve(
         opens = functools.partial(instructor_url, app, host)
     AnnouncingServer(config, open_browser=open_browser, greeting=greet, open_url=opens).run()
     return 0
+
+
+def _connect(executor: Any) -> None:
+    """Join the executor's cluster now, before the server runs (a clear error, not a traceback
+    from the server's startup; Ray's signal handlers set before the server's own)."""
+    connect = getattr(executor, "connect", None)
+    if connect is not None:
+        connect()
 
 
 def _load_config(args: argparse.Namespace) -> SessionConfig:

@@ -56,7 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Backprop Lab", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     store = None if settings.data_dir is None else RunStore.open(settings.data_dir)
-    executor = make_executor(settings.workers)
+    executor = make_executor(
+        settings.workers, settings.executor, settings.ray_address, settings.ray_actors
+    )
+    app.state.executor = executor
     app.state.manager = SessionManager(
         max_sessions=settings.max_sessions, store=store, executor=executor
     )

@@ -14,6 +14,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 APP_NAME = "backprop-lab"
 DATA_DIR_ENV = "BACKPROP_LAB_DATA_DIR"
 WORKERS_ENV = "BACKPROP_LAB_WORKERS"
+EXECUTOR_ENV = "BACKPROP_LAB_EXECUTOR"
+RAY_ADDRESS_ENV = "BACKPROP_LAB_RAY_ADDRESS"
+EXECUTORS = ("process", "thread", "ray")  # where sessions train (see app/training/executors)
 PACKAGED_PREFIX = "_"  # a wheel carries static/ and templates/ as app/_static and app/_templates
 LESSONS_DIR = Path(__file__).resolve().parent / "lessons"  # package data: in the wheel too
 
@@ -57,6 +60,19 @@ def default_workers() -> int:
     return workers
 
 
+def default_executor() -> str:
+    """$BACKPROP_LAB_EXECUTOR when set, else worker processes."""
+    from_env = os.environ.get(EXECUTOR_ENV, "").strip() or EXECUTORS[0]
+    if from_env not in EXECUTORS:
+        raise ValueError(f"{EXECUTOR_ENV} must be one of {', '.join(EXECUTORS)}, got {from_env!r}")
+    return from_env
+
+
+def default_ray_address() -> str:
+    """$BACKPROP_LAB_RAY_ADDRESS when set, else the Ray cluster running on this machine."""
+    return os.environ.get(RAY_ADDRESS_ENV, "").strip() or "auto"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the server needs to know; everything has a safe default."""
@@ -71,6 +87,12 @@ class Settings:
     max_sessions: int = 16
     # Worker processes that train sessions (one core each); 0: threads of the web process.
     workers: int = field(default_factory=default_workers)
+    # Where sessions train: "process" (`workers` processes; 0: threads), "thread" (threads of the
+    # web process) or "ray" (actors on the Ray cluster at `ray_address`: "auto", the one this
+    # machine belongs to; "ray://HOST:PORT"; or "local", one started here for the server).
+    executor: str = field(default_factory=default_executor)
+    ray_address: str = field(default_factory=default_ray_address)
+    ray_actors: int = 0  # Ray actors of one CPU each; 0: one per CPU of the cluster
     ws_max_message_bytes: int = 64 * 1024  # larger messages get an error frame
     ws_transport_max_bytes: int = 1024 * 1024  # uvicorn closes the socket (1009) beyond this
     max_upload_bytes: int = 8 * 1024 * 1024  # above the largest CSV the parser accepts (10k×50)

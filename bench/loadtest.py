@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import time
 from typing import Any
 
@@ -293,6 +294,11 @@ def main(argv: list[str] | None = None) -> None:
         "--workers", type=int, help="the server's --workers (default: its own, the cores)"
     )
     parser.add_argument(
+        "--server-args",
+        default="",
+        help='more `serve` arguments, e.g. "--executor ray --ray-address local"',
+    )
+    parser.add_argument(
         "--phases",
         default="scaling,crowd,memory",
         help="comma-separated phases to run, each on a fresh server (scaling, crowd, memory)",
@@ -313,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"unknown phase {name!r}; expected some of {', '.join(phases)}")
     for name in args.phases.split(","):
         phase = phases[name]
-        server = Server(workers=args.workers)
+        server = Server(*shlex.split(args.server_args), workers=args.workers)
         try:
             asyncio.run(phase(args, server))
         finally:

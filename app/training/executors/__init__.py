@@ -4,8 +4,8 @@ A session talks to a `Runtime`: `open` builds its Run from an `OpenSpec`, `call`
 by name with plain arguments (see host.HOST_METHODS), `hurry` asks for a queued training slice to
 be answered at once (a command is waiting), `close` forgets the Run. An `Executor` hands out
 runtimes: `ThreadExecutor` keeps each Run in a thread of this process (`--workers 0`, tests),
-`ProcessExecutor` spreads them over a pool of worker processes. Requests and answers are plain
-picklable data, so another executor (a Ray actor) fits the same seam.
+`ProcessExecutor` spreads them over a pool of worker processes, `RayExecutor` over actors on a
+Ray cluster. Requests and answers are plain picklable data, so each carries them unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ from typing import Any, Protocol
 
 from app.training.executors.messages import OpenSpec, View, WorkerLost
 from app.training.run import Run
+
+
+class ExecutorUnavailable(RuntimeError):
+    """Sessions cannot train where the settings say (Ray missing, no cluster); the message says
+    what to do."""
 
 
 class Runtime(Protocol):
@@ -61,9 +66,17 @@ class Executor(Protocol):
         ...
 
 
-def make_executor(workers: int) -> Executor:
-    """Threads of this process for 0 workers, else a pool of `workers` processes."""
-    if workers <= 0:
+def make_executor(
+    workers: int, kind: str = "process", ray_address: str = "auto", ray_actors: int = 0
+) -> Executor:
+    """Where sessions train: threads of this process (`thread`, or 0 workers), a pool of
+    `workers` processes (`process`), or Ray actors on a cluster (`ray`: needs Ray installed,
+    else RayUnavailable)."""
+    if kind == "ray":
+        from app.training.executors.ray_executor import RayExecutor
+
+        return RayExecutor(ray_address, ray_actors)
+    if kind == "thread" or workers <= 0:
         from app.training.executors.thread import ThreadExecutor
 
         return ThreadExecutor()
@@ -72,4 +85,12 @@ def make_executor(workers: int) -> Executor:
     return ProcessExecutor(workers)
 
 
-__all__ = ["Executor", "OpenSpec", "Runtime", "View", "WorkerLost", "make_executor"]
+__all__ = [
+    "Executor",
+    "ExecutorUnavailable",
+    "OpenSpec",
+    "Runtime",
+    "View",
+    "WorkerLost",
+    "make_executor",
+]
