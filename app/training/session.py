@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import time
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from app.training.markers import Markers
 from app.training.pacing import WAIT_SLICE, Pacer
 from app.training.recorder import Recorder
 from app.training.run import Run, TableLookup
-from app.training.session_commands import SessionCommands, SessionState
+from app.training.session_commands import FRAME_BYTES, SessionCommands, SessionState
 from app.training.wire import Hello, HistoryText, Outgoing
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 LOG_CAPACITY = 20_000  # entries
 LOG_BYTES = 4 * 1024 * 1024  # what a session's log may hold; a reader further behind resyncs
 COMMAND_QUEUE_SIZE = 256
-FINISH_EPOCH_SECONDS = 0.05  # a pause first finishes the epoch if it is this close to its end
+FINISH_EPOCH_SECONDS = 0.02  # a pause first finishes the epoch if it should end this soon
 CLOSE_SECONDS = 5.0  # a closing session waits this long for its last checkpoint
 
 __all__ = ["CHUNK_SECONDS", "SessionState", "TrainingSession"]
@@ -79,6 +80,7 @@ class TrainingSession(SessionCommands):
         self.recorder = recorder  # store seam: sees every entry, between chunks
         self.diagnoser = Diagnoser(self.config, view.guessing_loss)
         self.markers = Markers(self.config.model_dump())  # where something changed (issue 9)
+        self.sharing: dict[str, Any] | None = None  # the server's last `sharing` frame
 
     @classmethod
     def local(
@@ -111,15 +113,17 @@ class TrainingSession(SessionCommands):
                 await self._task
         if self.recorder is not None:
             checkpoint = None
-            # A running session's end is an interruption; diverged weights are not worth keeping.
-            if self.state not in (SessionState.RUNNING, SessionState.DIVERGED):
-                last = self.recorder.last
-                again = last is None or last.epoch != self.epoch  # a cancelled one never came
-                try:
-                    async with asyncio.timeout(CLOSE_SECONDS):
+            try:
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await self._finish_paused_epoch()
+                    # A running session's end is an interruption; diverged weights are not worth
+                    # keeping.
+                    if self.state not in (SessionState.RUNNING, SessionState.DIVERGED):
+                        last = self.recorder.last
+                        again = last is None or last.epoch != self.epoch  # a cancelled one
                         checkpoint = await self.runtime.call("checkpoint", again)
-                except Exception:
-                    log.warning("no last checkpoint for session %s", self.id, exc_info=True)
+            except Exception:
+                log.warning("no last checkpoint for session %s", self.id, exc_info=True)
             self.recorder.close(self.epoch, self.state.value, checkpoint)
         await self.runtime.close()
 
@@ -128,6 +132,8 @@ class TrainingSession(SessionCommands):
     def subscribe(self) -> tuple[Subscriber, Hello]:
         """Register a connection; returns it with the `hello` frame that brings it up to date."""
         sub = Subscriber(cursor=self._log.end)
+        if self.sharing is not None:  # after the hello: how busy the server is now
+            sub.outbox.append(self.sharing)
         self.subscribers.add(sub)
         self.last_active = time.monotonic()
         return sub, self.hello()
@@ -136,6 +142,15 @@ class TrainingSession(SessionCommands):
         """Forget a connection."""
         self.subscribers.discard(sub)
         self.last_active = time.monotonic()
+
+    def share(self, frame: dict[str, Any]) -> None:
+        """Tell clients how the server's cores are shared, when that changed (not stored: it
+        says how busy the server is, not what the run did)."""
+        if frame == self.sharing:
+            return
+        self.sharing = frame
+        self._log.append("frame", frame, FRAME_BYTES)
+        self._notify()
 
     def submit(self, command: Command, origin: Subscriber | None = None) -> None:
         """Queue a command; it is applied between chunks, in order."""
@@ -229,19 +244,29 @@ class TrainingSession(SessionCommands):
             await asyncio.sleep(min(left, WAIT_SLICE))
         return True
 
-    async def _finish_short_epoch(self) -> None:
-        """Before a pause, finish a half-done epoch if that takes at most FINISH_EPOCH_SECONDS:
-        a pause between epochs is one a checkpoint can resume exactly."""
-        if FINISH_EPOCH_SECONDS <= 0 or not self.in_epoch:
+    async def _finish_paused_epoch(self) -> None:
+        """A session paused mid-epoch that closes first finishes that epoch (in slices, so the
+        worker's other sessions keep their turns): its checkpoint then resumes exactly."""
+        while self.state is SessionState.PAUSED and self.in_epoch:
+            result = await self.runtime.call("finish_epoch", CHUNK_SECONDS)
+            if result is None:
+                self.in_epoch = False
+                return
+            self._publish(result)
+
+    async def _pause_now(self) -> None:
+        """Pause: the host finishes a half-done epoch only if it should end within
+        FINISH_EPOCH_SECONDS (a pause between epochs is one a checkpoint resumes exactly), else
+        stops between two batches; a checkpoint it took is stored before clients see `paused`."""
+        result, checkpoint = await self.runtime.call("pause", FINISH_EPOCH_SECONDS)
+        if result is not None:
+            self._publish(result)
+        if self.state is not SessionState.RUNNING:  # the epoch's end stopped it
             return
-        try:
-            result = await self.runtime.call("finish_epoch", FINISH_EPOCH_SECONDS)
-            if result is not None:
-                self._publish(result)
-        except WorkerLost:
-            raise  # the command's handler recovers
-        except Exception:
-            log.exception("finishing an epoch failed in session %s", self.id)
+        self._set_state(SessionState.PAUSED)
+        if checkpoint is not None and self.recorder is not None:
+            self.recorder.saved(checkpoint)
+            self.recorder.wants_checkpoint = False
 
     def _publish(self, result: ChunkResult) -> None:
         """Put what a chunk produced into the history, the log, the diagnoses and the store."""
