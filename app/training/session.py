@@ -77,6 +77,7 @@ class TrainingSession(SessionCommands):
         self._snapshot = view.snapshot_text
         self._dataset = view.dataset_text
         self._task: asyncio.Task[None] | None = None
+        self._ahead: asyncio.Future[ChunkResult] | None = None  # the next slice, asked early
         self.recorder = recorder  # store seam: sees every entry, between chunks
         self.diagnoser = Diagnoser(self.config, view.guessing_loss)
         self.markers = Markers(self.config.model_dump())  # where something changed (issue 9)
@@ -111,6 +112,7 @@ class TrainingSession(SessionCommands):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._drop_ahead()
         if self.recorder is not None:
             checkpoint = None
             try:
@@ -215,6 +217,8 @@ class TrainingSession(SessionCommands):
     async def _drive(self) -> None:
         while True:
             if self.state is SessionState.RUNNING:
+                if self._ahead is not None and not self._commands.empty():
+                    await self._run_chunk()  # the slice asked ahead gave way: show it first
                 while not self._commands.empty():
                     await self._handle(*self._commands.get_nowait())
                 if self.state is SessionState.RUNNING and await self._paced_wait():
@@ -224,17 +228,45 @@ class TrainingSession(SessionCommands):
 
     async def _run_chunk(self) -> None:
         try:
-            result: ChunkResult = await self.runtime.call("chunk", self._steps_left, CHUNK_SECONDS)
+            ahead, self._ahead = self._ahead, None
+            result: ChunkResult = await (ahead if ahead is not None else self._ask_chunk())
+            if self._may_ask_ahead(result):
+                # The next slice is asked for before this one is shown, so the worker trains
+                # while this process handles the records (a turn is not lost to the round trip).
+                self._ahead = asyncio.ensure_future(self._ask_chunk())
             self._publish(result)  # inside: a failure here would end the driver, stuck "running"
             await self._checkpoint_if_wanted()
         except WorkerLost as lost:
+            self._drop_ahead()
             await self._recover(lost)
         except Exception:
+            self._drop_ahead()
             log.exception("training chunk failed in session %s", self.id)
             self._set_state(
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
             self._notify()
+
+    async def _ask_chunk(self) -> ChunkResult:
+        result: ChunkResult = await self.runtime.call("chunk", self._steps_left, CHUNK_SECONDS)
+        return result
+
+    def _may_ask_ahead(self, result: ChunkResult) -> bool:
+        """Only open-ended play asks ahead: a step count, pacing, a stop, a command or a wanted
+        checkpoint must see this slice's outcome first."""
+        wants = self.recorder is not None and self.recorder.wants_checkpoint
+        return (
+            result.stop is None
+            and not self._steps_left
+            and Pacer.rate(self.config.training) is None
+            and self._commands.empty()
+            and not wants
+        )
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None
 
     async def _paced_wait(self) -> bool:
         """Wait for the next epoch's turn in short slices; False when a command arrives first."""

@@ -20,10 +20,12 @@ def test_placement_breaks_ties_by_hosted_sessions_then_order() -> None:
         place([])
 
 
-def test_a_session_moves_only_when_its_worker_runs_two_more_than_another() -> None:
-    assert crowded(Load(3, 3), [Load(1, 9)])
-    assert crowded(Load(CROWDED_BY, 4), [Load(0, 4)])
-    assert not crowded(Load(2, 2), [Load(1, 1)]), "one more is as even as it gets"
+def test_a_session_moves_only_when_that_evens_the_split() -> None:
+    # Its worker runs 2 others, another runs 1: playing here makes 3 and 1, there 2 and 2.
+    assert crowded(Load(2, 2), [Load(1, 9)])
+    assert crowded(Load(CROWDED_BY - 1, 4), [Load(0, 4)])
+    assert not crowded(Load(1, 2), [Load(1, 1)]), "2 and 1 is as even as 3 sessions get"
+    assert not crowded(Load(0, 5), [Load(0, 0)]), "an idle worker is as good as another"
     assert not crowded(Load(3, 3), []), "nowhere to go"
 
 
@@ -62,3 +64,14 @@ def test_a_session_back_from_a_pause_starts_level_with_the_least_served() -> Non
     assert picks.count("a") >= 4
     with pytest.raises(ValueError, match="no slice"):
         turns.pick([])
+
+
+def test_a_session_behind_gets_a_longer_turn_but_at_most_twice_the_base() -> None:
+    turns = Turns()
+    turns.pick(["heavy", "light"])  # both start level
+    turns.charge("heavy", 0.08)  # a long turn: a big network's boundary picture
+    turns.charge("light", 0.03)
+    assert turns.seconds("light", 0.03) == pytest.approx(0.06), "capped at twice the base"
+    assert turns.seconds("heavy", 0.03) == pytest.approx(0.03)
+    turns.charge("light", 0.04)
+    assert turns.seconds("light", 0.03) == pytest.approx(0.04), "0.01 behind"

@@ -2,8 +2,9 @@
 
 Placement counts *running* sessions (those that asked for training lately), not hosted ones: a
 worker hosting ten paused sessions is as free as an empty one. Within a worker, turns go to the
-running session that has used the least CPU time, so a light session whose turns end early, or
-a heavy one whose boundary picture takes a long turn, still gets an equal share; a session that
+running session that has used the least CPU time, and a session behind the others gets a longer
+turn, so a light session whose turns end early, or a heavy one whose boundary picture takes a long
+turn, still gets an equal share; a session that
 starts (or comes back from a pause) begins level with the least-served one, never with credit
 for the time it spent paused.
 """
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ACTIVE_SECONDS = 1.0  # a session that asked for training this recently counts as running
-CROWDED_BY = 2  # a session moves at play when its worker runs this many more than another
+CROWDED_BY = 2  # a session moves at play when, with it, its worker would run this many more
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,10 @@ def place(loads: list[Load]) -> int:
 
 def crowded(own: Load, others: Iterable[Load]) -> bool:
     """True when a session about to play on a worker with load `own` (itself not counted as
-    running) would run with at least CROWDED_BY more neighbours than on another worker."""
-    fewest = min((load.running for load in others), default=own.running)
-    return own.running - fewest >= CROWDED_BY
+    running) would make it run CROWDED_BY more sessions than another worker: moving there then
+    evens the split (3 and 1 become 2 and 2; 2 and 1 stay as they are)."""
+    fewest = min((load.running for load in others), default=own.running + 1)
+    return own.running + 1 - fewest >= CROWDED_BY
 
 
 def sharing(running: int, cores: int) -> float:
@@ -61,6 +63,14 @@ class Turns:
         for session in ids:
             self._join(session)
         return min(ids, key=lambda s: self.used[s])
+
+    def seconds(self, session: str, base: float) -> float:
+        """How long `session`'s slice may run: `base`, plus up to `base` more to make up for
+        what it is behind the most-served session (a session has one slice queued at a time, so
+        it catches up with longer turns rather than with more of them)."""
+        self._join(session)
+        behind = max(self.used.values()) - self.used[session]
+        return base + min(base, behind)
 
     def charge(self, session: str, seconds: float) -> None:
         """A slice of `session` used `seconds` of CPU time."""

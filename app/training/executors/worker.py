@@ -76,7 +76,7 @@ class Scheduler:
             self.turns.leave(gone)
         session = self.turns.pick(self.slices)
         rid, (steps, asked) = self.slices.pop(session)
-        seconds = min(asked, slice_seconds(len(self.asked)))
+        seconds = min(asked, self.turns.seconds(session, slice_seconds(len(self.asked))))
         started = time.process_time()
         self._reply(rid, partial(self.hosts[session].chunk, steps, seconds))
         self.turns.charge(session, time.process_time() - started)
