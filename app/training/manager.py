@@ -125,10 +125,11 @@ class SessionManager:
             victims = self._take_idle(force=True)
         if len(self.sessions) + self._building >= self.max_sessions:
             self._background_close(victims)
+            n = self.max_sessions
+            open_now = f"{n} session is" if n == 1 else f"{n} sessions are"
             raise TooManySessions(
-                f"{self.max_sessions} sessions are open on this server (the most it runs at "
-                "once): close a tab you no longer use, or ask the instructor to close some, "
-                "then try again"
+                f"{open_now} open on this server (the most it runs at once): close a tab you "
+                "no longer use, or ask the instructor to close some, then try again."
             )
         self._building += 1
         return victims
