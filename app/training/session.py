@@ -78,6 +78,7 @@ class TrainingSession(SessionCommands):
         self._dataset = view.dataset_text
         self._task: asyncio.Task[None] | None = None
         self._ahead: asyncio.Future[ChunkResult] | None = None  # the next slice, asked early
+        self._points_edited = False
         self.recorder = recorder  # store seam: sees every entry, between chunks
         self.diagnoser = Diagnoser(self.config, view.guessing_loss)
         self.markers = Markers(self.config.model_dump())  # where something changed (issue 9)

@@ -78,6 +78,7 @@ class SessionCommands:
     _steps_left: int
     _dataset: str
     _snapshot: str
+    _points_edited: bool  # hand-placed points: a Run rebuilt from its config would lack them
 
     async def _pause_now(self) -> None:
         raise NotImplementedError
@@ -130,6 +131,7 @@ class SessionCommands:
                     origin, error_frame("not_planar", "points can be edited on 2-D data only")
                 )
                 return
+            self._points_edited = True
             if isinstance(command, AddPoint):
                 view = await self.runtime.call("add_point", command.x, command.y, command.label)
             else:
@@ -217,9 +219,12 @@ class SessionCommands:
 
     async def _move_if_crowded(self) -> None:
         """About to play on a worker that runs two more sessions than another: move the Run
-        there first (only between epochs, where a capture continues exactly)."""
+        there first (only between epochs, where a capture continues exactly, and only when the
+        config rebuilds its data: hand-placed points would be lost)."""
         runtime = self.runtime
-        if self.in_epoch or not isinstance(runtime, Movable) or not runtime.crowded():
+        if self.in_epoch or self._points_edited or not isinstance(runtime, Movable):
+            return
+        if not runtime.crowded():
             return
         capture: Checkpoint = await runtime.call("capture")
         last = None if self.recorder is None else self.recorder.last

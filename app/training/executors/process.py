@@ -2,8 +2,8 @@
 
 Each worker has a pipe; a writer thread sends requests (pickled off the event loop) and a reader
 thread hands answers to the loop. A new session goes to the worker running the fewest sessions
-(fairness.place; paused ones cost nothing), and one about to play moves when its worker runs two
-more than another (`crowded`). When a
+(fairness.place; paused ones cost nothing), and one about to play moves first when, with it, its
+worker would run two more than another (`crowded`). When a
 worker dies, its sessions' requests fail with WorkerLost (they reopen elsewhere) and a fresh
 worker takes its place; the other workers' sessions never notice.
 """
@@ -210,8 +210,8 @@ class ProcessRuntime:
         return await self.worker.request("call", self.session_id, (method, args))
 
     def crowded(self) -> bool:
-        """True when this session, about to play, would run with at least two more neighbours
-        than on another worker: worth moving (its Run reopens there from a capture)."""
+        """True when this session, about to play, would make its worker run two more sessions
+        than another: worth moving (its Run reopens there from a capture)."""
         worker = self.worker
         if worker is None:
             return False
@@ -269,10 +269,6 @@ class ProcessExecutor:
         if not live:
             raise WorkerLost("no worker process is running")
         return live[place([w.load() for w in live])]
-
-    def running(self) -> int:
-        """Sessions that asked any worker for training lately."""
-        return sum(w.load().running for w in self.workers if w.alive)
 
     def replace(self, dead: Worker) -> None:
         """Start a fresh worker where a dead one was (unless workers there die as they start)."""

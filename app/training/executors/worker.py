@@ -3,7 +3,7 @@
 Requests arrive over a pipe as (kind, session, request id, payload) and answers go back as
 (request id, ok, value). Between two slices the worker reads everything that arrived; a request
 other than training (a command) goes before every queued slice, and running sessions take
-turns in arrival order. Slices shorten as more sessions run here, so each one still reports
+turns. Slices shorten as more sessions run here, so each one still reports
 often and a command never waits long for the slice in progress. Whose slice runs next is the
 running session that has used the least CPU time (fairness.Turns); after a `hurry` the worker
 waits a moment for the command that follows it before starting anyone else's slice.
