@@ -186,13 +186,14 @@ class RunHost:
         """One `Run.train` call, timing its batches for `epoch_seconds_left`."""
         trainer = self.run.trainer
         before = trainer.batches_left if trainer.in_epoch else len(trainer.data.batches)
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time: a busy machine's pre-emptions do not count
         record = self.run.train(deadline)
         ran = before - trainer.batches_left if record is None else before
         if ran > 0:
-            rate = (time.perf_counter() - started) / ran
+            rate = (time.thread_time() - started) / ran
             last = self._batch_seconds
-            self._batch_seconds = rate if last is None else 0.5 * (last + rate)
+            # Down at once, up slowly: one slow call (a page fault, a cache miss) is not the rate.
+            self._batch_seconds = rate if last is None or rate < last else 0.8 * last + 0.2 * rate
         return record
 
     def _train(self, seconds: float, max_epochs: int, steps: int) -> ChunkResult:
