@@ -199,6 +199,7 @@ class ProcessRuntime:
         if self.worker is not None:
             self.worker.forget(self.session_id)
         self.worker = worker = self.pool.least_loaded()
+        log.debug("session %s opens on worker %s, %s", self.session_id, worker.index, worker.load())
         worker.sessions.add(self.session_id)
         view: View = await worker.request("open", self.session_id, spec)
         return view
@@ -211,12 +212,17 @@ class ProcessRuntime:
 
     def crowded(self) -> bool:
         """True when this session, about to play, would make its worker run two more sessions
-        than another: worth moving (its Run reopens there from a capture)."""
+        than another: worth moving (its Run reopens there from a capture). Else it counts as
+        running there from now on, before its first slice is asked for, so that sessions
+        pressing play one after another see each other."""
         worker = self.worker
         if worker is None:
             return False
         others = [w.load() for w in self.pool.workers if w.alive and w is not worker]
-        return crowded(worker.load(leaving=self.session_id), others)
+        if crowded(worker.load(leaving=self.session_id), others):
+            return True
+        worker.asked[self.session_id] = time.monotonic()
+        return False
 
     async def move(self, spec: OpenSpec) -> View:
         """Reopen the Run on the least busy other worker from `spec` (a capture of it)."""
@@ -225,7 +231,10 @@ class ProcessRuntime:
             old.post("close", self.session_id)
             old.forget(self.session_id)
         self.worker = None
-        return await self.open(spec)
+        view = await self.open(spec)
+        if self.worker is not None:  # it runs there from now on (see `crowded`)
+            self.worker.asked[self.session_id] = time.monotonic()
+        return view
 
     def hurry(self) -> None:
         """Answer this session's queued slice now, untrained: a command waits."""
