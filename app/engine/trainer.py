@@ -152,6 +152,11 @@ class Trainer:
         """True while an epoch is split: some of its batches ran, its record is not out yet."""
         return self._next is not None
 
+    @property
+    def batches_left(self) -> int:
+        """Batches of the epoch in progress still to run (0 between epochs)."""
+        return 0 if self._next is None else len(self.data.batches) - self._next
+
     def set_data(self, x_train: Array, y_train: Array, x_val: Array, y_val: Array) -> None:
         """Replace the training and validation data (e.g. edited points); weights are kept."""
         self.data = EpochData(self.model, x_train, y_train, x_val, y_val)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from app.data import Table
 from app.schemas.config import SessionConfig
 from app.store import RunStore
 from app.training.executors import Executor
+from app.training.executors.fairness import sharing
 from app.training.executors.messages import OpenSpec, WorkerLost
 from app.training.executors.thread import ThreadExecutor
 from app.training.recorder import Recorder
@@ -26,6 +28,7 @@ from app.training.uploads import Upload, UploadsFull, UploadStore
 log = logging.getLogger(__name__)
 
 FORCED_REAP_IDLE = 5.0  # a full server closes unwatched sessions idle this long (seconds)
+SHARING_SECONDS = 0.5  # how often the running sessions are counted for the `sharing` frame
 
 
 class TooManySessions(Exception):
@@ -51,6 +54,7 @@ class SessionManager:
         self.pause_after = pause_after
         self.expire_after = expire_after
         self._reaper: asyncio.Task[None] | None = None
+        self._sharing: asyncio.Task[None] | None = None
         self.branches: set[str] = set()  # a reveal's branches: bounded apart from the rest
         self.max_branches = MAX_CHOICES  # one question's branches (a new question closes them)
         self._building = {False: 0, True: 0}  # slots claimed by creations still building, by kind
@@ -135,11 +139,14 @@ class SessionManager:
             victims = self._take_idle(force=True)
         if self._in_use(branch) >= limit:
             self._background_close(victims)
+            n = self.max_sessions
+            open_now = f"{n} session is" if n == 1 else f"{n} sessions are"
             raise TooManySessions(
                 f"a reveal runs at most {limit} branches at once; end the question on the wall "
                 "(its branches close) and reveal again"
                 if branch
-                else f"this server runs at most {limit} sessions; close a tab and retry"
+                else f"{open_now} open on this server (the most it runs at once): close a tab "
+                "you no longer use, or ask the instructor to close some, then try again."
             )
         self._building[branch] += 1
         return victims
@@ -214,16 +221,33 @@ class SessionManager:
             await asyncio.sleep(every)
             await self.reap()
 
+    def sharing_frame(self) -> dict[str, object]:
+        """How the cores are shared now: running sessions, cores, each one's share of a core."""
+        running = sum(1 for s in self.sessions.values() if s.state is SessionState.RUNNING)
+        cores = getattr(self.executor, "cores", None) or os.cpu_count() or 1
+        share = round(sharing(running, cores), 3)
+        return {"type": "sharing", "running": running, "cores": cores, "share": share}
+
+    async def run_sharing(self, every: float = SHARING_SECONDS) -> None:
+        """Background task: send every session the `sharing` frame when it changes."""
+        while True:
+            frame = self.sharing_frame()
+            for session in list(self.sessions.values()):
+                session.share(frame)
+            await asyncio.sleep(every)
+
     def start(self) -> None:
-        """Start the reaper (from the lifespan)."""
+        """Start the reaper and the sharing count (from the lifespan)."""
         self._reaper = asyncio.create_task(self.run_reaper(), name="session-reaper")
+        self._sharing = asyncio.create_task(self.run_sharing(), name="session-sharing")
 
     async def stop(self) -> None:
-        """Stop the reaper and every session."""
-        if self._reaper is not None:
-            self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+        """Stop the background tasks and every session."""
+        for task in (self._reaper, self._sharing):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         sessions = list(self.sessions.values())
         self.sessions.clear()
         await self._close_all(sessions)

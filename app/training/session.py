@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import time
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from app.training.markers import Markers
 from app.training.pacing import WAIT_SLICE, Pacer
 from app.training.recorder import Recorder
 from app.training.run import Run, TableLookup
-from app.training.session_commands import SessionCommands, SessionState
+from app.training.session_commands import FRAME_BYTES, SessionCommands, SessionState
 from app.training.wire import Hello, HistoryText, Outgoing
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 LOG_CAPACITY = 20_000  # entries
 LOG_BYTES = 4 * 1024 * 1024  # what a session's log may hold; a reader further behind resyncs
 COMMAND_QUEUE_SIZE = 256
-FINISH_EPOCH_SECONDS = 0.05  # a pause first finishes the epoch if it is this close to its end
+FINISH_EPOCH_SECONDS = 0.02  # a pause first finishes the epoch if it should end this soon
 CLOSE_SECONDS = 5.0  # a closing session waits this long for its last checkpoint
 
 __all__ = ["CHUNK_SECONDS", "SessionState", "TrainingSession"]
@@ -76,9 +77,12 @@ class TrainingSession(SessionCommands):
         self._snapshot = view.snapshot_text
         self._dataset = view.dataset_text
         self._task: asyncio.Task[None] | None = None
+        self._ahead: asyncio.Future[ChunkResult] | None = None  # the next slice, asked early
+        self._points_edited = False
         self.recorder = recorder  # store seam: sees every entry, between chunks
         self.diagnoser = Diagnoser(self.config, view.guessing_loss)
         self.markers = Markers(self.config.model_dump())  # where something changed (issue 9)
+        self.sharing: dict[str, Any] | None = None  # the server's last `sharing` frame
 
     @classmethod
     def local(
@@ -109,17 +113,20 @@ class TrainingSession(SessionCommands):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._drop_ahead()
         if self.recorder is not None:
             checkpoint = None
-            # A running session's end is an interruption; diverged weights are not worth keeping.
-            if self.state not in (SessionState.RUNNING, SessionState.DIVERGED):
-                last = self.recorder.last
-                again = last is None or last.epoch != self.epoch  # a cancelled one never came
-                try:
-                    async with asyncio.timeout(CLOSE_SECONDS):
+            try:
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await self._finish_paused_epoch()
+                    # A running session's end is an interruption; diverged weights are not worth
+                    # keeping.
+                    if self.state not in (SessionState.RUNNING, SessionState.DIVERGED):
+                        last = self.recorder.last
+                        again = last is None or last.epoch != self.epoch  # a cancelled one
                         checkpoint = await self.runtime.call("checkpoint", again)
-                except Exception:
-                    log.warning("no last checkpoint for session %s", self.id, exc_info=True)
+            except Exception:
+                log.warning("no last checkpoint for session %s", self.id, exc_info=True)
             self.recorder.close(self.epoch, self.state.value, checkpoint)
         await self.runtime.close()
 
@@ -128,6 +135,8 @@ class TrainingSession(SessionCommands):
     def subscribe(self, compact: bool = False) -> tuple[Subscriber, Hello]:
         """Register a connection; returns it with the `hello` frame that brings it up to date."""
         sub = Subscriber(cursor=self._log.end, compact=compact)
+        if self.sharing is not None:  # after the hello: how busy the server is now
+            sub.outbox.append(self.sharing)
         self.subscribers.add(sub)
         self.last_active = time.monotonic()
         return sub, self.hello(compact)
@@ -136,6 +145,15 @@ class TrainingSession(SessionCommands):
         """Forget a connection."""
         self.subscribers.discard(sub)
         self.last_active = time.monotonic()
+
+    def share(self, frame: dict[str, Any]) -> None:
+        """Tell clients how the server's cores are shared, when that changed (not stored: it
+        says how busy the server is, not what the run did)."""
+        if frame == self.sharing:
+            return
+        self.sharing = frame
+        self._log.append("frame", frame, FRAME_BYTES)
+        self._notify()
 
     def submit(self, command: Command, origin: Subscriber | None = None) -> None:
         """Queue a command; it is applied between chunks, in order."""
@@ -202,6 +220,8 @@ class TrainingSession(SessionCommands):
     async def _drive(self) -> None:
         while True:
             if self.state is SessionState.RUNNING:
+                if self._ahead is not None and not self._commands.empty():
+                    await self._run_chunk()  # the slice asked ahead gave way: show it first
                 while not self._commands.empty():
                     await self._handle(*self._commands.get_nowait())
                 if self.state is SessionState.RUNNING and await self._paced_wait():
@@ -211,20 +231,48 @@ class TrainingSession(SessionCommands):
 
     async def _run_chunk(self) -> None:
         try:
-            shared = len(self.subscribers) > 1  # e.g. a room's live run: its turns come often
-            result: ChunkResult = await self.runtime.call(
-                "chunk", self._steps_left, CHUNK_SECONDS, shared
-            )
+            ahead, self._ahead = self._ahead, None
+            result: ChunkResult = await (ahead if ahead is not None else self._ask_chunk())
+            if self._may_ask_ahead(result):
+                # The next slice is asked for before this one is shown, so the worker trains
+                # while this process handles the records (a turn is not lost to the round trip).
+                self._ahead = asyncio.ensure_future(self._ask_chunk())
             self._publish(result)  # inside: a failure here would end the driver, stuck "running"
             await self._checkpoint_if_wanted()
         except WorkerLost as lost:
+            self._drop_ahead()
             await self._recover(lost)
         except Exception:
+            self._drop_ahead()
             log.exception("training chunk failed in session %s", self.id)
             self._set_state(
                 SessionState.PAUSED, "Internal error while training; see the server log."
             )
             self._notify()
+
+    async def _ask_chunk(self) -> ChunkResult:
+        shared = len(self.subscribers) > 1  # e.g. a room's live run: its turns come often
+        result: ChunkResult = await self.runtime.call(
+            "chunk", self._steps_left, CHUNK_SECONDS, shared
+        )
+        return result
+
+    def _may_ask_ahead(self, result: ChunkResult) -> bool:
+        """Only open-ended play asks ahead: a step count, pacing, a stop, a command or a wanted
+        checkpoint must see this slice's outcome first."""
+        wants = self.recorder is not None and self.recorder.wants_checkpoint
+        return (
+            result.stop is None
+            and not self._steps_left
+            and Pacer.rate(self.config.training) is None
+            and self._commands.empty()
+            and not wants
+        )
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None
 
     async def _paced_wait(self) -> bool:
         """Wait for the next epoch's turn in short slices; False when a command arrives first."""
@@ -234,19 +282,29 @@ class TrainingSession(SessionCommands):
             await asyncio.sleep(min(left, WAIT_SLICE))
         return True
 
-    async def _finish_short_epoch(self) -> None:
-        """Before a pause, finish a half-done epoch if that takes at most FINISH_EPOCH_SECONDS:
-        a pause between epochs is one a checkpoint can resume exactly."""
-        if FINISH_EPOCH_SECONDS <= 0 or not self.in_epoch:
+    async def _finish_paused_epoch(self) -> None:
+        """A session paused mid-epoch that closes first finishes that epoch (in slices, so the
+        worker's other sessions keep their turns): its checkpoint then resumes exactly."""
+        while self.state is SessionState.PAUSED and self.in_epoch:
+            result = await self.runtime.call("finish_epoch", CHUNK_SECONDS)
+            if result is None:
+                self.in_epoch = False
+                return
+            self._publish(result)
+
+    async def _pause_now(self) -> None:
+        """Pause: the host finishes a half-done epoch only if it should end within
+        FINISH_EPOCH_SECONDS (a pause between epochs is one a checkpoint resumes exactly), else
+        stops between two batches; a checkpoint it took is stored before clients see `paused`."""
+        result, checkpoint = await self.runtime.call("pause", FINISH_EPOCH_SECONDS)
+        if result is not None:
+            self._publish(result)
+        if self.state is not SessionState.RUNNING:  # the epoch's end stopped it
             return
-        try:
-            result = await self.runtime.call("finish_epoch", FINISH_EPOCH_SECONDS)
-            if result is not None:
-                self._publish(result)
-        except WorkerLost:
-            raise  # the command's handler recovers
-        except Exception:
-            log.exception("finishing an epoch failed in session %s", self.id)
+        self._set_state(SessionState.PAUSED)
+        if checkpoint is not None and self.recorder is not None:
+            self.recorder.saved(checkpoint)
+            self.recorder.wants_checkpoint = False
 
     def _publish(self, result: ChunkResult) -> None:
         """Put what a chunk produced into the history, the log, the diagnoses and the store."""

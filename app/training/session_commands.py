@@ -31,7 +31,7 @@ from app.schemas.messages import (
 )
 from app.training.diagnoses import Diagnoser
 from app.training.event_log import EventLog, Kind, Subscriber
-from app.training.executors import Runtime
+from app.training.executors import Movable, Runtime
 from app.training.executors.messages import Checkpoint, OpenSpec, View, WorkerLost
 from app.training.history import DecimatedList, RecordHistory
 from app.training.inspection import InspectError
@@ -78,8 +78,9 @@ class SessionCommands:
     _steps_left: int
     _dataset: str
     _snapshot: str
+    _points_edited: bool  # hand-placed points: a Run rebuilt from its config would lack them
 
-    async def _finish_short_epoch(self) -> None:
+    async def _pause_now(self) -> None:
         raise NotImplementedError
 
     # ---- commands --------------------------------------------------------------------------
@@ -109,13 +110,13 @@ class SessionCommands:
             if self.state in (SessionState.DIVERGED, SessionState.STOPPED):
                 self._after_rebuild(await self.runtime.call("reset"))
             self._steps_left = command.epochs if isinstance(command, Step) else 0
+            if self.state is not SessionState.RUNNING:
+                await self._move_if_crowded()
             self._set_state(SessionState.RUNNING)
         elif isinstance(command, Pause):
             self._steps_left = 0
             if self.state is SessionState.RUNNING:
-                await self._finish_short_epoch()
-                if self.state is SessionState.RUNNING:  # the epoch's end may have stopped it
-                    await self._pause_recorded()
+                await self._pause_now()
         elif isinstance(command, Reset):
             self._after_rebuild(await self.runtime.call("reset"))
             if self.state is not SessionState.RUNNING:
@@ -130,6 +131,7 @@ class SessionCommands:
                     origin, error_frame("not_planar", "points can be edited on 2-D data only")
                 )
                 return
+            self._points_edited = True
             if isinstance(command, AddPoint):
                 view = await self.runtime.call("add_point", command.x, command.y, command.label)
             else:
@@ -215,19 +217,24 @@ class SessionCommands:
             if checkpoint is not None:
                 self.recorder.saved(checkpoint)
 
-    async def _pause_recorded(self) -> None:
-        """Pause; with a recorder, its checkpoint is captured first and stored with the pause, so
-        a client that sees `paused` finds it (an export, a replay)."""
-        if self.recorder is None:
-            self._set_state(SessionState.PAUSED)
+    async def _move_if_crowded(self) -> None:
+        """About to play on a worker that runs two more sessions than another: move the Run
+        there first (only between epochs, where a capture continues exactly, and only when the
+        config rebuilds its data: hand-placed points would be lost)."""
+        runtime = self.runtime
+        if self.in_epoch or self._points_edited or not isinstance(runtime, Movable):
             return
-        checkpoint = await self.runtime.call("checkpoint")
-        self._set_state(SessionState.PAUSED)
-        if checkpoint is not None:
-            self.recorder.saved(checkpoint)
-            self.recorder.wants_checkpoint = False
+        if not runtime.crowded():
+            return
+        capture: Checkpoint = await runtime.call("capture")
+        last = None if self.recorder is None else self.recorder.last
+        spec = self.open_spec(capture, -1 if last is None else last.epoch)
+        await runtime.move(spec)  # a lost worker: the command's handler recovers
+        log.info("session %s moved to a less crowded worker at epoch %d", self.id, capture.epoch)
 
-    def open_spec(self, checkpoint: Checkpoint | None = None) -> OpenSpec:
+    def open_spec(
+        self, checkpoint: Checkpoint | None = None, last_checkpoint: int | None = None
+    ) -> OpenSpec:
         """What a host needs to build this session's Run (from `checkpoint` if given)."""
         config = (
             self.config if checkpoint is None else SessionConfig.model_validate(checkpoint.config)
@@ -237,7 +244,13 @@ class SessionCommands:
             tables=self._tables_for(config),
             checkpoint=None if checkpoint is None else checkpoint.data,
             cadence=None if self.recorder is None else self.recorder.cadence,
-            last_checkpoint=-1 if checkpoint is None else checkpoint.epoch,
+            last_checkpoint=(
+                last_checkpoint
+                if last_checkpoint is not None
+                else -1
+                if checkpoint is None
+                else checkpoint.epoch
+            ),
         )
 
     async def _recover(self, lost: WorkerLost) -> None:

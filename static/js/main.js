@@ -20,6 +20,7 @@ import { offerResume } from './resume-offer.js';
 import { installRunsPanel } from './runs-panel.js';
 import { createSocket } from './socket.js';
 import { createTabsNote } from './tabs-note.js';
+import { createSharingNote } from './sharing-note.js';
 import { $ } from './dom.js';
 import { addUpload, readHash, setSession, state, storedSession, writeHash } from './state.js';
 import { createUploadPanel } from './upload.js';
@@ -27,6 +28,7 @@ import { createViewSlots, loadViews } from './view-loader.js';
 
 // ---- talking to the session ----------------------------------------------------------------------
 const tabsNote = createTabsNote($('tabs-note'));
+const sharingNote = createSharingNote($('sharing-note'));
 let helloSession = null; // the session of the last hello: a new one starts with this tab alone
 
 /** Pause the session this tab leaves, unless another tab still has it open (and watches it). */
@@ -69,9 +71,13 @@ function handleFrame(frame) {
     tabsNote.reset();
   }
   if (frame.type === 'tabs') tabsNote.update(frame.count);
+  if (frame.type === 'sharing') sharingNote.update(frame);
   if (frame.type === 'inspection') inspector.show(frame);
   else frameHandler(frame);
-  if (frame.type === 'state' || frame.type === 'hello') inspector.setRunState();
+  if (frame.type === 'state' || frame.type === 'hello') {
+    inspector.setRunState();
+    sharingNote.setRunState(document.getElementById('app').dataset.runState);
+  }
   if (['hello', 'config', 'dataset'].includes(frame.type)) formulas.update(state.config, state.dataset?.task);
   lessons.onFrame(frame);
 }

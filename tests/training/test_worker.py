@@ -1,5 +1,5 @@
 """A worker's scheduler in a thread of this process, driven over a real pipe: commands go before
-queued training slices, a hurried slice is answered untrained, running sessions take turns.
+queued training slices, a hurried slice is answered untrained, running sessions take fair turns.
 As sessions do, each session has at most one request waiting (hurry and close aside)."""
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ def test_running_sessions_take_turns_and_errors_come_back_as_data() -> None:
             turns.append(session)
             owner[rid] = session
             conn.send(("call", session, rid, ("chunk", (0, 0.01))))
-        assert turns == ["a", "b"] * 4, turns
+        # Turns go to whoever has used the least CPU: they alternate, but a cheap slice (one
+        # that only drew a snapshot) may earn its session the next turn too.
+        assert 3 <= turns.count("a") <= 5, turns
+        assert all(turns[i : i + 3] not in (["a"] * 3, ["b"] * 3) for i in range(6)), turns
         for _ in owner:
             answer(conn)
         conn.send(("call", "a", 20, ("inspect", (10_000,))))

@@ -68,4 +68,4 @@ def test_session_count_is_capped(client: TestClient) -> None:
         assert client.post("/api/sessions", json={}).status_code == 201
     response = client.post("/api/sessions", json={})
     assert response.status_code == 503
-    assert "at most 2 sessions" in response.json()["detail"]
+    assert "2 sessions are open on this server" in response.json()["detail"]

@@ -10,7 +10,7 @@ Ray cluster. Requests and answers are plain picklable data, so each carries them
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from app.training.executors.messages import OpenSpec, View, WorkerLost
 from app.training.run import Run
@@ -43,6 +43,19 @@ class Runtime(Protocol):
     @property
     def local_run(self) -> Run | None:
         """The Run itself when it lives in this process (tests), else None."""
+        ...
+
+
+@runtime_checkable
+class Movable(Protocol):
+    """A runtime whose Run can move to a less crowded host (a pool of several)."""
+
+    def crowded(self) -> bool:
+        """True when the Run, about to play, would get a fairer share on another host."""
+        ...
+
+    async def move(self, spec: OpenSpec) -> View:
+        """Reopen the Run elsewhere from `spec` (a capture of it), forgetting it here."""
         ...
 
 
@@ -88,6 +101,7 @@ def make_executor(
 __all__ = [
     "Executor",
     "ExecutorUnavailable",
+    "Movable",
     "OpenSpec",
     "Runtime",
     "View",

@@ -40,6 +40,7 @@ HOST_METHODS = frozenset(
         "view",
         "chunk",
         "finish_epoch",
+        "pause",
         "reset",
         "apply",
         "regenerate",
@@ -109,6 +110,7 @@ class RunHost:
         self._last_snapshot_at = 0.0
         self._snapshot_cost = 0.0  # seconds the last snapshot took
         self._trained = 0.0  # seconds spent training since the last snapshot
+        self._batch_seconds: float | None = None  # recent seconds per batch (None: not known yet)
 
     @classmethod
     def open(cls, spec: OpenSpec) -> RunHost:
@@ -167,6 +169,36 @@ class RunHost:
             return None
         return self._train(seconds, 1, 0)
 
+    def pause(self, within: float) -> tuple[ChunkResult | None, Checkpoint | None]:
+        """Stop training: first finish the epoch in progress if, at its recent batch rate, it
+        ends within `within` seconds; then a checkpoint. A pause mid-epoch takes no checkpoint
+        now (a half-done epoch cannot resume exactly): the end of this epoch, after play, does."""
+        result = None
+        if self.run.trainer.in_epoch and self.epoch_seconds_left() <= within:
+            result = self._train(2 * within, 1, 0)
+        return result, self.policy.now(self.run)
+
+    def epoch_seconds_left(self) -> float:
+        """About how long the epoch in progress needs to end (inf while its rate is unknown)."""
+        left = self.run.trainer.batches_left
+        if left == 0:
+            return 0.0
+        return math.inf if self._batch_seconds is None else left * self._batch_seconds
+
+    def _train_until(self, deadline: float) -> dict[str, Any] | None:
+        """One `Run.train` call, timing its batches for `epoch_seconds_left`."""
+        trainer = self.run.trainer
+        before = trainer.batches_left if trainer.in_epoch else len(trainer.data.batches)
+        started = time.thread_time()  # CPU time: a busy machine's pre-emptions do not count
+        record = self.run.train(deadline)
+        ran = before - trainer.batches_left if record is None else before
+        if ran > 0:
+            rate = (time.thread_time() - started) / ran
+            last = self._batch_seconds
+            # Down at once, up slowly: one slow call (a page fault, a cache miss) is not the rate.
+            self._batch_seconds = rate if last is None or rate < last else 0.8 * last + 0.2 * rate
+        return record
+
     def _train(self, seconds: float, max_epochs: int, steps: int) -> ChunkResult:
         started = time.perf_counter()
         deadline = started + seconds
@@ -175,7 +207,7 @@ class RunHost:
         checkpoints: list[Checkpoint] = []
         stop: tuple[str, str | None] | None = None
         while stop is None:
-            record = self.run.train(deadline)
+            record = self._train_until(deadline)
             if record is None:  # the deadline passed within an epoch; it resumes next slice
                 break
             hist = record.pop("histograms", None)

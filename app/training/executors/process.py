@@ -1,7 +1,9 @@
 """Sessions' Runs in a pool of worker processes: every core trains, the web process only talks.
 
 Each worker has a pipe; a writer thread sends requests (pickled off the event loop) and a reader
-thread hands answers to the loop. A new session goes to the worker hosting the fewest. When a
+thread hands answers to the loop. A new session goes to the worker running the fewest sessions
+(fairness.place; paused ones cost nothing), and one about to play moves first when, with it, its
+worker would run two more than another (`crowded`). When a
 worker dies, its sessions' requests fail with WorkerLost (they reopen elsewhere) and a fresh
 worker takes its place; the other workers' sessions never notice.
 """
@@ -13,12 +15,14 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
 import time
 from typing import Any
 
+from app.training.executors.fairness import ACTIVE_SECONDS, Load, crowded, place
 from app.training.executors.messages import OpenSpec, RemoteError, View, WorkerLost
 from app.training.executors.worker import serve
 from app.training.run import Run
@@ -72,6 +76,7 @@ class Worker:
         self.loop = loop
         self.pool = pool
         self.sessions: set[str] = set()
+        self.asked: dict[str, float] = {}  # session -> when it last asked for training
         self.pending: dict[int, tuple[str, asyncio.Future[Any]]] = {}
         self.alive = True
         self.stopping = False
@@ -97,10 +102,25 @@ class Worker:
         if not self.alive:
             future.set_exception(WorkerLost("its worker process had stopped"))
             return future
+        if kind == "call" and payload[0] == "chunk":
+            self.asked[session] = time.monotonic()
         rid = next(self._ids)
         self.pending[rid] = (session, future)
         self._outbox.put((kind, session, rid, payload))
         return future
+
+    def load(self, leaving: str | None = None) -> Load:
+        """Sessions running (asked for training lately) and hosted here, less `leaving`."""
+        now = time.monotonic()
+        running = sum(
+            1 for s, t in self.asked.items() if s != leaving and now - t <= ACTIVE_SECONDS
+        )
+        return Load(running, len(self.sessions - {leaving}))
+
+    def forget(self, session: str) -> None:
+        """The session's Run left this worker."""
+        self.sessions.discard(session)
+        self.asked.pop(session, None)
 
     def post(self, kind: str, session: str) -> None:
         """A message that needs no answer (hurry, close)."""
@@ -177,8 +197,9 @@ class ProcessRuntime:
     async def open(self, spec: OpenSpec) -> View:
         """Build the Run on the least busy worker."""
         if self.worker is not None:
-            self.worker.sessions.discard(self.session_id)
+            self.worker.forget(self.session_id)
         self.worker = worker = self.pool.least_loaded()
+        log.debug("session %s opens on worker %s, %s", self.session_id, worker.index, worker.load())
         worker.sessions.add(self.session_id)
         view: View = await worker.request("open", self.session_id, spec)
         return view
@@ -189,6 +210,32 @@ class ProcessRuntime:
             raise RuntimeError("the runtime was not opened")
         return await self.worker.request("call", self.session_id, (method, args))
 
+    def crowded(self) -> bool:
+        """True when this session, about to play, would make its worker run two more sessions
+        than another: worth moving (its Run reopens there from a capture). Else it counts as
+        running there from now on, before its first slice is asked for, so that sessions
+        pressing play one after another see each other."""
+        worker = self.worker
+        if worker is None:
+            return False
+        others = [w.load() for w in self.pool.workers if w.alive and w is not worker]
+        if crowded(worker.load(leaving=self.session_id), others):
+            return True
+        worker.asked[self.session_id] = time.monotonic()
+        return False
+
+    async def move(self, spec: OpenSpec) -> View:
+        """Reopen the Run on the least busy other worker from `spec` (a capture of it)."""
+        old = self.worker
+        if old is not None:
+            old.post("close", self.session_id)
+            old.forget(self.session_id)
+        self.worker = None
+        view = await self.open(spec)
+        if self.worker is not None:  # it runs there from now on (see `crowded`)
+            self.worker.asked[self.session_id] = time.monotonic()
+        return view
+
     def hurry(self) -> None:
         """Answer this session's queued slice now, untrained: a command waits."""
         if self.worker is not None:
@@ -198,7 +245,7 @@ class ProcessRuntime:
         """Forget the Run in its worker."""
         if self.worker is not None:
             self.worker.post("close", self.session_id)
-            self.worker.sessions.discard(self.session_id)
+            self.worker.forget(self.session_id)
             self.worker = None
 
 
@@ -226,11 +273,11 @@ class ProcessExecutor:
         return self._loop
 
     def least_loaded(self) -> Worker:
-        """The live worker hosting the fewest sessions."""
+        """The live worker running the fewest sessions (then hosting the fewest)."""
         live = [w for w in self.workers if w.alive]
         if not live:
             raise WorkerLost("no worker process is running")
-        return min(live, key=lambda w: len(w.sessions))
+        return live[place([w.load() for w in live])]
 
     def replace(self, dead: Worker) -> None:
         """Start a fresh worker where a dead one was (unless workers there die as they start)."""
@@ -251,6 +298,11 @@ class ProcessExecutor:
         """Stop every worker; none is left behind."""
         workers, self.workers = self.workers, []
         await asyncio.gather(*(w.stop() for w in workers))
+
+    @property
+    def cores(self) -> int:
+        """Cores the sessions share: one per worker, at most the machine's."""
+        return max(1, min(self.size, os.cpu_count() or self.size))
 
     def describe(self) -> str:
         """Where sessions train, in a few words (GET /api/health)."""

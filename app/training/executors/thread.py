@@ -67,6 +67,8 @@ class ThreadRuntime:
 class ThreadExecutor:
     """Every session's Run in a thread of this process."""
 
+    cores = 1  # one interpreter: its lock lets one session's Python run at a time
+
     def runtime(self, session_id: str) -> ThreadRuntime:
         """A thread for a new session."""
         return ThreadRuntime(session_id)

@@ -3,8 +3,10 @@
 Requests arrive over a pipe as (kind, session, request id, payload) and answers go back as
 (request id, ok, value). Between two slices the worker reads everything that arrived; a request
 other than training (a command) goes before every queued slice, and running sessions take
-turns in arrival order. Slices shorten as more sessions run here, so each one still reports
-often and a command never waits long for the slice in progress.
+turns. Slices shorten as more sessions run here, so each one still reports
+often and a command never waits long for the slice in progress. Whose slice runs next is the
+running session that has used the least CPU time (fairness.Turns); after a `hurry` the worker
+waits a moment for the command that follows it before starting anyone else's slice.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from app.training.executors.fairness import ACTIVE_SECONDS, Turns
 from app.training.executors.host import CHUNK_SECONDS, RunHost
 from app.training.executors.messages import OpenSpec, RemoteError
 
 ROUND_SECONDS = 0.12  # a worker's running sessions all get a slice within about this long
 SHARED_GAP = 1 / 12  # a session several connections watch gets a turn at least this often
 MIN_SLICE_SECONDS = 0.005
+HOLD_SECONDS = 0.015  # after a hurry, how long other slices wait for the command it announced
 Message = tuple[str, str, int, Any]  # kind, session id, request id, payload
 
 
@@ -44,29 +48,51 @@ class Scheduler:
         self.hosts: dict[str, RunHost] = {}
         self.urgent: deque[Message] = deque()
         self.slices: dict[str, tuple[int, tuple[Any, ...]]] = {}  # session -> queued chunk request
-        self.turns: dict[str, float] = {}  # shared session -> when its last slice began
+        self.turns = Turns()
+        self.shared_turns: dict[str, float] = {}  # shared session -> when its last slice began
+        self.asked: dict[str, float] = {}  # session -> when it last asked for a slice
+        self.hold_until = 0.0  # a hurried session's command is on its way until then
 
     def run(self) -> None:
         """Serve until told to exit or the web process goes away."""
         while self._receive(block=not (self.urgent or self.slices)):
             if self.urgent:
                 self._answer(self.urgent.popleft())
-            elif self.slices:
-                session = self._next()
-                rid, (steps, asked, shared) = self.slices.pop(session)
-                if shared:
-                    self.turns[session] = time.perf_counter()
-                seconds = min(asked, slice_seconds(len(self.slices) + 1))
-                self._reply(rid, partial(self.hosts[session].chunk, steps, seconds))
+            elif self.slices and not self._hold():
+                self._run_slice()
+
+    def _hold(self) -> bool:
+        """Wait (a few ms at most) for a hurried session's command; True if it may still come."""
+        left = self.hold_until - time.monotonic()
+        if left <= 0:
+            return False
+        with contextlib.suppress(EOFError, OSError):  # the next _receive reports it
+            if not self.conn.poll(left):
+                self.hold_until = 0.0
+        return True
+
+    def _run_slice(self) -> None:
+        now = time.monotonic()
+        for gone in [s for s, t in self.asked.items() if now - t > ACTIVE_SECONDS]:
+            del self.asked[gone]  # paused (or slow to ask): no turns, no credit
+            self.turns.leave(gone)
+        session = self._next()
+        rid, (steps, asked, shared) = self.slices.pop(session)
+        if shared:
+            self.shared_turns[session] = time.perf_counter()
+        seconds = min(asked, self.turns.seconds(session, slice_seconds(len(self.asked))))
+        started = time.process_time()
+        self._reply(rid, partial(self.hosts[session].chunk, steps, seconds))
+        self.turns.charge(session, time.process_time() - started)
 
     def _next(self) -> str:
         """Whose slice is next: a shared session (a room's live run: thirty pages follow it)
-        whose turn is SHARED_GAP overdue, else the one waiting longest."""
+        whose turn is SHARED_GAP overdue, else the one that has used the least CPU time."""
         now = time.perf_counter()
         for session, (_, (_, _, shared)) in self.slices.items():
-            if shared and now - self.turns.get(session, 0.0) >= SHARED_GAP:
+            if shared and now - self.shared_turns.get(session, 0.0) >= SHARED_GAP:
                 return session
-        return next(iter(self.slices))
+        return self.turns.pick(self.slices)
 
     def _receive(self, block: bool) -> bool:
         """Take in every message that arrived (waiting for one if `block`); False: stop."""
@@ -88,14 +114,19 @@ class Scheduler:
             if queued is not None:  # answered untrained: the session handles its command first
                 host = self.hosts[session]
                 self._reply(queued[0], partial(host.idle_result))
+            self.hold_until = time.monotonic() + HOLD_SECONDS
         elif kind == "close":
             self.hosts.pop(session, None)
             self.slices.pop(session, None)
-            self.turns.pop(session, None)
+            self.asked.pop(session, None)
+            self.shared_turns.pop(session, None)
+            self.turns.leave(session)
         elif kind == "call" and payload[0] == "chunk":
             steps, seconds, *shared = payload[1]  # shared: several connections watch it
             self.slices[session] = (rid, (steps, seconds, bool(shared and shared[0])))
+            self.asked[session] = time.monotonic()
         else:
+            self.hold_until = 0.0  # the command came (or another did): no more waiting
             self.urgent.append(message)
         return True
 
