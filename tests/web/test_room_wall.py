@@ -182,7 +182,7 @@ def test_a_full_room_still_reveals_and_branches_have_their_own_named_bound(
         other = as_member(join(room_client))
         session(room_client, other)
     full = room_client.post("/api/sessions", json={"config": {}}, headers=teacher)
-    assert full.status_code == 503 and "at most 3 sessions" in full.text
+    assert full.status_code == 503 and "3 sessions are open" in full.text
     step(room_client, mine["id"], mine["token"], teacher, 5)
     body = {"id": mine["id"], "token": mine["token"]}
     room_client.post("/api/room/poll", json=QUESTION, headers=teacher)
