@@ -22,6 +22,7 @@ from app.engine.from_config import model_spec
 from app.engine.model import count_parameters
 from app.schemas.config import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_UNITS, ModelConfig
 from app.training.history import HISTORY_CAPACITY, LAYER_COLUMNS, SCALAR_COLUMNS
+from app.training.session import LOG_BYTES
 from bench.loadclient import Client, Server, descendants, rss_mib
 
 MID: dict[str, Any] = {"model": {"layers": [{"units": 64, "activation": "tanh"}] * 3}}
@@ -93,16 +94,19 @@ class Soak:
         return self.second_half_growth(of) / max(self.samples[-1].t - self.seconds / 2, 1) * 60
 
     def expected_growth(self) -> float:
-        """MiB the web process may grow in the second half by design: the history rows each
-        session still keeps (at most HISTORY_CAPACITY per session, decimated beyond)."""
+        """MiB the web process may still grow by design from the middle to the end: each
+        session's history keeps up to HISTORY_CAPACITY rows (in a buffer that grows by doubling)
+        and its event log up to LOG_BYTES of them, for readers that fall behind."""
         middle = min(self.samples, key=lambda s: abs(s.t - self.seconds / 2))
         end = self.samples[-1]
         total = 0.0
         for i, layers in enumerate(self.dense_layers):
             row = 8 * (len(SCALAR_COLUMNS) + layers * len(LAYER_COLUMNS))
-            kept_mid = min(middle.epochs[i], HISTORY_CAPACITY)
-            kept_end = min(end.epochs[i], HISTORY_CAPACITY)
-            total += max(0, kept_end - kept_mid) * row * 2  # the buffer grows by doubling
+
+            def held(epochs: int, row: int = row) -> int:
+                return 2 * min(epochs, HISTORY_CAPACITY) * row + min(epochs * row, LOG_BYTES)
+
+            total += max(0, held(end.epochs[i]) - held(middle.epochs[i]))
         return total / 2**20
 
     def lines(self) -> list[str]:
