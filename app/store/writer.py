@@ -195,8 +195,13 @@ class Writer:
                 "   WHEN best_val_acc IS NULL OR :acc > best_val_acc THEN :acc"
                 "   ELSE best_val_acc END"
                 " WHERE id = :id",
-                {"epoch": tally.epoch, "now": now, "id": run_id}
-                | {"loss": tally.loss, "acc": tally.acc},
+                {
+                    "epoch": tally.epoch,
+                    "now": now,
+                    "loss": tally.loss,
+                    "acc": tally.acc,
+                    "id": run_id,
+                },
             )
         for (run_id, segment), epoch in last.items():
             self._prune("epochs", run_id, segment, epoch)

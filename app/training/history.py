@@ -115,7 +115,7 @@ def _column_list(values: np.ndarray, integer: bool = False) -> list[Any]:
 
 def _shaped(rows: np.ndarray, n_layers: int) -> np.ndarray:
     """No rows yet: an empty matrix of the width `n_layers` layers need."""
-    return rows if len(rows) else np.zeros((0, len(SCALAR_COLUMNS) + n_layers * len(LAYER_KEYS)))
+    return rows if len(rows) else np.zeros((0, _width(n_layers)))
 
 
 def to_columns(rows: np.ndarray, layer_names: Sequence[str]) -> dict[str, Any]:
