@@ -11,7 +11,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 VENDOR := static/vendor/.built
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: run test lint typecheck jstest pytest presets-kernels screenshot bench loadtest wheel install install-dev assets chromium clean
+.PHONY: run test lint typecheck jstest pytest presets-kernels screenshot bench loadtest soak wheel install install-dev assets chromium clean
 
 run: install assets
 	@echo "Backprop Lab on http://$(HOST):$(PORT)"
@@ -63,6 +63,11 @@ wheel: install-dev assets
 # ROOM=1: the workshop room instead (30 attendees training, 30 watchers of the live run; ~2 min).
 loadtest: install assets
 	$(PY) -m bench.loadtest$(if $(ROOM), --room)
+
+# Memory soak (issue 11): a real server trains the largest allowed network and a fast 3x64 net for
+# 10 minutes; prints RSS each minute and fails if the second half grew more than its history may.
+soak: install-dev assets
+	BACKPROP_SOAK_SECONDS=600 $(PY) -m pytest -q -s -p no:cacheprovider tests/training/test_memory_server.py
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)

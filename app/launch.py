@@ -11,6 +11,8 @@ from collections.abc import Callable
 import uvicorn
 
 from app.lan import WILDCARD_HOSTS
+from app.web.loop_health import LoopWatch, settle_heap, watch_loop
+from app.web.memory_trace import MemoryTrace, trace_memory
 
 
 def page_url(host: str, port: int) -> str:
@@ -48,12 +50,17 @@ class AnnouncingServer(uvicorn.Server):
         self.greeting = greeting
         self.open_url = open_url
         self.url: str | None = None
+        self.loop_watch: LoopWatch | None = None
+        self.memory_trace: MemoryTrace | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start as uvicorn does, then announce: only now can a browser connect."""
         await super().startup(sockets=sockets)
         if not self.started:
             return
+        settle_heap()  # before the first request: the loop's full collections stay short
+        self.loop_watch = watch_loop()
+        self.memory_trace = trace_memory()
         port = self.servers[0].sockets[0].getsockname()[1]  # the real one when asked for port 0
         self.url = page_url(self.config.host, port)
         sys.stdout.write(f"Backprop Lab is serving on {self.url}  (Ctrl+C to stop)\n")

@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import roomload
 from bench.loadclient import Client, LagProbe, Server, ms, percentile
+from bench.soak import MID, largest_config
 
 LIGHT: dict[str, Any] = {}  # the default config: 400 spiral points, 2x8 tanh, batch 10
 HEAVY = {
@@ -34,8 +35,7 @@ LONG = {  # as many epochs per second as a session can record: one tiny batch pe
     "model": {"layers": [{"units": 2, "activation": "tanh"}]},
     "training": {"batch_size": 64},
 }
-LARGEST = {"model": {"layers": [{"units": 256, "activation": "relu"}] * 4, "init": "he"}}
-MID = {"model": {"layers": [{"units": 64, "activation": "tanh"}] * 3}}
+LARGEST = largest_config()  # 4x256 + 1x200 relu: the most parameters the limits allow
 COMMAND_LIMIT = 30.0  # seconds before a command counts as never obeyed (shown as inf)
 
 
@@ -269,7 +269,7 @@ async def memory(args: argparse.Namespace, server: Server) -> None:
         (t0, r0), (t1, r1) = rss[half], rss[-1]
         slope = (r1 - r0) / max(t1 - t0, 1e-9) * 60
         say(
-            f"[6 memory] 4x256 relu ({big.epoch:,} epochs) + 3x64 tanh ({mid.epoch:,} epochs), "
+            f"[6 memory] largest net ({big.epoch:,} epochs) + 3x64 tanh ({mid.epoch:,} epochs), "
             f"{args.memory_seconds:.0f} s: RSS {rss[0][1]:.0f} -> {rss[-1][1]:.0f} MiB (max "
             f"{max(r for _, r in rss):.0f}); second half {slope:+.1f} MiB/min"
         )

@@ -87,6 +87,13 @@ def pack(values: list[Any]) -> bytes:
     return bytes(data)
 
 
+def pack_rows(values: np.ndarray) -> list[bytes]:
+    """`pack` of each row of a float64 matrix, at once; every non-finite value is stored as None."""
+    bits = np.ascontiguousarray(values, dtype="<f8").view("<u8").copy()
+    bits[~np.isfinite(values)] = NONE_BITS
+    return [row.tobytes() for row in bits]
+
+
 def extras(record: Record) -> str | None:
     """Keys that are neither numbers nor the layer list, as JSON (None when there are none)."""
     other = {k: v for k, v in record.items() if k not in SKIPPED and _kind(v) is None}

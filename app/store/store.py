@@ -120,9 +120,19 @@ class RunStore:
         """One epoch's record (the writer encodes it; the dict must not change afterwards)."""
         self.writer.submit(Op(run_id, record=record, segment=segment))
 
+    def add_rows(self, run_id: str, segment: int, layout: str, values: np.ndarray) -> None:
+        """Epoch records of one `layout` as a float64 matrix, a row per epoch in the layout's
+        order (scalars, then each layer's keys); a non-finite value is stored as None. The
+        writer thread encodes them, so the caller never builds a dict per epoch."""
+        self.writer.submit(Op(run_id, rows=(layout, values), segment=segment))
+
     def add_histograms(self, run_id: str, segment: int, epoch: int, layers: list[Any]) -> None:
         """One histograms frame's layers (weights, grads, acts per layer)."""
         self.writer.submit(Op(run_id, histograms=(epoch, layers), segment=segment))
+
+    def add_histograms_text(self, run_id: str, segment: int, frame: str) -> None:
+        """A `histograms` frame as JSON text: the writer thread parses it."""
+        self.writer.submit(Op(run_id, histograms=frame, segment=segment))
 
     def add_event(
         self, run_id: str, segment: int, epoch: int, kind: str, payload: dict[str, Any]

@@ -20,7 +20,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.store.codec import Encoder
+import numpy as np
+
+from app.store.codec import Encoder, pack_rows
 from app.store.retention import Retention, prune_range
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ class Op:
 
     run_id: str
     record: dict[str, Any] | None = None
-    histograms: tuple[int, list[Any]] | None = None  # (epoch, layers)
+    rows: tuple[str, np.ndarray] | None = None  # (layout, values): records of one layout
+    histograms: tuple[int, list[Any]] | str | None = None  # (epoch, layers), or a frame's text
     segment: int = 0
     apply: Apply | None = None
     done: Future[Any] | None = field(default=None)
@@ -58,6 +61,7 @@ class Writer:
         self._queue: queue.SimpleQueue[Op | None] = queue.SimpleQueue()
         self._urgent = threading.Event()
         self._layouts: dict[str, int] = {}
+        self._columns: dict[str, dict[str, int]] = {}  # layout -> scalar key -> column
         self._encoder = Encoder()
         self._last: dict[tuple[str, str, int], int] = {}  # (table, run, segment) -> last epoch
         self.deleted: set[str] = set()
@@ -111,7 +115,7 @@ class Writer:
             for op in batch:
                 if op.run_id in self.deleted and op.done is None:
                     continue  # a session still recording into a deleted run
-                if op.record is not None:
+                if op.record is not None or op.rows is not None:
                     records.append(op)
                     continue
                 if op.histograms is not None:
@@ -159,22 +163,29 @@ class Writer:
         if not ops:
             return
         encode, layout_id = self._encoder.encode, self._layout_id
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         last: dict[tuple[str, int], int] = {}
-        runs: dict[str, list[dict[str, Any]]] = {}
+        runs: dict[str, RunTally] = {}
         for op in ops:
-            record = op.record
-            assert record is not None
-            layout, data, extra = encode(record)
-            epoch = record["epoch"]
-            rows.append((op.run_id, op.segment, epoch, layout_id(layout), data, extra))
+            tally = runs.setdefault(op.run_id, RunTally())
+            if op.rows is not None:
+                layout, values = op.rows
+                epochs = self._rows(op, layout, values, rows, tally)
+            else:
+                record = op.record
+                assert record is not None
+                layout, data, extra = encode(record)
+                epochs = [record["epoch"]]
+                rows.append((op.run_id, op.segment, epochs[0], layout_id(layout), data, extra))
+                tally.add(epochs[0], [record.get("val_loss")], [record.get("val_acc")])
             key = (op.run_id, op.segment)
-            if epoch > last.get(key, 0):
-                last[key] = epoch
-            runs.setdefault(op.run_id, []).append(record)
+            if epochs and max(epochs) > last.get(key, 0):
+                last[key] = max(epochs)
         self.db.executemany("INSERT OR REPLACE INTO epochs VALUES (?, ?, ?, ?, ?, ?)", rows)
         now = self.clock()
-        for run_id, records in runs.items():
+        for run_id, tally in runs.items():
+            if tally.epoch is None:
+                continue
             self.db.execute(
                 "UPDATE runs SET epochs = :epoch, updated = :now,"
                 " best_val_loss = CASE WHEN :loss IS NULL THEN best_val_loss"
@@ -185,15 +196,43 @@ class Writer:
                 "   ELSE best_val_acc END"
                 " WHERE id = :id",
                 {
-                    "epoch": records[-1]["epoch"],
+                    "epoch": tally.epoch,
                     "now": now,
-                    "loss": _best(records, "val_loss", min),
-                    "acc": _best(records, "val_acc", max),
+                    "loss": tally.loss,
+                    "acc": tally.acc,
                     "id": run_id,
                 },
             )
         for (run_id, segment), epoch in last.items():
             self._prune("epochs", run_id, segment, epoch)
+
+    def _rows(
+        self,
+        op: Op,
+        layout: str,
+        values: np.ndarray,
+        out: list[tuple[Any, ...]],
+        tally: RunTally,
+    ) -> list[int]:
+        """Queue the epochs of a records matrix (one layout) for insertion; their epochs."""
+        if not len(values):
+            return []
+        found = self._columns.get(layout)
+        if found is None:
+            names = [key for key, _ in json.loads(layout)["s"]]
+            found = self._columns[layout] = {key: j for j, key in enumerate(names)}
+        epochs = values[:, found["epoch"]].astype(np.int64).tolist()
+        lid = self._layout_id(layout)
+        out.extend(
+            (op.run_id, op.segment, epoch, lid, data, None)
+            for epoch, data in zip(epochs, pack_rows(values), strict=True)
+        )
+        tally.add(
+            epochs[-1],
+            values[:, found["val_loss"]].tolist() if "val_loss" in found else [],
+            values[:, found["val_acc"]].tolist() if "val_acc" in found else [],
+        )
+        return epochs
 
     def _write_histograms(self, ops: list[Op]) -> None:
         if not ops:
@@ -202,7 +241,11 @@ class Writer:
         last: dict[tuple[str, int], int] = {}
         for op in ops:
             assert op.histograms is not None
-            epoch, layers = op.histograms
+            if isinstance(op.histograms, str):  # the frame as the session sent it: parsed here
+                frame = json.loads(op.histograms)
+                epoch, layers = int(frame["epoch"]), frame["layers"]
+            else:
+                epoch, layers = op.histograms
             data = zlib.compress(json.dumps(layers, separators=(",", ":")).encode())
             rows.append((op.run_id, op.segment, epoch, data))
             last[(op.run_id, op.segment)] = max(epoch, last.get((op.run_id, op.segment), 0))
@@ -225,7 +268,22 @@ class Writer:
             )
 
 
-def _best(records: list[dict[str, Any]], key: str, better: Callable[[Any], float]) -> float | None:
-    """The best finite value of `key` among the records (None when there is none)."""
-    values = [v for r in records if isinstance(v := r.get(key), float | int) and math.isfinite(v)]
-    return float(better(values)) if values else None
+class RunTally:
+    """What a batch changes in a run's summary: its last epoch, best validation figures."""
+
+    def __init__(self) -> None:
+        self.epoch: int | None = None
+        self.loss: float | None = None
+        self.acc: float | None = None
+
+    def add(self, epoch: int, losses: list[Any], accuracies: list[Any]) -> None:
+        """Records up to `epoch` with these validation losses and accuracies (None, NaN: none)."""
+        self.epoch = epoch
+        self.loss = _best([self.loss, *losses], min)
+        self.acc = _best([self.acc, *accuracies], max)
+
+
+def _best(values: list[Any], better: Callable[[list[float]], float]) -> float | None:
+    """The best finite number among `values` (None when there is none)."""
+    finite = [v for v in values if isinstance(v, float | int) and math.isfinite(v)]
+    return float(better(finite)) if finite else None

@@ -7,6 +7,7 @@ floats, so a 100,000-epoch run's history stays a few MB.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 
 from app.engine.trainer import LAYER_KEYS
 from app.engine.transplant import dense_sources
+from app.store.codec import layout_of
 
 SCALAR_COLUMNS = (
     "epoch",
@@ -80,6 +82,31 @@ def record_dicts(
     return records
 
 
+@functools.lru_cache(maxsize=64)
+def _stored_layout(layer_names: tuple[str, ...]) -> str:
+    """The store's layout of `record_dicts` records of these layers."""
+    return layout_of(record_dicts(np.zeros((1, _width(len(layer_names)))), layer_names)[0])
+
+
+def stored_rows(
+    rows: np.ndarray, layer_names: tuple[str, ...], stopped_last: bool = False
+) -> tuple[str, np.ndarray]:
+    """(layout, values) of `record_dicts(rows, layer_names, stopped_last)` as the store keeps
+    them, in NumPy: the scalars, the `stopped` flag, then each layer's columns."""
+    n_scalar = len(SCALAR_COLUMNS)
+    values = np.empty((len(rows), rows.shape[1] + 1))
+    values[:, :n_scalar] = rows[:, :n_scalar]
+    values[:, n_scalar] = 0.0
+    if stopped_last and len(rows):
+        values[-1, n_scalar] = 1.0
+    values[:, n_scalar + 1 :] = rows[:, n_scalar:]
+    return _stored_layout(tuple(layer_names)), values
+
+
+def _width(n_layers: int) -> int:
+    return len(SCALAR_COLUMNS) + n_layers * len(LAYER_COLUMNS)
+
+
 def _column_list(values: np.ndarray, integer: bool = False) -> list[Any]:
     if integer:
         return values.astype(np.int64).tolist()
@@ -88,7 +115,7 @@ def _column_list(values: np.ndarray, integer: bool = False) -> list[Any]:
 
 def _shaped(rows: np.ndarray, n_layers: int) -> np.ndarray:
     """No rows yet: an empty matrix of the width `n_layers` layers need."""
-    return rows if len(rows) else np.zeros((0, len(SCALAR_COLUMNS) + n_layers * len(LAYER_KEYS)))
+    return rows if len(rows) else np.zeros((0, _width(n_layers)))
 
 
 def to_columns(rows: np.ndarray, layer_names: Sequence[str]) -> dict[str, Any]:

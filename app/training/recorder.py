@@ -17,10 +17,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import numpy as np
+
 from app.store import RunStore
 from app.store.retention import CheckpointRetention
 from app.training.cadence import CADENCE, Cadence
 from app.training.executors.messages import Checkpoint
+from app.training.history import stored_rows
 from app.training.markers import config_changes, edit_fields
 
 __all__ = ["CADENCE", "Cadence", "Recorder", "checkpoint_policy", "config_changes", "default_name"]
@@ -109,6 +112,20 @@ class Recorder:
         elif kind == "frame" and payload.get("type") == "config":
             self._config(payload, epoch)
             self._data_explained = True
+
+    def records(self, rows: np.ndarray, layer_names: tuple[str, ...], stopped: bool) -> None:
+        """Record a chunk's epoch rows (`stopped`: the last one ended the run). Never raises."""
+        try:
+            self.store.add_rows(self.run_id, self.segment, *stored_rows(rows, layer_names, stopped))
+        except Exception:
+            log.exception("recording run %s failed; training goes on", self.run_id)
+
+    def histograms(self, frame: str) -> None:
+        """Record a `histograms` frame, as its JSON text. Never raises."""
+        try:
+            self.store.add_histograms_text(self.run_id, self.segment, frame)
+        except Exception:
+            log.exception("recording run %s failed; training goes on", self.run_id)
 
     def saved(self, checkpoint: Checkpoint) -> None:
         """Store a checkpoint the host captured, after the records it continues. Never raises."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import Any
@@ -318,14 +317,14 @@ class TrainingSession(SessionCommands):
                 self._steps_left = max(0, self._steps_left - len(rows))
             self._pacer.epochs_ended(len(rows), self.config.training)
             stopped = result.stop is not None and result.stop[0] == SessionState.STOPPED
-            records = record_dicts(rows, names, stopped)
+            records = record_dicts(rows, names, stopped)  # for the diagnoses
+            if self.recorder is not None:  # as one matrix: no dict per epoch in the store's queue
+                self.recorder.records(rows, names, stopped)
         for epoch, text in result.histograms:
             self.histograms.add(epoch, text)
             self._emit("histograms", text, len(text))
             if self.recorder is not None:
-                self._record("histograms", json.loads(text))
-        for record in records:
-            self._record("record", record)
+                self.recorder.histograms(text)  # parsed by the store's writer thread
         for checkpoint in result.checkpoints:  # after the records they continue
             if self.recorder is not None:
                 self.recorder.saved(checkpoint)
