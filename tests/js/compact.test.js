@@ -7,6 +7,8 @@ import { test } from 'node:test';
 
 import { decodeMessage } from '../../static/js/compact.js';
 
+// Per-layer instruments keep 12 mantissa bits on the wire (app/training/compact_metrics.py).
+const LAYER_TOLERANCE = 2 ** -12;
 const CASES = JSON.parse(readFileSync(new URL('./compact-fixtures.json', import.meta.url), 'utf8'));
 
 function bufferOf(b64) {
@@ -36,12 +38,13 @@ for (const c of CASES) {
   test(`${c.name}: the binary message decodes to the JSON frame`, async () => {
     const frames = await decodeMessage(bufferOf(c.binary));
     assert.equal(frames.length, 1);
-    // Metrics columns (and a hello's history) travel as float32; the rest comes back exactly.
-    same(frames[0], c.json, c.json.type === 'metrics' || c.json.type === 'hello' ? 1e-6 : 0);
+    // Metrics columns (and a hello's history) travel as float32, per-layer ones with 12 mantissa
+    // bits; the rest comes back exactly.
+    same(frames[0], c.json, c.json.type === 'metrics' || c.json.type === 'hello' ? LAYER_TOLERANCE : 0);
   });
 }
 
-test('packed metrics give back float32 values bit for bit, and nulls', async () => {
+test('packed metrics give back float32 scalars bit for bit, layer instruments to 12 bits, and nulls', async () => {
   const c = CASES.find((x) => x.name === 'regression metrics');
   const [frame] = await decodeMessage(bufferOf(c.binary));
   const f32 = (column) => column.map((v) => (v === null ? null : Math.fround(v)));
@@ -49,7 +52,7 @@ test('packed metrics give back float32 values bit for bit, and nulls', async () 
   const binary = CASES.find((x) => x.name === 'binary metrics');
   const [classified] = await decodeMessage(bufferOf(binary.binary));
   assert.ok(classified.train_mae.length === 12 && classified.train_mae.every((v) => v === null));
-  assert.deepEqual(frame.layers[1].weight_norm, f32(c.json.layers[1].weight_norm));
+  same(frame.layers[1].weight_norm, c.json.layers[1].weight_norm, LAYER_TOLERANCE);
   assert.deepEqual(frame.epoch, c.json.epoch);
 });
 
@@ -79,7 +82,7 @@ test('consecutive metrics blocks of the same layers read as one frame', async ()
   const frames = await decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
   assert.equal(frames.length, 1);
   same(frames[0].epoch, [...a.json.epoch, ...b.json.epoch], 0);
-  same(frames[0].layers[2].grad_norm, [...a.json.layers[2].grad_norm, ...b.json.layers[2].grad_norm], 1e-6);
+  same(frames[0].layers[2].grad_norm, [...a.json.layers[2].grad_norm, ...b.json.layers[2].grad_norm], LAYER_TOLERANCE);
 });
 
 test('metrics blocks of other layers stay separate frames, in order', async () => {
@@ -89,8 +92,8 @@ test('metrics blocks of other layers stay separate frames, in order', async () =
   const both = Buffer.concat([bytesA, bytesB]);
   const frames = await decodeMessage(both.buffer.slice(both.byteOffset, both.byteOffset + both.length));
   assert.equal(frames.length, 2);
-  same(frames[0], a.json, 1e-6);
-  same(frames[1], b.json, 1e-6);
+  same(frames[0], a.json, LAYER_TOLERANCE);
+  same(frames[1], b.json, LAYER_TOLERANCE);
 });
 
 test('a truncated message rejects instead of returning half a frame', async () => {
