@@ -136,6 +136,7 @@ class TrainingSession(SessionCommands):
         sub = Subscriber(cursor=self._log.end, compact=compact)
         if self.sharing is not None:  # after the hello: how busy the server is now
             sub.outbox.append(self.sharing)
+            sub.wake.set()  # a paused session logs nothing that would wake the sender
         self.subscribers.add(sub)
         self.last_active = time.monotonic()
         return sub, self.hello(compact)

@@ -124,6 +124,10 @@ def test_smoothing_slider_changes_the_drawn_curve(page: Any) -> None:
     open_app(page)
     train_a_little(page, 150)
     drawn = "window.backpropLab.views.charts.drawn('loss')"
+    # The chart draws on an animation frame: wait until it has caught up with the last epoch.
+    page.wait_for_function(
+        f"() => {drawn}[0].at(-1) === Number(document.getElementById('app').dataset.epoch)"
+    )
     raw = page.evaluate(drawn)
     page.locator("[data-testid='chart-smoothing']").fill("0.9")
     page.wait_for_function(f"() => {drawn}.length === {2 * len(raw) - 1}")

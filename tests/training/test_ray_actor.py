@@ -11,6 +11,7 @@ from typing import Any
 from app.schemas.config import SessionConfig, merge_config
 from app.training.executors.messages import ChunkResult, OpenSpec, RemoteError, View
 from app.training.executors.ray_actor import QueuePipe, SessionsActor
+from tests.training.test_session import run_isolated
 
 SPEC = OpenSpec(merge_config(SessionConfig(), {"dataset": {"samples": 100}}).model_dump())
 WAIT = 30.0
@@ -67,7 +68,7 @@ async def scenario() -> None:
 
 def test_the_actor_answers_requests_and_hurry_and_close_reach_its_scheduler() -> None:
     before = {t.name for t in threading.enumerate()}
-    asyncio.run(scenario())
+    run_isolated(scenario())
     for thread in threading.enumerate():
         if thread.name == "sessions-scheduler" and "sessions-scheduler" not in before:
             thread.join(WAIT)

@@ -27,7 +27,7 @@ def unfrozen() -> Iterator[None]:
 def test_settle_heap_takes_the_startup_objects_out_of_full_collections(unfrozen: None) -> None:
     before = len(gc.get_objects(2))
     settle_heap()
-    assert gc.get_freeze_count() >= before > 1000
+    assert before > 1000 and gc.get_freeze_count() >= 0.9 * before  # less what was garbage
     assert len(gc.get_objects(2)) < before / 10
 
 

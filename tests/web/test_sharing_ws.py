@@ -58,3 +58,17 @@ def test_the_cap_says_how_many_sessions_are_open_and_what_to_do(client: TestClie
     detail = reply.json()["detail"]
     assert detail.startswith("1 session is open on this server (the most it runs at once)")
     assert "close a tab" in detail and "instructor" in detail
+
+
+def test_a_paused_session_s_new_socket_hears_the_share_at_once(client: TestClient) -> None:
+    # The share was counted before this socket came; nothing else happens on a paused session,
+    # so only the sender's wake-up on subscribe brings the frame (it used to wait for the next
+    # log entry: a fresh page's note stayed empty until play).
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    sid, token = open_session(client)
+    manager.sessions[sid].share(manager.sharing_frame())
+    with client.websocket_connect(f"/ws/sessions/{sid}?token={token}") as ws:
+        assert strict_json(ws.receive_text())["type"] == "hello"
+        assert read_until(ws, is_sharing(0))[-1]["cores"] >= 1
+    with compact_client(client, sid, token) as reader:
+        reader.read_until(is_sharing(0))
