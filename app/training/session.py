@@ -172,6 +172,15 @@ class TrainingSession(SessionCommands):
         """Pause on behalf of the server (nobody is watching)."""
         self.submit(Pause(type="pause"))
 
+    def opened(self) -> dict[str, Any]:
+        """What a client needs to take this session up: {id, token, config, epoch}."""
+        return {
+            "id": self.id,
+            "token": self.token,
+            "config": self.config.model_dump(),
+            "epoch": self.epoch,
+        }
+
     def hello(self, compact: bool = False) -> Hello:
         """Everything a new connection needs: config, state, history, data, last snapshot.
 

@@ -212,12 +212,7 @@ async def fork_live(request: Request) -> dict[str, Any]:
         session = await fork_session(manager, source)
     except TooManySessions as exc:
         raise HTTPException(503, str(exc)) from None
-    return {
-        "id": session.id,
-        "token": session.token,
-        "config": session.config.model_dump(),
-        "epoch": session.epoch,
-    }
+    return session.opened()
 
 
 @router.get("/api/room/qr.svg")

@@ -43,10 +43,4 @@ async def attach(run_id: str, request: Request) -> dict[str, Any]:
                 409, f"run {run_id!r} is not live: continue it with POST /api/runs/{run_id}/resume"
             )
         raise HTTPException(404, f"no live run {run_id!r}")
-    return {
-        "id": session.id,
-        "token": session.token,
-        "config": session.config.model_dump(),
-        "run": run_id,
-        "epoch": session.epoch,
-    }
+    return {**session.opened(), "run": run_id}

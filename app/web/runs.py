@@ -143,10 +143,4 @@ async def resume_run(run_id: str, request: Request) -> dict[str, Any]:
         raise HTTPException(503, str(exc)) from None
     except (ConfigError, ValueError) as exc:
         raise HTTPException(409, f"run {run_id!r} cannot be rebuilt: {exc}") from None
-    return {
-        "id": session.id,
-        "token": session.token,
-        "config": session.config.model_dump(),
-        "run": run_id,
-        "epoch": session.epoch,
-    }
+    return {**session.opened(), "run": run_id}
